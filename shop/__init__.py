@@ -1,0 +1,102 @@
+"""The application factory: a list of configure steps and nothing else."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from whitenoise import WhiteNoise
+
+from config import Config, config_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | Config | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config or config_from_env())
+    configure_logging(app)
+    configure_extensions(app)
+    configure_database(app)
+    configure_i18n(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    configure_static(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def configure_extensions(app: Flask) -> None:
+    from shop.extensions import csrf, db, migrate
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    # Import every model module so metadata (and Alembic autogenerate) sees all tables.
+    import shop.models  # noqa: F401
+
+
+def configure_database(app: Flask) -> None:
+    from shop.db import configure_sqlite
+    from shop.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def configure_i18n(app: Flask) -> None:
+    from shop.i18n import init_i18n
+
+    init_i18n(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from shop.catalog import bp as catalog_bp
+    from shop.site import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(catalog_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from shop.templating import init_templating
+
+    init_templating(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from shop.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from shop.cli import register_commands
+
+    register_commands(app)
+
+
+def configure_static(app: Flask) -> None:
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
+        app.wsgi_app,
+        root=app.static_folder,
+        prefix="static/",
+        max_age=app.config["STATIC_MAX_AGE"],
+    )

@@ -1,0 +1,313 @@
+"""Producers, OCOP categories, products and their OCOP certificates."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.db import TimestampMixin
+from shop.extensions import db
+from shop.text import search_terms
+
+CERTIFICATE_VALIDITY_MONTHS = 36
+
+
+class LegalType(StrEnum):
+    COOPERATIVE = "cooperative"
+    ENTERPRISE = "enterprise"
+    COOPERATIVE_GROUP = "cooperative_group"
+    HOUSEHOLD = "household"
+
+
+class ShippingClass(StrEnum):
+    AMBIENT = "ambient"
+    CHILLED = "chilled"
+    FRESH_PERISHABLE = "fresh_perishable"
+
+
+class Authority(StrEnum):
+    PROVINCE = "province"
+    MINISTRY = "ministry"
+    DISTRICT = "district"
+
+
+class CertificateStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def stars_for_score(score: int) -> int:
+    """OCOP rating from the 100-point score: ≥90 → 5★, 70–89 → 4★, 50–69 → 3★, 30–49 → 2★."""
+    if not 0 <= score <= 100:
+        raise ValueError("score must be between 0 and 100")
+    if score >= 90:
+        return 5
+    if score >= 70:
+        return 4
+    if score >= 50:
+        return 3
+    if score >= 30:
+        return 2
+    return 1
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError("unreachable")  # pragma: no cover
+
+
+def _word_list(*texts: str | None) -> str:
+    """Folded words between spaces, so ``LIKE '% word%'`` matches the start of any word."""
+    return " " + " ".join(search_terms(" ".join(t for t in texts if t))) + " "
+
+
+def _in_list(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class Producer(TimestampMixin, db.Model):
+    __tablename__ = "producer"
+    __table_args__ = (
+        CheckConstraint(_in_list("legal_type", LegalType), name="legal_type_known"),
+        CheckConstraint("length(tax_code) BETWEEN 10 AND 14", name="tax_code_length"),
+        CheckConstraint("commission_bp >= 0 AND commission_bp <= 5000", name="commission_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_type: Mapped[str] = mapped_column(String(20))
+    tax_code: Mapped[str] = mapped_column(String(14))
+    province: Mapped[str] = mapped_column(String(80))
+    commune: Mapped[str] = mapped_column(String(80), index=True)
+    street: Mapped[str | None] = mapped_column(String(200))
+    legacy_address: Mapped[str | None] = mapped_column(String(300))
+    story_vi: Mapped[str] = mapped_column(Text, default="")
+    story_en: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # Platform commission on this producer's sales, in basis points (1000 = 10 %).
+    commission_bp: Mapped[int] = mapped_column(Integer, default=1000)
+    image: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    products: Mapped[list[Product]] = relationship(back_populates="producer")
+
+    @property
+    def address(self) -> str:
+        parts = [self.street, self.commune, self.province]
+        return ", ".join(p for p in parts if p)
+
+
+class Category(db.Model):
+    """An OCOP product group (2023 criteria) or one of its sub-groups."""
+
+    __tablename__ = "category"
+    __table_args__ = (
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    name_vi: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position"
+    )
+
+
+class Product(TimestampMixin, db.Model):
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("price_vnd > 0", name="price_positive"),
+        CheckConstraint("vat_rate IN (0, 5, 8, 10)", name="vat_rate_known"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("weight_g > 0", name="weight_positive"),
+        CheckConstraint(_in_list("shipping_class", ShippingClass), name="shipping_class_known"),
+        CheckConstraint(
+            "(season_start IS NULL AND season_end IS NULL)"
+            " OR (season_start IS NOT NULL AND season_end IS NOT NULL"
+            " AND season_start BETWEEN 101 AND 1231 AND season_start % 100 BETWEEN 1 AND 31"
+            " AND season_end BETWEEN 101 AND 1231 AND season_end % 100 BETWEEN 1 AND 31)",
+            name="season_window_valid",
+        ),
+        CheckConstraint(
+            "NOT preorder OR (preorder_ships_from IS NOT NULL AND preorder_cap IS NOT NULL)",
+            name="preorder_has_date_and_cap",
+        ),
+        CheckConstraint("preorder_cap IS NULL OR preorder_cap >= 0", name="preorder_cap_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str | None] = mapped_column(Text)
+    unit_vi: Mapped[str] = mapped_column(String(60))
+    unit_en: Mapped[str | None] = mapped_column(String(60))
+    origin: Mapped[str] = mapped_column(String(200))
+    price_vnd: Mapped[int] = mapped_column(Integer)
+    vat_rate: Mapped[int] = mapped_column(SmallInteger)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    weight_g: Mapped[int] = mapped_column(Integer)
+    shipping_class: Mapped[str] = mapped_column(String(20), default=ShippingClass.AMBIENT)
+    # Season window as month*100 + day (515 = 15 May); a window may wrap the new year.
+    season_start: Mapped[int | None] = mapped_column(SmallInteger)
+    season_end: Mapped[int | None] = mapped_column(SmallInteger)
+    preorder: Mapped[bool] = mapped_column(Boolean, default=False)
+    preorder_ships_from: Mapped[date | None] = mapped_column(Date)
+    preorder_cap: Mapped[int | None] = mapped_column(Integer)
+    adult_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # Folded words (see shop.text.fold) for accent-insensitive search: names only, and everything.
+    search_name: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    producer: Mapped[Producer] = relationship(back_populates="products")
+    category: Mapped[Category] = relationship()
+    images: Mapped[list[ProductImage]] = relationship(
+        order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+    certificates: Mapped[list[OcopCertificate]] = relationship(
+        back_populates="product", order_by="OcopCertificate.decision_date.desc()"
+    )
+
+    def refresh_search_text(self) -> None:
+        """Fold names, descriptions, producer, place and group into the searchable text."""
+        parts = [
+            self.name_vi,
+            self.name_en,
+            self.producer.name if self.producer else "",
+            self.producer.commune if self.producer else "",
+            self.origin,
+            self.category.name_vi if self.category else "",
+            self.category.name_en if self.category else "",
+            self.description_vi,
+            self.description_en,
+        ]
+        self.search_name = _word_list(self.name_vi, self.name_en)
+        self.search_text = _word_list(*parts)
+
+    def in_season_on(self, day: date) -> bool | None:
+        """None for all-year products, else whether ``day`` falls in the season window."""
+        if self.season_start is None or self.season_end is None:
+            return None
+        md = day.month * 100 + day.day
+        if self.season_start <= self.season_end:
+            return self.season_start <= md <= self.season_end
+        return md >= self.season_start or md <= self.season_end
+
+    def valid_certificate(self, today: date) -> OcopCertificate | None:
+        """The highest-rated certificate in force on ``today`` (already-loaded certificates)."""
+        valid = [c for c in self.certificates if c.is_valid_on(today)]
+        return max(valid, key=lambda c: (c.stars, c.decision_date), default=None)
+
+
+class ProductImage(db.Model):
+    __tablename__ = "product_image"
+    __table_args__ = (UniqueConstraint("product_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(200))
+    alt_vi: Mapped[str] = mapped_column(String(200))
+    alt_en: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class OcopCertificate(TimestampMixin, db.Model):
+    __tablename__ = "ocop_certificate"
+    __table_args__ = (
+        CheckConstraint("stars BETWEEN 3 AND 5", name="certified_stars"),
+        CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),
+        CheckConstraint(
+            "(stars = 5 AND score >= 90) OR (stars = 4 AND score >= 70 AND score < 90)"
+            " OR (stars = 3 AND score >= 50 AND score < 70)",
+            name="stars_match_score",
+        ),
+        CheckConstraint("valid_until > decision_date", name="valid_after_decision"),
+        CheckConstraint(_in_list("authority", Authority), name="authority_known"),
+        CheckConstraint("criteria_version IN ('2019', '2023')", name="criteria_known"),
+        CheckConstraint(_in_list("status", CertificateStatus), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    certificate_number: Mapped[str] = mapped_column(String(60), unique=True)
+    decision_number: Mapped[str] = mapped_column(String(60))
+    decision_date: Mapped[date] = mapped_column(Date)
+    authority: Mapped[str] = mapped_column(String(20))
+    authority_name: Mapped[str] = mapped_column(String(200))
+    criteria_version: Mapped[str] = mapped_column(String(4))
+    evaluation_round: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    valid_until: Mapped[date] = mapped_column(Date, index=True)
+    scan_file: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default=CertificateStatus.ACTIVE)
+
+    product: Mapped[Product] = relationship(back_populates="certificates")
+
+    @classmethod
+    def issue(cls, *, score: int, decision_date: date, **fields) -> OcopCertificate:
+        """A certificate whose stars come from the score and validity from the decision date."""
+        stars = stars_for_score(score)
+        if stars < 3:
+            raise ValueError("only 3★ to 5★ products are certified")
+        return cls(
+            score=score,
+            stars=stars,
+            decision_date=decision_date,
+            valid_until=add_months(decision_date, CERTIFICATE_VALIDITY_MONTHS),
+            **fields,
+        )
+
+    def is_valid_on(self, today: date) -> bool:
+        return self.status != CertificateStatus.REVOKED and self.valid_until >= today
+
+    @staticmethod
+    def current_stars(today: date):
+        """SQL: the stars of a product's best certificate in force on ``today``, or NULL."""
+        return (
+            select(func.max(OcopCertificate.stars))
+            .where(
+                and_(
+                    OcopCertificate.product_id == Product.id,
+                    OcopCertificate.status != CertificateStatus.REVOKED,
+                    OcopCertificate.valid_until >= today,
+                )
+            )
+            .correlate(Product)
+            .scalar_subquery()
+        )

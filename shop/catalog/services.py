@@ -1,0 +1,342 @@
+"""Catalogue reads: the faceted listing, product and producer pages, the home page, sitemaps.
+
+Every function runs a fixed number of SQL queries whatever the catalogue size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from shop.catalog.models import (
+    Category,
+    CertificateStatus,
+    OcopCertificate,
+    Producer,
+    Product,
+)
+from shop.errors import NotFound
+from shop.extensions import db
+from shop.text import search_terms
+
+SORTS = ("relevance", "price_asc", "price_desc", "stars", "newest")
+STAR_CHOICES = (3, 4, 5)
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    q: str = ""
+    group: str | None = None
+    stars: tuple[int, ...] = ()
+    certified: bool = False
+    commune: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_season: bool = False
+    exclude_adult: bool = False
+    sort: str = "relevance"
+    page: int = 1
+
+    @property
+    def active_count(self) -> int:
+        """How many filters (not search, sort or page) narrow the listing."""
+        return sum(
+            bool(v)
+            for v in (
+                self.group,
+                self.stars,
+                self.certified,
+                self.commune,
+                self.min_price is not None,
+                self.max_price is not None,
+                self.in_season,
+                self.exclude_adult,
+            )
+        )
+
+
+@dataclass
+class ProductCard:
+    product: Product
+    stars: int | None
+
+
+@dataclass
+class ListingPage:
+    cards: list[ProductCard]
+    total: int
+    page: int
+    per_page: int
+    groups: list[Category] = field(default_factory=list)
+    communes: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def month_day(day: date) -> int:
+    return day.month * 100 + day.day
+
+
+def season_overlaps(first_md: int, last_md: int):
+    """SQL: the product's season window overlaps the month-day range [first_md, last_md]."""
+    start, end = Product.season_start, Product.season_end
+    return and_(
+        start.is_not(None),
+        case(
+            (start <= end, and_(start <= last_md, end >= first_md)),
+            else_=or_(start <= last_md, end >= first_md),
+        ),
+    )
+
+
+def _visible() -> list:
+    return [Product.active.is_(True), Producer.active.is_(True)]
+
+
+def _cards_query(today: date) -> tuple[Select, object]:
+    stars = OcopCertificate.current_stars(today).label("stars")
+    stmt = (
+        select(Product, stars)
+        .join(Product.producer)
+        .options(contains_eager(Product.producer), selectinload(Product.images))
+        .where(*_visible())
+    )
+    return stmt, stars
+
+
+def _group_ids(slug: str):
+    parent = select(Category.id).where(Category.slug == slug).scalar_subquery()
+    return select(Category.id).where(or_(Category.id == parent, Category.parent_id == parent))
+
+
+def search_products(filters: ListingFilters, *, today: date, per_page: int) -> ListingPage:
+    stmt, stars = _cards_query(today)
+    conditions = []
+    terms = search_terms(filters.q)
+    for term in terms:
+        conditions.append(Product.search_text.like(f"% {term}%"))
+    if filters.group:
+        conditions.append(Product.category_id.in_(_group_ids(filters.group)))
+    if filters.stars:
+        conditions.append(stars.in_(filters.stars))
+    if filters.certified:
+        conditions.append(stars.is_not(None))
+    if filters.commune:
+        conditions.append(Producer.commune == filters.commune)
+    if filters.min_price is not None:
+        conditions.append(Product.price_vnd >= filters.min_price)
+    if filters.max_price is not None:
+        conditions.append(Product.price_vnd <= filters.max_price)
+    if filters.in_season:
+        md = month_day(today)
+        conditions.append(season_overlaps(md, md))
+    if filters.exclude_adult:
+        conditions.append(Product.adult_only.is_(False))
+    stmt = stmt.where(*conditions)
+
+    count_stmt = (
+        select(func.count(Product.id)).join(Product.producer).where(*_visible(), *conditions)
+    )
+    total = db.session.scalar(count_stmt) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(filters.page, 1), pages)
+
+    stars_desc = (stars.is_(None), stars.desc())
+    if filters.sort == "price_asc":
+        order = (Product.price_vnd.asc(), Product.id)
+    elif filters.sort == "price_desc":
+        order = (Product.price_vnd.desc(), Product.id)
+    elif filters.sort == "stars":
+        order = (*stars_desc, Product.price_vnd.asc(), Product.id)
+    elif filters.sort == "newest":
+        order = (Product.created_at.desc(), Product.id.desc())
+    elif terms:
+        # Words found in the product's own name count more than words found elsewhere.
+        relevance = sum(
+            (case((Product.search_name.like(f"% {t}%"), 1), else_=0) for t in terms[1:]),
+            case((Product.search_name.like(f"% {terms[0]}%"), 1), else_=0),
+        )
+        order = (relevance.desc(), *stars_desc, Product.name_vi, Product.id)
+    else:
+        order = (*stars_desc, Product.created_at.desc(), Product.id)
+    rows = db.session.execute(
+        stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return ListingPage(
+        cards=[ProductCard(product, s) for product, s in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+        groups=top_level_groups(),
+        communes=communes_with_products(),
+    )
+
+
+def top_level_groups() -> list[Category]:
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(Category.parent_id.is_(None))
+            .options(selectinload(Category.children))
+            .order_by(Category.position, Category.id)
+        )
+    )
+
+
+def group_exists(slug: str) -> bool:
+    return db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None
+
+
+def communes_with_products() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Producer.commune)
+            .join(Producer.products)
+            .where(*_visible())
+            .group_by(Producer.commune)
+            .order_by(Producer.commune)
+        )
+    )
+
+
+@dataclass
+class ProductPage:
+    product: Product
+    certificate: OcopCertificate | None
+    expired_certificate: OcopCertificate | None
+    in_season: bool | None
+    more_from_producer: list[ProductCard]
+
+
+def get_product_page(slug: str, *, today: date) -> ProductPage:
+    product = db.session.scalar(
+        select(Product)
+        .join(Product.producer)
+        .where(Product.slug == slug, *_visible())
+        .options(
+            contains_eager(Product.producer),
+            joinedload(Product.category).joinedload(Category.parent),
+            selectinload(Product.images),
+            selectinload(Product.certificates),
+        )
+    )
+    if product is None:
+        raise NotFound("product not found")
+    certificate = product.valid_certificate(today)
+    expired = None
+    if certificate is None:
+        expired = next(
+            (c for c in product.certificates if c.status != CertificateStatus.REVOKED), None
+        )
+    stmt, stars = _cards_query(today)
+    more = db.session.execute(
+        stmt.where(Product.producer_id == product.producer_id, Product.id != product.id)
+        .order_by(stars.is_(None), stars.desc(), Product.id)
+        .limit(4)
+    ).all()
+    return ProductPage(
+        product=product,
+        certificate=certificate,
+        expired_certificate=expired,
+        in_season=product.in_season_on(today),
+        more_from_producer=[ProductCard(p, s) for p, s in more],
+    )
+
+
+@dataclass
+class ProducerPage:
+    producer: Producer
+    cards: list[ProductCard]
+
+
+def get_producer_page(slug: str, *, today: date) -> ProducerPage:
+    producer = db.session.scalar(
+        select(Producer).where(Producer.slug == slug, Producer.active.is_(True))
+    )
+    if producer is None:
+        raise NotFound("producer not found")
+    stmt, stars = _cards_query(today)
+    rows = db.session.execute(
+        stmt.where(Product.producer_id == producer.id).order_by(
+            stars.is_(None), stars.desc(), Product.name_vi
+        )
+    ).all()
+    return ProducerPage(producer=producer, cards=[ProductCard(p, s) for p, s in rows])
+
+
+@dataclass
+class HomePage:
+    in_season: list[ProductCard]
+    coming_soon: list[ProductCard]
+    highlights: list[ProductCard]
+    producers: list[Producer]
+
+
+def _month_range(day: date) -> tuple[int, int]:
+    return day.month * 100 + 1, day.month * 100 + 31
+
+
+def get_home_page(*, today: date, limit: int = 8) -> HomePage:
+    stmt, stars = _cards_query(today)
+    ranked = (stars.is_(None), stars.desc(), Product.id)
+    this_month = _month_range(today)
+    next_day = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    next_month = _month_range(next_day)
+    in_season = db.session.execute(
+        stmt.where(season_overlaps(*this_month)).order_by(*ranked).limit(limit)
+    ).all()
+    coming = db.session.execute(
+        stmt.where(season_overlaps(*next_month), ~season_overlaps(*this_month))
+        .order_by(*ranked)
+        .limit(limit)
+    ).all()
+    highlights = db.session.execute(stmt.where(stars >= 4).order_by(*ranked).limit(limit)).all()
+    producers = list(
+        db.session.scalars(
+            select(Producer).where(Producer.active.is_(True)).order_by(Producer.name).limit(8)
+        )
+    )
+    return HomePage(
+        in_season=[ProductCard(p, s) for p, s in in_season],
+        coming_soon=[ProductCard(p, s) for p, s in coming],
+        highlights=[ProductCard(p, s) for p, s in highlights],
+        producers=producers,
+    )
+
+
+def sitemap_entries() -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
+    """(slug, updated_at) of visible products and producers."""
+    products = db.session.execute(
+        select(Product.slug, Product.updated_at)
+        .join(Product.producer)
+        .where(*_visible())
+        .order_by(Product.id)
+    ).all()
+    producers = db.session.execute(
+        select(Producer.slug, Producer.updated_at)
+        .where(Producer.active.is_(True))
+        .order_by(Producer.id)
+    ).all()
+    return [tuple(r) for r in products], [tuple(r) for r in producers]
+
+
+def expire_certificates(today: date) -> int:
+    """Mark certificates past their validity as expired; returns how many changed (idempotent).
+
+    The star badge never depends on this job — pages compare ``valid_until`` with today — so the
+    job only keeps the stored status honest for reports and the back office.
+    """
+    result = db.session.execute(
+        update(OcopCertificate)
+        .where(
+            OcopCertificate.status == CertificateStatus.ACTIVE,
+            OcopCertificate.valid_until < today,
+        )
+        .values(status=CertificateStatus.EXPIRED)
+    )
+    return result.rowcount or 0

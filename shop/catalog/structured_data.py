@@ -1,0 +1,50 @@
+"""schema.org JSON-LD for product pages."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from shop.catalog.services import ProductPage
+from shop.templating import localized
+
+
+def availability(page: ProductPage) -> str:
+    product = page.product
+    if product.preorder:
+        return "https://schema.org/PreOrder"
+    if product.stock > 0:
+        return "https://schema.org/InStock"
+    return "https://schema.org/OutOfStock"
+
+
+def product_jsonld(page: ProductPage) -> dict:
+    product = page.product
+    url = url_for("catalog.product_detail", slug=product.slug, _external=True)
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": localized(product, "name"),
+        "description": localized(product, "description"),
+        "sku": product.slug,
+        "url": url,
+        "image": [
+            url_for("static", filename=image.path, _external=True) for image in product.images
+        ],
+        "brand": {"@type": "Organization", "name": product.producer.name},
+        "category": localized(product.category, "name"),
+        "countryOfOrigin": "VN",
+        "offers": {
+            "@type": "Offer",
+            "url": url,
+            "price": str(product.price_vnd),
+            "priceCurrency": "VND",
+            "availability": availability(page),
+            "itemCondition": "https://schema.org/NewCondition",
+            "seller": {"@type": "Organization", "name": product.producer.name},
+        },
+    }
+    if product.preorder and product.preorder_ships_from:
+        data["offers"]["availabilityStarts"] = product.preorder_ships_from.isoformat()
+    if page.certificate:
+        data["award"] = f"OCOP {page.certificate.stars}★ ({page.certificate.certificate_number})"
+    return data

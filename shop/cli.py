@@ -1,0 +1,87 @@
+"""Flask commands: the demo seed, admin creation, and the catalogue's periodic jobs."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from shop.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only seed when there are no products yet.")
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load the demo catalogue (idempotent: safe to run again)."""
+        from shop.catalog.demo import catalogue_is_empty, seed_demo
+        from shop.templating import local_today
+
+        if if_empty and not catalogue_is_empty():
+            click.echo("Catalogue already has products; demo seed skipped.")
+            return
+        counts = seed_demo(local_today())
+        db.session.commit()
+        click.echo(
+            "Demo catalogue ready: {categories} categories, {producers} producers, "
+            "{products} products.".format(**counts)
+        )
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default="OCOP admin")
+    @click.password_option()
+    def create_admin_command(email: str, name: str, password: str) -> None:
+        """Create an admin account, or make an existing account an admin."""
+        from shop.accounts.models import Role, User
+
+        email = email.strip().lower()
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name)
+            db.session.add(user)
+        user.role = Role.ADMIN
+        user.set_password(password)
+        db.session.commit()
+        click.echo(f"Admin ready: {email}")
+
+    ocop = click.Group("ocop", help="OCOP certificate jobs.")
+
+    @ocop.command("expire-certificates")
+    def expire_certificates_command() -> None:
+        """Mark certificates past their validity as expired (idempotent, for cron)."""
+        from shop.catalog.services import expire_certificates
+        from shop.templating import local_today
+
+        changed = expire_certificates(local_today())
+        db.session.commit()
+        click.echo(f"{changed} certificate(s) marked expired.")
+
+    app.cli.add_command(ocop)
+
+    i18n = click.Group("i18n", help="Translation catalogue chores.")
+
+    @i18n.command("fill-en")
+    def fill_english_catalogue() -> None:
+        """Copy each English msgid into the English catalogue, so it is complete by construction."""
+        from pathlib import Path
+
+        from babel.messages.pofile import read_po, write_po
+
+        path = Path(app.root_path) / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale="en")
+        for message in catalog:
+            if not message.id:
+                continue
+            if isinstance(message.id, tuple):  # singular and plural, English has both forms
+                if not all(message.string):
+                    message.string = tuple(message.id)
+            elif not message.string:
+                message.string = message.id
+            message.flags.discard("fuzzy")
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
+        click.echo(f"English catalogue: {len(catalog)} messages.")
+
+    app.cli.add_command(i18n)

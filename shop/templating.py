@@ -1,0 +1,124 @@
+"""Jinja filters and globals: money, dates, localised fields, language URLs, hashed static URLs."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, has_app_context, request, url_for
+from flask_babel import format_date, get_locale
+
+from shop.money import format_vnd, usd_reference
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_today() -> date:
+    """Today's date in Vietnam, the calendar OCOP certificates and seasons follow.
+
+    ``FIXED_TODAY`` (a ``date``, set by tests only) pins the calendar so date-dependent pages
+    can be checked against known data.
+    """
+    if has_app_context() and current_app.config.get("FIXED_TODAY"):
+        return current_app.config["FIXED_TODAY"]
+    return datetime.now(LOCAL_TZ).date()
+
+
+def current_lang() -> str:
+    return getattr(g, "lang", None) or str(get_locale() or "vi")
+
+
+def localized(obj: object, field: str) -> str:
+    """``obj.<field>_en`` for English shoppers when filled, else the Vietnamese ``<field>_vi``."""
+    if current_lang() == "en":
+        value = getattr(obj, f"{field}_en", None)
+        if value:
+            return value
+    return getattr(obj, f"{field}_vi", "") or ""
+
+
+def localdate(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TZ).date()
+    return format_date(value, fmt)
+
+
+def url_with_lang(lang: str, **overrides: object) -> str:
+    """The current page's URL in another language (query string kept), for switches and hreflang."""
+    args = request.args.to_dict(flat=False)
+    args.update({k: [v] for k, v in overrides.items() if v is not None})
+    args["lang"] = [lang]
+    endpoint = request.endpoint or "site.home"
+    return url_for(endpoint, **(request.view_args or {}), **args, _external=True)
+
+
+@lru_cache(maxsize=512)
+def _file_hash(path: str, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def static_version(filename: str) -> str | None:
+    path = Path(current_app.static_folder or "") / filename
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _file_hash(str(path), stat.st_mtime_ns)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.add_template_filter(format_vnd, "vnd")
+    app.add_template_filter(localdate, "localdate")
+    app.add_template_global(localized, "loc")
+    app.add_template_global(url_with_lang, "url_with_lang")
+    app.add_template_global(current_lang, "current_lang")
+    app.add_template_global(local_today, "local_today")
+    app.add_template_global(season_text, "season_text")
+    app.add_template_global(legal_type_label, "legal_type_label")
+
+    @app.template_filter("usd_ref")
+    def _usd_ref(amount_vnd: int) -> int:
+        return usd_reference(amount_vnd, current_app.config["USD_VND_RATE"])
+
+    @app.url_defaults
+    def _hash_static_urls(endpoint: str, values: dict) -> None:
+        # A content hash in the query string: WhiteNoise serves static files with a one-year
+        # lifetime, and a changed file gets a new URL, so browsers never keep a stale copy.
+        if endpoint == "static" and "v" not in values:
+            version = static_version(values.get("filename", ""))
+            if version:
+                values["v"] = version
+
+
+def season_text(product) -> str:
+    """``Season: 25 May – 31 Jul`` in the shopper's language; empty for all-year products."""
+    from flask_babel import gettext
+
+    if product.season_start is None or product.season_end is None:
+        return ""
+
+    def md(value: int) -> str:
+        return format_date(date(2000, value // 100, value % 100), "d MMM")
+
+    return gettext(
+        "Season: %(start)s – %(end)s", start=md(product.season_start), end=md(product.season_end)
+    )
+
+
+def legal_type_label(legal_type: str) -> str:
+    from flask_babel import gettext
+
+    labels = {
+        "cooperative": gettext("cooperative"),
+        "enterprise": gettext("enterprise"),
+        "cooperative_group": gettext("cooperative group"),
+        "household": gettext("household business"),
+    }
+    return labels.get(legal_type, legal_type)

@@ -1,0 +1,70 @@
+"""A live server on a seeded SQLite file and a headless Chromium (Debian's) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from shop import create_app
+from shop.extensions import db
+from tests.conftest import DEMO_TODAY, make_config
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path:
+        return path
+    if os.environ.get("REQUIRE_BROWSER", "").lower() in {"1", "true", "yes"}:
+        pytest.fail("REQUIRE_BROWSER is set but no chromium binary is on PATH")
+    pytest.skip("chromium not installed: browser tests skipped")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    from shop.catalog.demo import seed_demo
+
+    database = tmp_path_factory.mktemp("e2e") / "shop.db"
+    app = create_app(make_config(f"sqlite:///{database}"))
+    with app.app_context():
+        db.create_all()
+        seed_demo(DEMO_TODAY)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
