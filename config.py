@@ -43,6 +43,8 @@ class Config:
     PRODUCTS_PER_PAGE = _int("PRODUCTS_PER_PAGE", 24)
     DELIVERY_STANDARD_FEE_VND = _int("DELIVERY_STANDARD_FEE_VND", 30_000)
     DELIVERY_CHILLED_FEE_VND = _int("DELIVERY_CHILLED_FEE_VND", 65_000)
+    # Seconds a worker reuses a rendered listing or home page body (0 turns it off).
+    CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 30)
     # Shows the "demo catalogue, prices are estimates" notice on every page.
     SHOW_DEMO_NOTICE = _bool("SHOW_DEMO_NOTICE", True)
 
@@ -63,6 +65,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105 - fixed key for the test suite only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SHOW_DEMO_NOTICE = False
+    CATALOGUE_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

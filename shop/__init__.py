@@ -41,12 +41,14 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
+    from shop.cache import init_cache
     from shop.extensions import csrf, db, migrate
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    init_cache(app)
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import shop.models  # noqa: F401
 

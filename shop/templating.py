@@ -57,12 +57,13 @@ def url_with_lang(lang: str, **overrides: object) -> str:
     return url_for(endpoint, **(request.view_args or {}), **args, _external=True)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def _file_hash(path: str, mtime_ns: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
 
 
 def static_version(filename: str) -> str | None:
+    """A short content hash of a static file (re-read when the file's mtime changes)."""
     path = Path(current_app.static_folder or "") / filename
     try:
         stat = path.stat()
@@ -87,12 +88,20 @@ def init_templating(app: Flask) -> None:
     def _usd_ref(amount_vnd: int) -> int:
         return usd_reference(amount_vnd, current_app.config["USD_VND_RATE"])
 
+    versions: dict[str, str | None] = {}
+
     @app.url_defaults
     def _hash_static_urls(endpoint: str, values: dict) -> None:
         # A content hash in the query string: WhiteNoise serves static files with a one-year
         # lifetime, and a changed file gets a new URL, so browsers never keep a stale copy.
         if endpoint == "static" and "v" not in values:
-            version = static_version(values.get("filename", ""))
+            filename = values.get("filename", "")
+            if app.debug:
+                version = static_version(filename)
+            else:  # static files do not change under a running production server
+                version = versions.get(filename) or versions.setdefault(
+                    filename, static_version(filename)
+                )
             if version:
                 values["v"] = version
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from shop.catalog.services import SORTS, STAR_CHOICES, ListingFilters, group_exists
+from shop.catalog.services import SORTS, STAR_CHOICES, ListingFilters
 
 MAX_QUERY_LENGTH = 200
 MAX_PRICE_VND = 1_000_000_000
@@ -21,7 +21,9 @@ def _whole_number(raw: str, lowest: int, highest: int) -> int | None:
     return value if lowest <= value <= highest else None
 
 
-def parse_listing_args(args: MultiDict) -> tuple[ListingFilters, dict[str, str]]:
+def parse_listing_args(
+    args: MultiDict, group_slugs: frozenset[str]
+) -> tuple[ListingFilters, dict[str, str]]:
     """Turn ``request.args`` into ``ListingFilters``; errors maps a parameter to its message."""
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
@@ -34,7 +36,7 @@ def parse_listing_args(args: MultiDict) -> tuple[ListingFilters, dict[str, str]]
 
     group = args.get("group", "").strip()
     if group:
-        if len(group) > 80 or not group_exists(group):
+        if group not in group_slugs:
             errors["group"] = _("There is no such product group.")
         else:
             values["group"] = group

@@ -15,9 +15,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    and_,
-    func,
-    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -295,19 +292,3 @@ class OcopCertificate(TimestampMixin, db.Model):
 
     def is_valid_on(self, today: date) -> bool:
         return self.status != CertificateStatus.REVOKED and self.valid_until >= today
-
-    @staticmethod
-    def current_stars(today: date):
-        """SQL: the stars of a product's best certificate in force on ``today``, or NULL."""
-        return (
-            select(func.max(OcopCertificate.stars))
-            .where(
-                and_(
-                    OcopCertificate.product_id == Product.id,
-                    OcopCertificate.status != CertificateStatus.REVOKED,
-                    OcopCertificate.valid_until >= today,
-                )
-            )
-            .correlate(Product)
-            .scalar_subquery()
-        )

@@ -98,15 +98,36 @@ def _visible() -> list:
     return [Product.active.is_(True), Producer.active.is_(True)]
 
 
-def _cards_query(today: date) -> tuple[Select, object]:
-    stars = OcopCertificate.current_stars(today).label("stars")
-    stmt = (
-        select(Product, stars)
-        .join(Product.producer)
-        .options(contains_eager(Product.producer), selectinload(Product.images))
-        .where(*_visible())
+def best_stars(today: date, producer_id: int | None = None):
+    """Subquery: each product's best star rating among certificates in force on ``today``.
+
+    Joined once per query (not correlated per row), so listing 2,000 products stays cheap;
+    ``producer_id`` narrows it to one producer's products.
+    """
+    stmt = select(OcopCertificate.product_id, func.max(OcopCertificate.stars).label("stars"))
+    if producer_id is not None:
+        stmt = stmt.join(Product, Product.id == OcopCertificate.product_id).where(
+            Product.producer_id == producer_id
+        )
+    return (
+        stmt.where(
+            OcopCertificate.status != CertificateStatus.REVOKED,
+            OcopCertificate.valid_until >= today,
+        )
+        .group_by(OcopCertificate.product_id)
+        .subquery("best")
     )
-    return stmt, stars
+
+
+def _with_stars(stmt: Select, best) -> Select:
+    return stmt.join(Product.producer).outerjoin(best, best.c.product_id == Product.id)
+
+
+def _cards_query(today: date, producer_id: int | None = None) -> tuple[Select, object]:
+    best = best_stars(today, producer_id)
+    stmt = _with_stars(select(Product, best.c.stars), best)
+    stmt = stmt.options(contains_eager(Product.producer), selectinload(Product.images))
+    return stmt.where(*_visible()), best.c.stars
 
 
 def _group_ids(slug: str):
@@ -115,7 +136,10 @@ def _group_ids(slug: str):
 
 
 def search_products(filters: ListingFilters, *, today: date, per_page: int) -> ListingPage:
-    stmt, stars = _cards_query(today)
+    best = best_stars(today)
+    stars = best.c.stars
+    stmt = _with_stars(select(Product, stars), best).where(*_visible())
+    stmt = stmt.options(contains_eager(Product.producer), selectinload(Product.images))
     conditions = []
     terms = search_terms(filters.q)
     for term in terms:
@@ -139,9 +163,12 @@ def search_products(filters: ListingFilters, *, today: date, per_page: int) -> L
         conditions.append(Product.adult_only.is_(False))
     stmt = stmt.where(*conditions)
 
-    count_stmt = (
-        select(func.count(Product.id)).join(Product.producer).where(*_visible(), *conditions)
-    )
+    count_stmt = select(func.count(Product.id))
+    if filters.stars or filters.certified:
+        count_stmt = _with_stars(count_stmt, best)
+    else:  # the ratings only matter to the count when a filter uses them
+        count_stmt = count_stmt.join(Product.producer)
+    count_stmt = count_stmt.where(*_visible(), *conditions)
     total = db.session.scalar(count_stmt) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(filters.page, 1), pages)
@@ -188,8 +215,8 @@ def top_level_groups() -> list[Category]:
     )
 
 
-def group_exists(slug: str) -> bool:
-    return db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None
+def all_group_slugs() -> frozenset[str]:
+    return frozenset(db.session.scalars(select(Category.slug)))
 
 
 def communes_with_products() -> list[str]:
@@ -233,7 +260,7 @@ def get_product_page(slug: str, *, today: date) -> ProductPage:
         expired = next(
             (c for c in product.certificates if c.status != CertificateStatus.REVOKED), None
         )
-    stmt, stars = _cards_query(today)
+    stmt, stars = _cards_query(today, product.producer_id)
     more = db.session.execute(
         stmt.where(Product.producer_id == product.producer_id, Product.id != product.id)
         .order_by(stars.is_(None), stars.desc(), Product.id)
@@ -260,7 +287,7 @@ def get_producer_page(slug: str, *, today: date) -> ProducerPage:
     )
     if producer is None:
         raise NotFound("producer not found")
-    stmt, stars = _cards_query(today)
+    stmt, stars = _cards_query(today, producer.id)
     rows = db.session.execute(
         stmt.where(Product.producer_id == producer.id).order_by(
             stars.is_(None), stars.desc(), Product.name_vi

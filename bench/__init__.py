@@ -1,0 +1,1 @@
+"""Load and concurrency benchmarks: ``make bench`` (``python -m bench``)."""
