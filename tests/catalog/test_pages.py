@@ -418,3 +418,29 @@ def test_vietnamese_error_pages(client, demo):
     response = client.get("/products?page=abc")
     assert response.status_code == 400
     assert "Số trang" in html(response)
+
+
+def test_server_error_page_in_both_languages(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    vi = client.get("/_boom?lang=vi")
+    assert vi.status_code == 500
+    assert "Đã có lỗi xảy ra" in html(vi)
+    en = client.get("/_boom?lang=en")
+    assert en.status_code == 500
+    assert "Something went wrong" in html(en)
+    json_error = client.get("/_boom", headers={"Accept": "application/json"})
+    assert json_error.status_code == 500
+    assert json_error.get_json()["error"]["code"] == "500"
+
+
+def test_stylesheet_and_scripts_stay_within_budget():
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parents[2] / "static"
+    total = sum(p.stat().st_size for p in static.rglob("*") if p.suffix in {".css", ".js"})
+    assert total < 50_000
