@@ -6,6 +6,8 @@ Every setting is listed in README.md with its default.
 from __future__ import annotations
 
 import os
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,6 +45,16 @@ class Config:
     PRODUCTS_PER_PAGE = _int("PRODUCTS_PER_PAGE", 24)
     DELIVERY_STANDARD_FEE_VND = _int("DELIVERY_STANDARD_FEE_VND", 30_000)
     DELIVERY_CHILLED_FEE_VND = _int("DELIVERY_CHILLED_FEE_VND", 65_000)
+    # Orders and payments.
+    # The shop's public address, for links in e-mails sent outside a request (cron jobs).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    ORDER_PAYMENT_TTL_MINUTES = _int("ORDER_PAYMENT_TTL_MINUTES", 30)
+    COD_MAX_VND = _int("COD_MAX_VND", 5_000_000)
+    MAX_LINE_QUANTITY = _int("MAX_LINE_QUANTITY", 50)
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+
     # Seconds a worker reuses a rendered listing or home page body (0 turns it off).
     CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 30)
     # Shows the "demo catalogue, prices are estimates" notice on every page.
@@ -55,6 +67,27 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # Accounts: "remember me" lasts 30 days; a password-reset link lasts an hour by default.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+    # Rate limits (sign-in, password reset): memory:// counts per worker; use
+    # redis://host:6379/0 when more than one worker or server runs.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+
+    # Outgoing e-mail: SMTP when MAIL_SERVER is set, else .eml files in MAIL_OUTBOX_DIR + the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "OCOP Market <no-reply@ocop.example>")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -66,10 +99,15 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SHOW_DEMO_NOTICE = False
     CATALOGUE_CACHE_SECONDS = 0
+    # Tests never send real mail, and stray test mail stays out of instance/outbox.
+    MAIL_SERVER = None
+    MAIL_OUTBOX_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-outbox")
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

@@ -167,6 +167,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--buyers", type=int, default=50, help="checkout race: buyers")
+    parser.add_argument("--units", type=int, default=10, help="checkout race: units in stock")
+    parser.add_argument(
+        "--race-database",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="PostgreSQL server for the checkout race (a database is created and dropped)",
+    )
+    parser.add_argument("--skip-race", action="store_true")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="ocop-bench-"))
@@ -204,6 +214,30 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {"tool": tool, "rates": rates, "queries": queries, **vars(args)}
     (RESULTS / "catalogue.json").write_text(json.dumps(report, indent=2))
+    if not args.skip_race:
+        race_report(args)
+
+
+def race_report(args) -> None:
+    from bench.checkout_race import run
+
+    race = run(args.buyers, args.units, args.workers, args.race_database, free_port())
+    print(
+        f"\ncheckout race on PostgreSQL: {race['buyers']} buyers for {race['units']} units "
+        f"(gunicorn {args.workers} workers × 4 threads, cash on delivery)"
+    )
+    print(
+        f"orders placed {race['placed']} (in the database: {race['orders_in_db']}), "
+        f"sold out {race['sold_out']}, errors {len(race['errors'])}, "
+        f"stock left {race['stock_left']}"
+    )
+    print(
+        f"slowest checkout {race['slowest_checkout_s']:.2f}s, "
+        f"{race['orders_per_second']:.1f} orders placed per second during the race"
+    )
+    (RESULTS / "checkout_race.json").write_text(json.dumps(race, indent=2))
+    if race["errors"] or race["placed"] != race["units"] or race["stock_left"] != 0:
+        raise SystemExit("checkout race: oversold, undersold or errors — see above")
 
 
 if __name__ == "__main__":

@@ -42,12 +42,14 @@ def configure_logging(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from shop.cache import init_cache
-    from shop.extensions import csrf, db, migrate
+    from shop.extensions import csrf, db, limiter, login_manager, migrate
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
     init_cache(app)
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import shop.models  # noqa: F401
@@ -70,11 +72,23 @@ def configure_i18n(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from shop.accounts import bp as accounts_bp
+    from shop.admin import bp as admin_bp
+    from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
+    from shop.checkout import bp as checkout_bp
+    from shop.payments import bp as payments_bp
+    from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(producer_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -59,6 +59,25 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(ocop)
 
+    orders = click.Group("orders", help="Order jobs.")
+
+    @orders.command("expire")
+    def expire_orders_command() -> None:
+        """Expire unpaid orders past their payment window and release their stock (for cron).
+
+        Idempotent and safe to run on two machines at once: each order is released by whichever
+        compare-and-set wins.
+        """
+        from shop.db import begin_write_transaction, utcnow
+        from shop.orders.services import expire_due_orders
+
+        begin_write_transaction(db.session)
+        expired = expire_due_orders(utcnow())
+        db.session.commit()
+        click.echo(f"{expired} order(s) expired.")
+
+    app.cli.add_command(orders)
+
     i18n = click.Group("i18n", help="Translation catalogue chores.")
 
     @i18n.command("fill-en")

@@ -57,3 +57,14 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def begin_write_transaction(session) -> None:
+    """End any read-only transaction and start one that will write.
+
+    On SQLite this is ``BEGIN IMMEDIATE``: the write lock is taken up front, so concurrent
+    writers queue on the busy timeout instead of failing mid-transaction. On PostgreSQL it is
+    an ordinary transaction. Call it before a service that reserves stock.
+    """
+    session.rollback()
+    session.connection(execution_options={"sqlite_begin_immediate": True})

@@ -71,6 +71,11 @@ def register_error_handlers(app: Flask) -> None:
     def method_not_allowed(_error: HTTPException):
         return _render(405)
 
+    @app.errorhandler(429)
+    def too_many_requests(_error: HTTPException):
+        # Flask-Limiter adds Retry-After; the limit's wording stays out of the page.
+        return _render(429)
+
     @app.errorhandler(500)
     def internal_error(error: Exception):
         db.session.rollback()
@@ -78,3 +83,39 @@ def register_error_handlers(app: Flask) -> None:
             "unhandled error on %s: %r", request.path, getattr(error, "original_exception", error)
         )
         return _render(500)
+
+
+class OutOfStock(ShopError):
+    code = "out_of_stock"
+    status = 409
+
+
+class ProductUnavailable(ShopError):
+    code = "product_unavailable"
+    status = 409
+
+
+class InvalidQuantity(ShopError):
+    code = "invalid_quantity"
+
+
+class AgeConfirmationRequired(ShopError):
+    code = "age_confirmation_required"
+
+
+class DeliveryNotPossible(ShopError):
+    code = "delivery_not_possible"
+
+
+class PaymentNotAllowed(ShopError):
+    code = "payment_not_allowed"
+
+
+class PaymentMismatch(ShopError):
+    code = "payment_mismatch"
+    status = 409
+
+
+class RefundNotAllowed(ShopError):
+    code = "refund_not_allowed"
+    status = 409

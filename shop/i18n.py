@@ -35,12 +35,15 @@ def _requested_locale() -> tuple[str, bool]:
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
 
-    @app.before_request
     def _choose_locale() -> None:
         g.lang, g.lang_from_param = _requested_locale()
         # Flask-Babel caches the locale on the application context, which a test (or a CLI
         # command) may keep open across requests: start each request from a clean cache.
         refresh()
+
+    # First of all before-request hooks, so pages that CSRF or rate-limit checks answer with
+    # (400, 429) are in the visitor's language too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _choose_locale)
 
     @app.after_request
     def _remember_locale(response: Response) -> Response:

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_app_context, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 from shop.money import format_vnd, usd_reference
 
@@ -48,6 +48,15 @@ def localdate(value: date | datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def localtime(value: datetime | None) -> str:
+    """A moment in Vietnam's time: ``28 thg 11, 2026 10:30``."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite returns naive UTC
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return format_datetime(value.astimezone(LOCAL_TZ), "medium")
+
+
 def url_with_lang(lang: str, **overrides: object) -> str:
     """The current page's URL in another language (query string kept), for switches and hreflang."""
     args = request.args.to_dict(flat=False)
@@ -77,11 +86,13 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(localdate, "localdate")
+    app.add_template_filter(localtime, "localtime")
     app.add_template_global(localized, "loc")
     app.add_template_global(url_with_lang, "url_with_lang")
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(local_today, "local_today")
     app.add_template_global(season_text, "season_text")
+    app.add_template_global(cards_csrf_token, "cards_csrf_token")
     app.add_template_global(legal_type_label, "legal_type_label")
 
     @app.template_filter("usd_ref")
@@ -104,6 +115,23 @@ def init_templating(app: Flask) -> None:
                 )
             if version:
                 values["v"] = version
+
+
+# Cached page bodies are shared between visitors: their forms carry this placeholder, which
+# each response replaces with the visitor's own CSRF token (see fill_csrf).
+CSRF_PLACEHOLDER = "__CSRF_TOKEN__"
+
+
+def cards_csrf_token() -> str:
+    from flask_wtf.csrf import generate_csrf
+
+    return CSRF_PLACEHOLDER if g.get("rendering_shared_body") else generate_csrf()
+
+
+def fill_csrf(body: str) -> str:
+    from flask_wtf.csrf import generate_csrf
+
+    return body.replace(CSRF_PLACEHOLDER, generate_csrf()) if CSRF_PLACEHOLDER in body else body
 
 
 def season_text(product) -> str:

@@ -7,6 +7,7 @@ With REQUIRE_POSTGRES=1 a missing TEST_DATABASE_URL fails the run instead of ski
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,3 +124,92 @@ def count_queries(engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", _record)
+
+
+@pytest.fixture
+def pg_app(postgres_url):
+    """An app on the session's PostgreSQL database, for tests that race real connections."""
+    app = create_app(make_config(postgres_url))
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        db.engine.dispose()
+
+
+def run_threads(count: int, target) -> list:
+    """Start ``count`` threads together (a barrier) and return each one's result."""
+    import threading
+
+    results: list = [None] * count
+    barrier = threading.Barrier(count)
+
+    def worker(i: int) -> None:
+        barrier.wait()
+        results[i] = target(i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+_CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on ``path`` (CSRF stays on in the tests, so it is tested too)."""
+    body = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = _CSRF_INPUT.search(body)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str, **fields):
+    """POST the sign-in form like a browser; returns the response."""
+    token = csrf_token(client, "/account/login")
+    data = {"csrf_token": token, "email": email, "password": password, **fields}
+    return client.post("/account/login", data=data)
+
+
+@pytest.fixture
+def login_as(app, client):
+    """``login_as("admin")`` creates a user of that role and signs ``client`` in through the
+    sign-in form; producer staff are bound to a new producer. Returns the user.
+
+    Sign-in is rate-limited (10 a minute per address): a test signing in more often calls
+    ``shop.extensions.limiter.reset()`` in between."""
+    from tests.factories import DEFAULT_PASSWORD, gen_user
+
+    def _login_as(role: str = "customer", **fields):
+        user = gen_user(role, **fields)
+        db.session.commit()
+        response = sign_in(client, user.email, DEFAULT_PASSWORD)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return _login_as
+
+
+@pytest.fixture
+def outbox(app, tmp_path):
+    """E-mails go to a fresh directory; returns a function listing the parsed messages."""
+    from email import policy
+    from email.parser import BytesParser
+
+    directory = tmp_path / "outbox"
+    app.config["MAIL_OUTBOX_DIR"] = str(directory)
+
+    def messages():
+        parser = BytesParser(policy=policy.default)
+        paths = sorted(directory.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
+        return [parser.parsebytes(path.read_bytes()) for path in paths]
+
+    return messages

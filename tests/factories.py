@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from shop.accounts.models import Role, User
 from shop.catalog.models import Category, OcopCertificate, Producer, Product, ProductImage
 from shop.extensions import db
 
@@ -91,3 +92,77 @@ def gen_certificate(product: Product, *, score: int = 80, decision_date: date, *
     db.session.add(certificate)
     db.session.flush()
     return certificate
+
+
+def order_rules(**overrides):
+    from datetime import timedelta
+
+    from shop.orders.services import OrderRules
+
+    values = {
+        "standard_fee_vnd": 30_000,
+        "chilled_fee_vnd": 65_000,
+        "payment_ttl": timedelta(minutes=30),
+        "max_line_quantity": 50,
+        "cod_max_vnd": 5_000_000,
+        **overrides,
+    }
+    return OrderRules(**values)
+
+
+def gen_contact(**fields):
+    from shop.orders.services import Contact
+
+    values = {
+        "email": "buyer@example.vn",
+        "phone": "+84912345678",
+        "recipient_name": "Nguyễn Văn An",
+        "province": "Hà Nội",
+        "commune": "Phường Hoàn Kiếm",
+        "street": "12 Hàng Bạc",
+        "locale": "vi",
+        **fields,
+    }
+    return Contact(**values)
+
+
+def gen_order(items, *, method="demo", now=None, today=None, **kwargs):
+    """Place an order through the real service: ``items`` is [(product, quantity), ...]."""
+    from datetime import UTC, datetime
+
+    from shop.orders.models import PaymentMethod
+    from shop.orders.services import LineRequest, place_order
+
+    now = now or datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+    order = place_order(
+        [LineRequest(product.id, quantity) for product, quantity in items],
+        kwargs.pop("contact", None) or gen_contact(),
+        payment_method=PaymentMethod(method),
+        rules=kwargs.pop("rules", None) or order_rules(),
+        now=now,
+        today=today or now.date(),
+        **kwargs,
+    )
+    return order
+
+
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+def gen_user(role: str = Role.CUSTOMER, *, password: str = DEFAULT_PASSWORD, **fields) -> User:
+    """A user of ``role``; producer staff get a new producer unless ``producer_id`` is given."""
+    n = next(_seq)
+    if role == Role.PRODUCER_STAFF and "producer_id" not in fields:
+        fields["producer_id"] = gen_producer().id
+    values = {
+        "email": f"user-{n}@example.com",
+        "name": f"Nguyễn Văn Thử {n}",
+        "locale": "vi",
+        "active": True,
+        **fields,
+    }
+    user = User(role=role, **values)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.db import TimestampMixin
 from shop.extensions import db
+from shop.text import fold
 
 
 class Role(StrEnum):
@@ -19,7 +22,48 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(TimestampMixin, db.Model):
+# Common Vietnamese family names (folded): a name starting with one is written family name first,
+# so the given name a greeting uses is the last word ("Lê Minh Anh" → "Anh").
+VIETNAMESE_FAMILY_NAMES = frozenset(
+    [
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "hoang",
+        "huynh",
+        "phan",
+        "vu",
+        "vo",
+        "dang",
+        "bui",
+        "do",
+        "ho",
+        "ngo",
+        "duong",
+        "ly",
+        "dinh",
+        "trinh",
+        "mai",
+        "truong",
+        "lam",
+        "luong",
+        "ha",
+        "cao",
+        "quach",
+        "ta",
+        "chu",
+        "luu",
+        "kieu",
+        "doan",
+        "tong",
+        "thai",
+        "lai",
+    ]
+)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint(
@@ -47,3 +91,32 @@ class User(TimestampMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def password_fingerprint(self) -> str:
+        """A short digest of the current password hash (salted, so it tells nothing about the
+        password); it changes whenever the password does, which ends sessions, remember-me
+        cookies and reset links issued before the change."""
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    # Flask-Login. Users compare by identity (the session's identity map), not by get_id().
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def short_name(self) -> str:
+        """The given name, for the header: the last word of a Vietnamese name, else the first."""
+        words = self.name.split()
+        if not words:
+            return self.email.split("@", 1)[0]
+        if len(words) > 1 and fold(words[0]) in VIETNAMESE_FAMILY_NAMES:
+            return words[-1]
+        return words[0]

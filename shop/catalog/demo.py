@@ -62,7 +62,11 @@ def seed_categories() -> dict[str, Category]:
 def seed_producers() -> dict[str, Producer]:
     return {
         data["slug"]: _upsert(
-            Producer, "slug", data["slug"], **{k: v for k, v in data.items() if k != "slug"}
+            Producer,
+            "slug",
+            data["slug"],
+            fresh_delivery_provinces=demo_data.FRESH_DELIVERY_PROVINCES,
+            **{k: v for k, v in data.items() if k != "slug"},
         )
         for data in demo_data.PRODUCERS
     }

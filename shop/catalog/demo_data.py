@@ -1476,3 +1476,7 @@ DEMO_USERS = [
         "locale": "en",
     },
 ]
+
+# Provinces the demo producers reach with fresh and chilled parcels within 48 hours, besides
+# their own (a producer's own province is always served).
+FRESH_DELIVERY_PROVINCES = "Hà Nội;Hải Phòng;Thái Nguyên;Lạng Sơn;Quảng Ninh;Bắc Ninh"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import TimestampMixin
 from shop.extensions import db
-from shop.text import search_terms
+from shop.text import fold, search_terms
 
 CERTIFICATE_VALIDITY_MONTHS = 36
 
@@ -110,9 +110,16 @@ class Producer(TimestampMixin, db.Model):
     # Platform commission on this producer's sales, in basis points (1000 = 10 %).
     commission_bp: Mapped[int] = mapped_column(Integer, default=1000)
     image: Mapped[str | None] = mapped_column(String(200))
+    # Provinces this producer can reach with fresh or chilled goods within 48 hours, besides
+    # its own, separated by ";" (e.g. "Hà Nội;Hải Phòng").
+    fresh_delivery_provinces: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     products: Mapped[list[Product]] = relationship(back_populates="producer")
+
+    def delivers_fresh_to(self, province: str) -> bool:
+        served = {self.province, *(self.fresh_delivery_provinces or "").split(";")}
+        return fold(province) in {fold(p) for p in served if p.strip()}
 
     @property
     def address(self) -> str:

@@ -35,6 +35,10 @@ class CardView:
     price: str
     unit: str
     stars: int | None
+    product_id: int = 0
+    # Whether a one-click "add to cart" fits: on sale, in stock, not alcohol (which needs the
+    # age confirmation on the product page).
+    can_add: bool = False
     tags: list[Tag] = field(default_factory=list)
 
 
@@ -70,5 +74,9 @@ def card_view(card: ProductCard, today: date) -> CardView:
         price=format_vnd(product.price_vnd),
         unit=localized(product, "unit"),
         stars=card.stars,
+        product_id=product.id,
+        can_add=product.stock > 0
+        and not product.adult_only
+        and (product.preorder or product.in_season_on(today) is not False),
         tags=availability_tags(product, today),
     )

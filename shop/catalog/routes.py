@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request
+from flask import current_app, g, make_response, render_template, request
 from markupsafe import Markup
 
 from shop.cache import catalogue_cache
@@ -20,9 +20,26 @@ from shop.catalog.services import (
     sitemap_entries,
     top_level_groups,
 )
+from shop.catalog.signals import stock_wanted
 from shop.catalog.structured_data import product_jsonld
+from shop.db import utcnow
 from shop.extensions import db
-from shop.templating import current_lang, local_today
+from shop.templating import current_lang, fill_csrf, local_today
+
+
+def _shared_body(key: tuple, render) -> Markup:
+    """A page body rendered once per worker for everyone (see shop/cache.py); per-visitor
+    bits, the CSRF token of the add-to-cart forms, are filled in afterwards."""
+
+    def render_shared() -> str:
+        g.rendering_shared_body = True
+        try:
+            return render()
+        finally:
+            g.rendering_shared_body = False
+
+    body = catalogue_cache().get_or_set(key, render_shared)
+    return Markup(fill_csrf(body))  # noqa: S704 - our own rendered template
 
 
 def _cache_key(*parts: object) -> tuple:
@@ -37,8 +54,7 @@ def home():
         page = get_home_page(today=local_today())
         return render_template("catalog/_home_body.html", page=page, groups=top_level_groups())
 
-    body = catalogue_cache().get_or_set(_cache_key(), render_body)
-    return render_template("catalog/home.html", body=Markup(body))  # noqa: S704 - our own rendered template
+    return render_template("catalog/home.html", body=_shared_body(_cache_key(), render_body))
 
 
 @bp.get("/products")
@@ -61,14 +77,14 @@ def product_list():
         empty.groups = top_level_groups()
         body, status = render_body(empty), 400
     else:
-        body = catalogue_cache().get_or_set(
+        body = _shared_body(
             _cache_key(per_page),
             lambda: render_body(search_products(filters, today=local_today(), per_page=per_page)),
         )
         status = 200
     page = render_template(
         "catalog/product_list.html",
-        body=Markup(body),  # noqa: S704 - our own rendered template
+        body=Markup(body),  # noqa: S704 - our own rendered template (or shared body)
         filters=filters,
         errors=errors,
     )
@@ -78,6 +94,12 @@ def product_list():
 @bp.get("/products/<slug>")
 def product_detail(slug: str):
     page = get_product_page(slug, today=local_today())
+    if page.product.stock == 0 and stock_wanted.receivers:
+        # Unpaid orders past their payment window may still hold stock: release it first.
+        stock_wanted.send(
+            current_app._get_current_object(), product_ids=[page.product.id], now=utcnow()
+        )
+        page = get_product_page(slug, today=local_today())
     return render_template(
         "catalog/product_detail.html",
         page=page,

@@ -26,15 +26,25 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_app(tmp_path_factory):
     from shop.catalog.demo import seed_demo
 
-    database = tmp_path_factory.mktemp("e2e") / "shop.db"
-    app = create_app(make_config(f"sqlite:///{database}"))
+    directory = tmp_path_factory.mktemp("e2e")
+    app = create_app(
+        make_config(f"sqlite:///{directory / 'shop.db'}", MAIL_OUTBOX_DIR=str(directory / "outbox"))
+    )
     with app.app_context():
         db.create_all()
         seed_demo(DEMO_TODAY)
         db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app):
+    app = live_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -43,8 +53,6 @@ def live_server(tmp_path_factory):
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,23 @@
+"""E-mails about accounts, written in the recipient's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext
+
+from shop.accounts.models import User
+from shop.mail import send_email
+
+
+def send_password_reset(user: User, token: str) -> Path | None:
+    """The reset link, valid for ``PASSWORD_RESET_MAX_AGE_SECONDS`` and for one use."""
+    with force_locale(user.locale):
+        link = url_for("accounts.reset_password", token=token, lang=user.locale, _external=True)
+        minutes = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 60
+        context = {"user": user, "link": link, "minutes": minutes}
+        subject = gettext("Reset your OCOP Market password")
+        text_body = render_template("email/accounts/password_reset.txt", **context)
+        html_body = render_template("email/accounts/password_reset.html", **context)
+    return send_email(user.email, subject, text_body, html_body)

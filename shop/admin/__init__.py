@@ -1,0 +1,7 @@
+"""The OCOP office back-office: every order, refunds, cancellations and reviews."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from shop.admin import routes  # noqa: E402, F401

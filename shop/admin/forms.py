@@ -1,0 +1,116 @@
+"""Back-office forms: refund (one quantity per order line), cancel, mark reviewed."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from shop.orders.models import Order
+
+REASON_MAX = 500
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class QuantityField(IntegerField):
+    """A whole number of items; blank counts as 0 and anything else that is not a whole number
+    is left as None for ``QuantityUpTo`` to report (one message, not two)."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip()
+        try:
+            self.data = int(text) if text else 0
+        except ValueError:
+            self.data = None
+
+
+class QuantityUpTo:
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+
+    def __call__(self, _form, field) -> None:
+        if field.data is None or not 0 <= field.data <= self.maximum:
+            raise ValidationError(
+                _l("Enter a whole number from 0 to %(max)d.") % {"max": self.maximum}
+            )
+
+
+def _reason_field(label, required_message) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[_strip],
+        validators=[
+            DataRequired(required_message),
+            Length(max=REASON_MAX, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+
+class RefundForm(FlaskForm):
+    """Built per order by ``refund_form_for``: one ``line_<id>`` field per order line."""
+
+    everything = BooleanField(_l("Refund everything that is left, delivery included"))
+    reason = _reason_field(_l("Reason for the refund"), _l("Enter the reason for this refund."))
+
+    line_ids: tuple[int, ...] = ()
+
+    def line_field(self, line_id: int) -> QuantityField:
+        return self[f"line_{line_id}"]
+
+    def quantities(self) -> dict[int, int]:
+        """{line id: quantity} for every line with a quantity above zero."""
+        return {
+            line_id: self.line_field(line_id).data
+            for line_id in self.line_ids
+            if self.line_field(line_id).data
+        }
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.everything.data and self.quantities():
+            self.everything.errors.append(
+                _l("Leave every quantity at 0 to refund everything that is left.")
+            )
+            return False
+        if not self.everything.data and not self.quantities():
+            self.everything.errors.append(
+                _l("Enter a quantity to refund for at least one line, or tick this box.")
+            )
+            return False
+        return True
+
+
+def refund_form_for(order: Order, **kwargs) -> RefundForm:
+    """A refund form with a quantity field (0 to what is left) for each line of ``order``."""
+
+    class OrderRefundForm(RefundForm):
+        pass
+
+    for line in order.lines:
+        remaining = line.quantity - line.refunded_quantity
+        setattr(
+            OrderRefundForm,
+            f"line_{line.id}",
+            QuantityField(line.name, default=0, validators=[QuantityUpTo(remaining)]),
+        )
+    OrderRefundForm.line_ids = tuple(line.id for line in order.lines)
+    return OrderRefundForm(**kwargs)
+
+
+class CancelForm(FlaskForm):
+    reason = _reason_field(_l("Reason for cancelling"), _l("Say why the order is cancelled."))
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(
+        _l("What you checked (optional)"),
+        filters=[_strip],
+        validators=[Length(max=REASON_MAX, message=_l("At most %(max)d characters."))],
+    )

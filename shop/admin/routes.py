@@ -1,0 +1,363 @@
+"""The OCOP office's order pages: find any order, see everything about it, refund, cancel, and
+clear the "needs review" flag.
+
+Refunds are recorded and committed before they are sent to the provider (DESIGN §5), then
+sent and committed again; a refund the provider did not accept stays pending and can be sent
+again from the order page (its idempotency key makes that safe).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from shop.accounts.decorators import role_required
+from shop.accounts.forms import EmptyForm, normalize_phone
+from shop.accounts.models import Role, User
+from shop.admin import bp
+from shop.admin.forms import CancelForm, RefundForm, ReviewForm, refund_form_for
+from shop.db import begin_write_transaction
+from shop.errors import InvalidTransition, RefundNotAllowed
+from shop.extensions import db
+from shop.money import format_vnd
+from shop.orders.admin_actions import can_cancel, cancel_order, mark_reviewed
+from shop.orders.labels import order_status_label
+from shop.orders.models import Order, OrderStatus, ProducerOrder
+from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from shop.payments.providers import stripe_gateway
+from shop.payments.services import record_refund, send_refund
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 50
+SEARCH_MAX = 254
+REFUNDABLE_STATUSES = (
+    OrderStatus.PAID,
+    OrderStatus.PARTIALLY_REFUNDED,
+    OrderStatus.COMPLETED,
+    OrderStatus.CANCELLED,
+)
+ACTOR_LABELS = {
+    "customer": _l("Customer"),
+    "producer": _l("Producer"),
+    "admin": _l("OCOP office"),
+    "system": _l("Automatic"),
+}
+PAYMENT_STATUS = {
+    "pending": _l("Pending"),
+    "succeeded": _l("Succeeded"),
+    "failed": _l("Failed"),
+    "expired": _l("Expired"),
+}
+_PHONE_CHARACTERS = re.compile(r"[\d\s+().-]+")
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int
+    pages: int
+    total: int
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def search_condition(q: str):
+    """Orders whose reference or e-mail contains ``q`` (any case), or whose phone is ``q``
+    however it was typed (``0912 345 678`` finds ``+84912345678``)."""
+    matches = [
+        func.upper(Order.reference).contains(q.upper(), autoescape=True),
+        func.lower(Order.email).contains(q.lower(), autoescape=True),
+    ]
+    if _PHONE_CHARACTERS.fullmatch(q):
+        phone = normalize_phone(q)
+        if phone:
+            matches.append(Order.phone == phone)
+        digits = re.sub(r"\D", "", q).lstrip("0")
+        if len(digits) >= 6:  # the end of a number: "345 678"
+            matches.append(Order.phone.contains(digits, autoescape=True))
+    return or_(*matches)
+
+
+@bp.get("/orders")
+@role_required(Role.ADMIN)
+def orders():
+    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    status = request.args.get("status", "")
+    if status not in {str(s) for s in OrderStatus}:
+        status = ""
+    review = request.args.get("review") == "1"
+    conditions = []
+    if q:
+        conditions.append(search_condition(q))
+    if status:
+        conditions.append(Order.status == status)
+    if review:
+        conditions.append(Order.needs_review.is_(True))
+    total = db.session.scalar(select(func.count(Order.id)).where(*conditions))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(_page_number(), pages)
+    found = db.session.scalars(
+        select(Order)
+        .where(*conditions)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    flagged = db.session.scalar(select(func.count(Order.id)).where(Order.needs_review.is_(True)))
+    return render_template(
+        "admin/orders.html",
+        listing=Page(items=list(found), page=page, pages=pages, total=total),
+        statuses=[(str(s), order_status_label(s)) for s in OrderStatus],
+        q=q,
+        status=status,
+        review=review,
+        flagged=flagged,
+    )
+
+
+def _load_order(reference: str) -> Order:
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.reference == reference)
+        .options(
+            selectinload(Order.lines),
+            selectinload(Order.producer_orders).selectinload(ProducerOrder.producer),
+            selectinload(Order.events),
+        )
+    )
+    if order is None:
+        abort(404)
+    return order
+
+
+def _captured_payment(payments: list[Payment]) -> Payment | None:
+    succeeded = [p for p in payments if p.status == PaymentStatus.SUCCEEDED]
+    return succeeded[-1] if succeeded else None
+
+
+def _render_detail(
+    order: Order,
+    *,
+    refund_form: RefundForm | None = None,
+    cancel_form: CancelForm | None = None,
+    refund_error: str | None = None,
+    cancel_error: str | None = None,
+    status: int = 200,
+):
+    payments = list(
+        db.session.scalars(
+            select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)
+        ).all()
+    )
+    refunds = list(
+        db.session.scalars(
+            select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
+        ).all()
+    )
+    user_ids = {e.actor_id for e in order.events} | {r.created_by_id for r in refunds}
+    user_ids.discard(None)
+    users = (
+        {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+        if user_ids
+        else {}
+    )
+    parcels = {parcel.id: parcel for parcel in order.producer_orders}
+    captured = _captured_payment(payments)
+    return render_template(
+        "admin/order_detail.html",
+        order=order,
+        parcels=parcels,
+        payments=payments,
+        refunds=refunds,
+        users=users,
+        actor_labels=ACTOR_LABELS,
+        payment_status=PAYMENT_STATUS,
+        can_refund=captured is not None
+        and order.status in REFUNDABLE_STATUSES
+        and order.refundable_vnd > 0,
+        captured=captured,
+        can_cancel=can_cancel(order),
+        refund_form=refund_form or refund_form_for(order),
+        cancel_form=cancel_form or CancelForm(),
+        review_form=ReviewForm(),
+        action_form=EmptyForm(),
+        refund_error=refund_error,
+        cancel_error=cancel_error,
+    ), status
+
+
+@bp.get("/orders/<reference>")
+@role_required(Role.ADMIN)
+def order_detail(reference: str):
+    return _render_detail(_load_order(reference))
+
+
+def _refund_message(error: RefundNotAllowed, order: Order) -> str:
+    """The refund service's refusal, in the admin's language."""
+    text = error.message
+    if text.startswith("only paid orders"):
+        return _(
+            "Only paid orders can be refunded; this one is “%(status)s”.",
+            status=order_status_label(order.status),
+        )
+    if text.startswith("no captured online payment"):
+        return _(
+            "There is no online payment to refund. Cash-on-delivery money is paid back by "
+            "bank transfer, outside the shop."
+        )
+    if text.startswith("nothing left"):
+        return _("Everything paid for this order has already been refunded.")
+    if text.startswith("Stripe is not configured"):
+        return _("Card refunds need Stripe to be configured on this server.")
+    return _(
+        "That is more than is left to refund; part of this order may have been refunded "
+        "meanwhile. Check the amounts and try again."
+    )
+
+
+def _send(refund_id: int) -> bool:
+    """Send a recorded refund to its provider and commit; False (with a message) if it failed.
+
+    The refund stays recorded as pending when the provider refuses or cannot be reached.
+    """
+    begin_write_transaction(db.session)
+    refund = db.session.get(Refund, refund_id)
+    try:
+        send_refund(refund, gateway=stripe_gateway(), actor="admin")
+    except RefundNotAllowed as error:
+        db.session.rollback()
+        order = db.session.get(Order, refund.order_id)
+        flash(
+            _(
+                "The refund is recorded but was not sent: %(why)s",
+                why=_refund_message(error, order),
+            ),
+            "error",
+        )
+        return False
+    except Exception:  # the provider's errors (network, declined) must not lose the record
+        db.session.rollback()
+        log.exception("refund %s could not be sent", refund_id)
+        flash(
+            _(
+                "The refund is recorded but the payment provider did not accept it yet. "
+                "Try sending it again in a few minutes."
+            ),
+            "error",
+        )
+        return False
+    db.session.commit()
+    return True
+
+
+@bp.post("/orders/<reference>/refund")
+@role_required(Role.ADMIN)
+def refund(reference: str):
+    order = _load_order(reference)
+    form = refund_form_for(order)
+    if not form.validate_on_submit():
+        return _render_detail(order, refund_form=form, status=400)
+    lines = None if form.everything.data else form.quantities()
+    reason, admin_id = form.reason.data, current_user.id
+    begin_write_transaction(db.session)
+    order = _load_order(reference)
+    try:
+        recorded = record_refund(order, lines=lines, reason=reason, admin_id=admin_id)
+    except RefundNotAllowed as error:
+        db.session.rollback()
+        order = _load_order(reference)
+        message = _refund_message(error, order)
+        return _render_detail(order, refund_form=form, refund_error=message, status=409)
+    refund_id, amount = recorded.id, recorded.amount_vnd
+    db.session.commit()
+    if _send(refund_id):
+        flash(_("Refunded %(amount)s.", amount=format_vnd(amount)), "success")
+    return redirect(url_for("admin.order_detail", reference=reference))
+
+
+@bp.post("/orders/<reference>/refunds/<int:refund_id>/send")
+@role_required(Role.ADMIN)
+def send_again(reference: str, refund_id: int):
+    order = _load_order(reference)
+    pending = db.session.scalar(
+        select(Refund).where(Refund.id == refund_id, Refund.order_id == order.id)
+    )
+    if pending is None:
+        abort(404)
+    if pending.status != RefundStatus.PENDING:
+        flash(_("This refund has already been sent."), "info")
+    elif _send(refund_id):
+        flash(_("Refunded %(amount)s.", amount=format_vnd(pending.amount_vnd)), "success")
+    return redirect(url_for("admin.order_detail", reference=reference))
+
+
+@bp.post("/orders/<reference>/cancel")
+@role_required(Role.ADMIN)
+def cancel(reference: str):
+    order = _load_order(reference)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _render_detail(order, cancel_form=form, status=400)
+    reason, admin_id = form.reason.data, current_user.id
+    begin_write_transaction(db.session)
+    order = _load_order(reference)
+    refund_id = None
+    try:
+        cancel_order(order, reason=reason, admin_id=admin_id)
+        if order.refundable_vnd > 0:
+            # A paid order is refunded in full, recorded in the same transaction as the cancel.
+            refund_id = record_refund(order, lines=None, reason=reason, admin_id=admin_id).id
+    except (InvalidTransition, RefundNotAllowed) as error:
+        db.session.rollback()
+        order = _load_order(reference)
+        if isinstance(error, RefundNotAllowed):
+            message = _refund_message(error, order)
+        elif error.details.get("shipped"):
+            message = _("A parcel of this order has already shipped, so it cannot be cancelled.")
+        else:
+            message = _(
+                "An order that is “%(status)s” cannot be cancelled.",
+                status=order_status_label(order.status),
+            )
+        return _render_detail(order, cancel_form=form, cancel_error=message, status=409)
+    db.session.commit()
+    flash(_("Order cancelled and its stock put back on sale."), "success")
+    if refund_id is not None and _send(refund_id):
+        flash(_("The payment has been refunded in full."), "success")
+    return redirect(url_for("admin.order_detail", reference=reference))
+
+
+@bp.post("/orders/<reference>/review")
+@role_required(Role.ADMIN)
+def review(reference: str):
+    _load_order(reference)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(form.note.errors[0] if form.note.errors else _("Please try again."), "error")
+        return redirect(url_for("admin.order_detail", reference=reference))
+    note, admin_id = form.note.data or None, current_user.id
+    begin_write_transaction(db.session)
+    order = _load_order(reference)
+    try:
+        mark_reviewed(order, admin_id=admin_id, note=note)
+    except InvalidTransition:
+        db.session.rollback()
+        flash(_("This order is not flagged for review (any more)."), "info")
+    else:
+        db.session.commit()
+        flash(_("Marked as reviewed."), "success")
+    return redirect(url_for("admin.order_detail", reference=reference))

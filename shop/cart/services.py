@@ -1,0 +1,251 @@
+"""Cart operations and the cart as the shopper sees it, re-read from the database every time."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from shop.cart.models import Cart, CartLine
+from shop.catalog.models import Producer, Product
+from shop.errors import AgeConfirmationRequired, InvalidQuantity, OutOfStock, ProductUnavailable
+from shop.extensions import db
+from shop.money import vat_included
+from shop.orders.services import LineRequest, check_purchasable
+
+
+def find_cart(token: str | None) -> Cart | None:
+    if not token:
+        return None
+    return db.session.scalar(select(Cart).where(Cart.token == token))
+
+
+def user_cart(user_id: int) -> Cart | None:
+    return db.session.scalar(select(Cart).where(Cart.user_id == user_id))
+
+
+def create_cart(user_id: int | None = None) -> Cart:
+    cart = Cart(token=secrets.token_urlsafe(32), user_id=user_id)
+    db.session.add(cart)
+    db.session.flush()
+    return cart
+
+
+def _line(cart: Cart, product_id: int) -> CartLine | None:
+    return next((line for line in cart.lines if line.product_id == product_id), None)
+
+
+def add_to_cart(
+    cart: Cart,
+    product_id: int,
+    quantity: int,
+    *,
+    today: date,
+    max_quantity: int,
+    adult_confirmed: bool = False,
+    now: datetime | None = None,
+) -> CartLine:
+    """Add ``quantity`` of a product (or more of it). Checks sale, season, stock and age."""
+    if quantity < 1:
+        raise InvalidQuantity("quantity must be at least 1")
+    product = db.session.scalar(
+        select(Product).where(Product.id == product_id).options(selectinload(Product.producer))
+    )
+    check_purchasable(product, today)
+    if product.adult_only and cart.adult_confirmed_at is None:
+        if not adult_confirmed:
+            raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
+        cart.adult_confirmed_at = now
+    line = _line(cart, product_id)
+    wanted = quantity + (line.quantity if line else 0)
+    _check_quantity(product, wanted, max_quantity)
+    if line is None:
+        line = CartLine(product_id=product.id, quantity=wanted, price_seen_vnd=product.price_vnd)
+        cart.lines.append(line)
+    else:
+        line.quantity = wanted
+    db.session.flush()
+    return line
+
+
+def _check_quantity(product: Product, quantity: int, max_quantity: int) -> None:
+    if quantity > max_quantity:
+        raise InvalidQuantity(f"at most {max_quantity} per product", limit=max_quantity)
+    if quantity > product.stock:
+        raise OutOfStock("not enough stock", product_id=product.id, available=product.stock)
+
+
+def set_quantity(cart: Cart, line_id: int, quantity: int, *, max_quantity: int) -> None:
+    line = next((ln for ln in cart.lines if ln.id == line_id), None)
+    if line is None:
+        raise ProductUnavailable("that line is not in your cart")
+    if quantity < 1:
+        raise InvalidQuantity("quantity must be at least 1")
+    _check_quantity(db.session.get(Product, line.product_id), quantity, max_quantity)
+    line.quantity = quantity
+    line.price_seen_vnd = line.product.price_vnd
+    db.session.flush()
+
+
+def remove_line(cart: Cart, line_id: int) -> None:
+    db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id, CartLine.id == line_id))
+    db.session.expire(cart, ["lines"])
+
+
+def merge_carts(guest: Cart | None, user_id: int, *, max_quantity: int) -> Cart:
+    """On sign-in: the guest cart's lines move into the user's cart (quantities add up,
+    capped at the per-line maximum); a user without a cart simply takes the guest cart."""
+    mine = user_cart(user_id)
+    if guest is None or (mine is not None and guest.id == mine.id):
+        return mine or create_cart(user_id)
+    if mine is None:
+        guest.user_id = user_id
+        db.session.flush()
+        return guest
+    for line in guest.lines:
+        existing = _line(mine, line.product_id)
+        if existing is None:
+            mine.lines.append(
+                CartLine(
+                    product_id=line.product_id,
+                    quantity=min(line.quantity, max_quantity),
+                    price_seen_vnd=line.price_seen_vnd,
+                )
+            )
+        else:
+            existing.quantity = min(existing.quantity + line.quantity, max_quantity)
+    if guest.adult_confirmed_at and not mine.adult_confirmed_at:
+        mine.adult_confirmed_at = guest.adult_confirmed_at
+    db.session.delete(guest)
+    db.session.flush()
+    return mine
+
+
+# --- the cart as shown -------------------------------------------------------------------
+
+
+@dataclass
+class LineView:
+    line: CartLine
+    product: Product
+    unit_price_vnd: int
+    line_total_vnd: int
+    problems: list[str] = field(default_factory=list)
+    price_changed_from: int | None = None
+    ships_from: date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class ProducerGroup:
+    producer: Producer
+    lines: list[LineView]
+
+    @property
+    def subtotal_vnd(self) -> int:
+        return sum(v.line_total_vnd for v in self.lines)
+
+    @property
+    def ships_from(self) -> date | None:
+        dates = [v.ships_from for v in self.lines if v.ships_from]
+        return max(dates) if dates else None
+
+
+@dataclass
+class CartView:
+    cart: Cart | None
+    groups: list[ProducerGroup]
+
+    @property
+    def lines(self) -> list[LineView]:
+        return [v for g in self.groups for v in g.lines]
+
+    @property
+    def count(self) -> int:
+        return sum(v.line.quantity for v in self.lines)
+
+    @property
+    def subtotal_vnd(self) -> int:
+        return sum(v.line_total_vnd for v in self.lines)
+
+    @property
+    def vat_by_rate(self) -> dict[int, int]:
+        totals: dict[int, int] = defaultdict(int)
+        for v in self.lines:
+            totals[v.product.vat_rate] += v.line_total_vnd
+        return {rate: vat_included(amount, rate) for rate, amount in sorted(totals.items()) if rate}
+
+    @property
+    def has_problems(self) -> bool:
+        return any(not v.ok for v in self.lines)
+
+    @property
+    def mixes_preorders(self) -> bool:
+        return len({v.ships_from for v in self.lines}) > 1
+
+    @property
+    def needs_adult_confirmation(self) -> bool:
+        return any(v.product.adult_only for v in self.lines)
+
+    def line_requests(self) -> list[LineRequest]:
+        return [LineRequest(v.product.id, v.line.quantity) for v in self.lines]
+
+
+PROBLEM_UNAVAILABLE = "unavailable"
+PROBLEM_STOCK = "stock"
+
+
+def view_cart(cart: Cart | None, *, today: date) -> CartView:
+    """Every line priced from the database now, with what changed since it was added."""
+    if cart is None:
+        return CartView(cart=None, groups=[])
+    lines = db.session.scalars(
+        select(CartLine)
+        .where(CartLine.cart_id == cart.id)
+        .options(
+            selectinload(CartLine.product).selectinload(Product.producer),
+            selectinload(CartLine.product).selectinload(Product.images),
+        )
+        .order_by(CartLine.id)
+    ).all()
+    groups: dict[int, ProducerGroup] = {}
+    for line in lines:
+        product = line.product
+        view = LineView(
+            line=line,
+            product=product,
+            unit_price_vnd=product.price_vnd,
+            line_total_vnd=product.price_vnd * line.quantity,
+            ships_from=product.preorder_ships_from if product.preorder else None,
+        )
+        try:
+            check_purchasable(product, today)
+        except ProductUnavailable:
+            view.problems.append(PROBLEM_UNAVAILABLE)
+        else:
+            if line.quantity > product.stock:
+                view.problems.append(PROBLEM_STOCK)
+        if product.price_vnd != line.price_seen_vnd:
+            view.price_changed_from = line.price_seen_vnd
+        group = groups.setdefault(product.producer_id, ProducerGroup(product.producer, []))
+        group.lines.append(view)
+    return CartView(cart=cart, groups=list(groups.values()))
+
+
+def acknowledge_prices(cart: Cart) -> None:
+    """The shopper has seen the current prices: stop flagging them as changed."""
+    for line in cart.lines:
+        line.price_seen_vnd = line.product.price_vnd
+    db.session.flush()
+
+
+def empty_cart(cart: Cart) -> None:
+    db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
+    db.session.expire(cart, ["lines"])

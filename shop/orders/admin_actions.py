@@ -1,0 +1,88 @@
+"""What the OCOP office does to an order by hand: cancel it, or mark it reviewed.
+
+Like every ``orders`` service these flush and never commit. Money goes back through the
+payments domain: cancelling a paid order here does not refund it — the admin route records
+the refund (``shop.payments.services.record_refund``) in the same transaction, because
+``orders`` never imports ``payments`` (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import update
+
+from shop.errors import InvalidTransition
+from shop.extensions import db
+from shop.orders.models import Order, OrderEvent, OrderStatus, ProducerOrderStatus
+from shop.orders.services import release_stock
+from shop.orders.state import ORDER_TRANSITIONS, transition_order, transition_producer_order
+
+log = logging.getLogger(__name__)
+
+# Parcels that have left the producer cannot be called back by cancelling the order.
+UNSENT_PARCEL_STATUSES = frozenset(
+    {ProducerOrderStatus.PENDING, ProducerOrderStatus.NEW, ProducerOrderStatus.CONFIRMED}
+)
+SENT_PARCEL_STATUSES = frozenset({ProducerOrderStatus.SHIPPED, ProducerOrderStatus.DELIVERED})
+
+
+def can_cancel(order: Order) -> bool:
+    """Whether the state machine allows cancelling and no parcel has left its producer."""
+    return OrderStatus.CANCELLED in ORDER_TRANSITIONS.get(order.status, frozenset()) and not any(
+        parcel.status in SENT_PARCEL_STATUSES for parcel in order.producer_orders
+    )
+
+
+def cancel_order(order: Order, *, reason: str, admin_id: int) -> None:
+    """Cancel an order none of whose parcels has shipped: the order and every parcel move to
+    ``cancelled`` and the stock of the lines not refunded comes back.
+
+    Raises ``InvalidTransition`` when a parcel has shipped or the order cannot be cancelled
+    (awaiting payment, expired, completed, refunded…), or when someone moved it meanwhile.
+    """
+    if any(parcel.status in SENT_PARCEL_STATUSES for parcel in order.producer_orders):
+        raise InvalidTransition(
+            f"order {order.reference} has a parcel on its way", current=order.status, shipped=True
+        )
+    transition_order(order, OrderStatus.CANCELLED, actor="admin", actor_id=admin_id, reason=reason)
+    # The compare-and-set above runs once per order, so the stock is given back exactly once.
+    release_stock(order)
+    for parcel in order.producer_orders:
+        if parcel.status in UNSENT_PARCEL_STATUSES:
+            # Compare-and-set too: a parcel shipped meanwhile raises and rolls everything back.
+            transition_producer_order(
+                parcel,
+                ProducerOrderStatus.CANCELLED,
+                actor="admin",
+                actor_id=admin_id,
+                reason=reason,
+            )
+    log.info("order %s cancelled by admin %s", order.reference, admin_id)
+
+
+def mark_reviewed(order: Order, *, admin_id: int, note: str | None = None) -> None:
+    """Clear the ``needs_review`` flag and record who looked at the order.
+
+    Raises ``InvalidTransition`` when the order is not (or no longer) flagged.
+    """
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.needs_review.is_(True))
+        .values(needs_review=False, review_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition(f"order {order.reference} is not flagged for review")
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            actor="admin",
+            actor_id=admin_id,
+            from_status=order.status,
+            to_status=order.status,
+            reason=f"reviewed: {note}" if note else "reviewed",
+        )
+    )
+    db.session.flush()
+    db.session.refresh(order)

@@ -1,0 +1,195 @@
+"""Orders, their lines, one producer order per producer, and the event history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.db import TimestampMixin, utcnow
+from shop.extensions import db
+
+
+class OrderStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PLACED = "placed"  # cash on delivery: accepted without online payment
+    PAID = "paid"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    PAYMENT_FAILED = "payment_failed"
+    CANCELLED = "cancelled"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+class ProducerOrderStatus(StrEnum):
+    PENDING = "pending"  # the order waits for payment; nothing to do yet
+    NEW = "new"  # paid (or cash on delivery accepted): the producer should confirm
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class PaymentMethod(StrEnum):
+    STRIPE = "stripe"
+    COD = "cod"
+    DEMO = "demo"
+
+
+class DeliveryMethod(StrEnum):
+    STANDARD = "standard"
+    CHILLED_EXPRESS = "chilled_express"
+
+
+def _in(column: str, enum: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
+
+
+class Order(TimestampMixin, db.Model):
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        CheckConstraint(_in("status", OrderStatus), name="status_known"),
+        CheckConstraint(_in("payment_method", PaymentMethod), name="payment_method_known"),
+        CheckConstraint("subtotal_vnd >= 0 AND delivery_vnd >= 0", name="amounts_not_negative"),
+        CheckConstraint("total_vnd = subtotal_vnd + delivery_vnd", name="total_adds_up"),
+        CheckConstraint("paid_vnd >= 0 AND paid_vnd <= total_vnd", name="paid_within_total"),
+        CheckConstraint(
+            "refunded_vnd >= 0 AND refunded_vnd <= paid_vnd", name="refund_within_paid"
+        ),
+        CheckConstraint("locale IN ('vi', 'en')", name="locale_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    locale: Mapped[str] = mapped_column(String(2), default="vi")
+    recipient_name: Mapped[str] = mapped_column(String(120))
+    province: Mapped[str] = mapped_column(String(80))
+    commune: Mapped[str] = mapped_column(String(80))
+    street: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    subtotal_vnd: Mapped[int] = mapped_column(Integer)
+    delivery_vnd: Mapped[int] = mapped_column(Integer)
+    total_vnd: Mapped[int] = mapped_column(Integer)
+    paid_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    payment_method: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # A guest reaches the order through a signed link carrying this token.
+    access_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # While awaiting payment: when the stock reservation lapses.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_reason: Mapped[str | None] = mapped_column(Text)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    producer_orders: Mapped[list[ProducerOrder]] = relationship(
+        back_populates="order", order_by="ProducerOrder.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def refundable_vnd(self) -> int:
+        return self.paid_vnd - self.refunded_vnd
+
+
+class ProducerOrder(TimestampMixin, db.Model):
+    """One producer's part of an order: its parcel, delivery fee and fulfilment status."""
+
+    __tablename__ = "producer_order"
+    __table_args__ = (
+        UniqueConstraint("order_id", "producer_id"),
+        CheckConstraint(_in("status", ProducerOrderStatus), name="status_known"),
+        CheckConstraint(_in("delivery_method", DeliveryMethod), name="delivery_method_known"),
+        CheckConstraint("subtotal_vnd >= 0 AND delivery_vnd >= 0", name="amounts_not_negative"),
+        CheckConstraint(
+            "status <> 'shipped' OR (carrier IS NOT NULL AND tracking_number IS NOT NULL)",
+            name="shipped_has_tracking",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    delivery_method: Mapped[str] = mapped_column(String(20))
+    subtotal_vnd: Mapped[int] = mapped_column(Integer)
+    delivery_vnd: Mapped[int] = mapped_column(Integer)
+    ships_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    tracking_number: Mapped[str | None] = mapped_column(String(60))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    order: Mapped[Order] = relationship(back_populates="producer_orders")
+    producer = relationship("Producer")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="producer_order", order_by="OrderLine.id"
+    )
+
+
+class OrderLine(db.Model):
+    """A snapshot of what was bought: name, unit and price as they were at checkout."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_vnd > 0", name="price_positive"),
+        CheckConstraint("line_total_vnd = unit_price_vnd * quantity", name="total_adds_up"),
+        CheckConstraint("vat_rate IN (0, 5, 8, 10)", name="vat_rate_known"),
+        CheckConstraint(
+            "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_qty"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
+    producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_order.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_label: Mapped[str] = mapped_column(String(60))
+    unit_price_vnd: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    vat_rate: Mapped[int] = mapped_column(SmallInteger)
+    line_total_vnd: Mapped[int] = mapped_column(Integer)
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    producer_order: Mapped[ProducerOrder] = relationship(back_populates="lines")
+
+
+class OrderEvent(db.Model):
+    """Every status change: who, when, from, to, why."""
+
+    __tablename__ = "order_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
+    producer_order_id: Mapped[int | None] = mapped_column(ForeignKey("producer_order.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")

@@ -1,0 +1,436 @@
+"""Placing orders, reserving and releasing stock, payment outcomes and fulfilment.
+
+DESIGN §5: one transaction re-prices every line from the database, checks each limit, and
+reserves stock with conditional updates in product-id order; a reservation is released exactly
+once, by whichever compare-and-set moves the order out of ``awaiting_payment`` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from shop.catalog.models import Producer, Product, ShippingClass
+from shop.catalog.signals import stock_wanted
+from shop.db import begin_write_transaction
+from shop.errors import (
+    AgeConfirmationRequired,
+    DeliveryNotPossible,
+    InvalidQuantity,
+    InvalidTransition,
+    OutOfStock,
+    PaymentMismatch,
+    PaymentNotAllowed,
+    ProductUnavailable,
+)
+from shop.extensions import db
+from shop.orders.emails import queue_order_email
+from shop.orders.models import (
+    DeliveryMethod,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    ProducerOrder,
+    ProducerOrderStatus,
+)
+from shop.orders.state import transition_order, transition_producer_order
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    phone: str
+    recipient_name: str
+    province: str
+    commune: str
+    street: str
+    locale: str = "vi"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderRules:
+    """The limits and fees checkout applies (from configuration)."""
+
+    standard_fee_vnd: int
+    chilled_fee_vnd: int
+    payment_ttl: timedelta
+    max_line_quantity: int = 50
+    cod_max_vnd: int = 5_000_000
+
+
+def delivery_method_for(products: list[Product]) -> DeliveryMethod:
+    if any(p.shipping_class != ShippingClass.AMBIENT for p in products):
+        return DeliveryMethod.CHILLED_EXPRESS
+    return DeliveryMethod.STANDARD
+
+
+def _merge(lines: list[LineRequest], max_quantity: int) -> dict[int, int]:
+    merged: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if not isinstance(line.quantity, int) or line.quantity < 1:
+            raise InvalidQuantity("quantity must be a whole number of at least 1")
+        merged[line.product_id] += line.quantity
+    for quantity in merged.values():
+        if quantity > max_quantity:
+            raise InvalidQuantity(
+                f"at most {max_quantity} of one product per order", limit=max_quantity
+            )
+    if not merged:
+        raise InvalidQuantity("the order has no lines")
+    return dict(merged)
+
+
+def _load_products(product_ids: list[int]) -> list[Product]:
+    products = db.session.scalars(
+        select(Product)
+        .where(Product.id.in_(product_ids))
+        .options(selectinload(Product.producer))
+        .order_by(Product.id)
+    ).all()
+    return list(products)
+
+
+def check_purchasable(product: Product | None, today: date) -> None:
+    """Raise ``ProductUnavailable`` unless the product can be bought today."""
+    if product is None or not product.active or not product.producer.active:
+        raise ProductUnavailable("this product is no longer on sale")
+    if not product.preorder and product.in_season_on(today) is False:
+        raise ProductUnavailable(f"{product.name_vi} is out of season", product_id=product.id)
+
+
+def reserve_stock(quantities: dict[int, int]) -> None:
+    """Take stock with one conditional update per product, in id order (no deadlocks)."""
+    for product_id in sorted(quantities):
+        quantity = quantities[product_id]
+        result = db.session.execute(
+            update(Product)
+            .where(Product.id == product_id, Product.stock >= quantity)
+            .values(stock=Product.stock - quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise OutOfStock("not enough stock left", product_id=product_id, wanted=quantity)
+
+
+def release_stock(order: Order) -> None:
+    """Give back what an order reserved. Callers guarantee it runs once (after a CAS)."""
+    quantities: dict[int, int] = defaultdict(int)
+    for line in order.lines:
+        quantities[line.product_id] += line.quantity - line.refunded_quantity
+    for product_id in sorted(quantities):
+        db.session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(stock=Product.stock + quantities[product_id])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def place_order(
+    lines: list[LineRequest],
+    contact: Contact,
+    *,
+    payment_method: PaymentMethod,
+    rules: OrderRules,
+    now: datetime,
+    today: date,
+    user_id: int | None = None,
+    adult_confirmed: bool = False,
+) -> Order:
+    """Re-price, check, reserve and create the order with its producer orders and lines."""
+    quantities = _merge(lines, rules.max_line_quantity)
+    products = _load_products(list(quantities))
+    by_id = {p.id: p for p in products}
+    for product_id in quantities:
+        check_purchasable(by_id.get(product_id), today)
+    if any(p.adult_only for p in products) and not adult_confirmed:
+        raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
+
+    by_producer: dict[int, list[Product]] = defaultdict(list)
+    for product in products:
+        by_producer[product.producer_id].append(product)
+    parcels: dict[int, tuple[DeliveryMethod, int]] = {}
+    for producer_id, group in by_producer.items():
+        method = delivery_method_for(group)
+        producer: Producer = group[0].producer
+        if method is DeliveryMethod.CHILLED_EXPRESS and not producer.delivers_fresh_to(
+            contact.province
+        ):
+            raise DeliveryNotPossible(
+                f"{producer.name} cannot deliver fresh goods to {contact.province}",
+                producer_id=producer_id,
+            )
+        fee = (
+            rules.chilled_fee_vnd
+            if method is DeliveryMethod.CHILLED_EXPRESS
+            else (rules.standard_fee_vnd)
+        )
+        parcels[producer_id] = (method, fee)
+
+    subtotal = sum(by_id[pid].price_vnd * qty for pid, qty in quantities.items())
+    delivery = sum(fee for _method, fee in parcels.values())
+    total = subtotal + delivery
+    if payment_method is PaymentMethod.COD:
+        if any(p.preorder for p in products):
+            raise PaymentNotAllowed("cash on delivery is not available for pre-orders")
+        if total > rules.cod_max_vnd:
+            raise PaymentNotAllowed(
+                "the total is above the cash-on-delivery limit", limit=rules.cod_max_vnd
+            )
+
+    reserve_stock(quantities)
+
+    online = payment_method is not PaymentMethod.COD
+    order = Order(
+        reference=f"TMP-{secrets.token_hex(6)}",
+        user_id=user_id,
+        email=contact.email,
+        phone=contact.phone,
+        locale=contact.locale,
+        recipient_name=contact.recipient_name,
+        province=contact.province,
+        commune=contact.commune,
+        street=contact.street,
+        note=contact.note,
+        subtotal_vnd=subtotal,
+        delivery_vnd=delivery,
+        total_vnd=total,
+        paid_vnd=0,
+        refunded_vnd=0,
+        payment_method=payment_method,
+        status=OrderStatus.AWAITING_PAYMENT if online else OrderStatus.PLACED,
+        access_token=secrets.token_urlsafe(32),
+        expires_at=now + rules.payment_ttl if online else None,
+    )
+    db.session.add(order)
+    for producer_id in sorted(by_producer):
+        method, fee = parcels[producer_id]
+        group = by_producer[producer_id]
+        ships = [p.preorder_ships_from for p in group if p.preorder and p.preorder_ships_from]
+        producer_order = ProducerOrder(
+            producer_id=producer_id,
+            status=ProducerOrderStatus.PENDING if online else ProducerOrderStatus.NEW,
+            delivery_method=method,
+            delivery_vnd=fee,
+            subtotal_vnd=sum(p.price_vnd * quantities[p.id] for p in group),
+            ships_from=(
+                datetime.combine(max(ships), datetime.min.time(), tzinfo=now.tzinfo)
+                if ships
+                else None
+            ),
+        )
+        order.producer_orders.append(producer_order)
+        for product in group:
+            quantity = quantities[product.id]
+            line = OrderLine(
+                product_id=product.id,
+                name=product.name_vi
+                if contact.locale == "vi"
+                else product.name_en or product.name_vi,
+                unit_label=product.unit_vi
+                if contact.locale == "vi"
+                else product.unit_en or product.unit_vi,
+                unit_price_vnd=product.price_vnd,
+                quantity=quantity,
+                vat_rate=product.vat_rate,
+                line_total_vnd=product.price_vnd * quantity,
+                refunded_quantity=0,
+            )
+            order.lines.append(line)
+            producer_order.lines.append(line)
+    db.session.flush()
+    order.reference = f"OCM-{now.year}-{order.id:06d}"
+    order.events.append(
+        OrderEvent(actor="customer", actor_id=user_id, from_status=None, to_status=order.status)
+    )
+    db.session.flush()
+    queue_order_email(order, "placed")
+    log.info("order %s placed: %d đồng by %s", order.reference, total, payment_method)
+    return order
+
+
+def expire_order(order: Order, *, reason: str = "payment window closed") -> bool:
+    """Expire an unpaid order and release its stock; False if it had already moved on."""
+    try:
+        transition_order(order, OrderStatus.EXPIRED, actor="system", reason=reason)
+    except InvalidTransition:
+        return False
+    release_stock(order)
+    _cancel_producer_orders(order, actor="system", reason=reason)
+    return True
+
+
+def expire_due_orders(now: datetime, limit: int = 500, product_ids: list[int] | None = None) -> int:
+    """The `flask orders expire` job: expire every order whose reservation lapsed (only those
+    holding ``product_ids`` when given).
+
+    Safe to run on two machines at once: each order is expired (and its stock released) by
+    whichever compare-and-set wins; the other sees no row to update and skips it.
+    """
+    stmt = select(Order).where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.expires_at < now)
+    if product_ids:
+        holding = select(OrderLine.order_id).where(OrderLine.product_id.in_(product_ids))
+        stmt = stmt.where(Order.id.in_(holding))
+    due = db.session.scalars(
+        stmt.order_by(Order.id)
+        .limit(limit)
+        .options(selectinload(Order.lines), selectinload(Order.producer_orders))
+    ).all()
+    return sum(expire_order(order) for order in due)
+
+
+def mark_paid(
+    order: Order, *, amount_vnd: int, currency: str, actor: str, reason: str | None = None
+) -> bool:
+    """Record a successful payment. The amount and currency must equal the order's total;
+    otherwise the order is flagged for review and stays unpaid. Returns whether it was paid now.
+    """
+    if currency.lower() != "vnd" or amount_vnd != order.total_vnd:
+        flag_for_review(
+            order,
+            f"payment of {amount_vnd} {currency.upper()} does not match the order total "
+            f"{order.total_vnd} VND",
+        )
+        raise PaymentMismatch("paid amount does not match the order", amount=amount_vnd)
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        if order.status in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED):
+            # Money arrived for an order whose stock was released: a person must decide.
+            flag_for_review(order, f"payment received while the order was {order.status}")
+        return False
+    try:
+        transition_order(
+            order,
+            OrderStatus.PAID,
+            actor=actor,
+            reason=reason,
+            paid_vnd=amount_vnd,
+            expires_at=None,
+        )
+    except InvalidTransition:
+        return False
+    for producer_order in order.producer_orders:
+        transition_producer_order(producer_order, ProducerOrderStatus.NEW, actor=actor)
+    queue_order_email(order, "paid")
+    return True
+
+
+def mark_payment_failed(order: Order, *, actor: str, reason: str | None = None) -> bool:
+    """A declined or failed payment: the order fails and its stock comes back, once."""
+    try:
+        transition_order(order, OrderStatus.PAYMENT_FAILED, actor=actor, reason=reason)
+    except InvalidTransition:
+        return False
+    release_stock(order)
+    _cancel_producer_orders(order, actor=actor, reason=reason)
+    return True
+
+
+def flag_for_review(order: Order, reason: str) -> None:
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(needs_review=True, review_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            actor="system",
+            from_status=order.status,
+            to_status=order.status,
+            reason=f"flagged for review: {reason}",
+        )
+    )
+    db.session.refresh(order)
+    log.warning("order %s flagged for review: %s", order.reference, reason)
+
+
+def _cancel_producer_orders(order: Order, *, actor: str, reason: str | None) -> None:
+    for producer_order in order.producer_orders:
+        if producer_order.status in (ProducerOrderStatus.PENDING, ProducerOrderStatus.NEW):
+            transition_producer_order(
+                producer_order, ProducerOrderStatus.CANCELLED, actor=actor, reason=reason
+            )
+
+
+# --- fulfilment by producers ---------------------------------------------------------------
+
+
+def confirm_producer_order(producer_order: ProducerOrder, *, user_id: int) -> None:
+    transition_producer_order(
+        producer_order, ProducerOrderStatus.CONFIRMED, actor="producer", actor_id=user_id
+    )
+
+
+def ship_producer_order(
+    producer_order: ProducerOrder,
+    *,
+    carrier: str,
+    tracking_number: str,
+    user_id: int,
+    now: datetime,
+) -> None:
+    transition_producer_order(
+        producer_order,
+        ProducerOrderStatus.SHIPPED,
+        actor="producer",
+        actor_id=user_id,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        shipped_at=now,
+    )
+    queue_order_email(producer_order.order, "shipped", parcel=producer_order)
+
+
+def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: datetime) -> None:
+    """Mark one parcel delivered; when every parcel is, the order is completed (and a
+    cash-on-delivery order counts as paid)."""
+    transition_producer_order(
+        producer_order,
+        ProducerOrderStatus.DELIVERED,
+        actor="producer",
+        actor_id=user_id,
+        delivered_at=now,
+    )
+    order = producer_order.order
+    db.session.refresh(order)
+    parcels = [po for po in order.producer_orders if po.status != ProducerOrderStatus.CANCELLED]
+    if parcels and all(po.status == ProducerOrderStatus.DELIVERED for po in parcels):
+        values = {}
+        if order.payment_method == PaymentMethod.COD:
+            values["paid_vnd"] = order.total_vnd
+        if order.status in (OrderStatus.PAID, OrderStatus.PLACED, OrderStatus.PARTIALLY_REFUNDED):
+            transition_order(
+                order,
+                OrderStatus.COMPLETED,
+                actor="system",
+                reason="all parcels delivered",
+                **values,
+            )
+
+
+@stock_wanted.connect
+def _expire_lapsed_holds(_sender, product_ids: list[int], now: datetime, **_extra) -> None:
+    """A shopper is looking at a product short of stock: release lapsed holds on it now."""
+    begin_write_transaction(db.session)
+    if expire_due_orders(now, product_ids=product_ids):
+        db.session.commit()
+    else:
+        db.session.rollback()

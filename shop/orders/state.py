@@ -1,0 +1,126 @@
+"""The order state machines as data, and the one way to move along them.
+
+Every change is a compare-and-set (``UPDATE … WHERE id = :id AND status = :from``): if another
+request or worker moved the order first, the update touches no row and the change is refused,
+so two concurrent transitions can never both happen. Each applied change writes an OrderEvent.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from shop.errors import InvalidTransition
+from shop.extensions import db
+from shop.orders.models import (
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProducerOrder,
+    ProducerOrderStatus,
+)
+
+S = OrderStatus
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.AWAITING_PAYMENT: frozenset({S.PAID, S.EXPIRED, S.PAYMENT_FAILED}),
+    S.PLACED: frozenset({S.COMPLETED, S.CANCELLED}),  # cash on delivery
+    S.PAID: frozenset({S.COMPLETED, S.CANCELLED, S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED, S.COMPLETED, S.CANCELLED}),
+    S.COMPLETED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.CANCELLED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.EXPIRED: frozenset(),
+    S.PAYMENT_FAILED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+
+P = ProducerOrderStatus
+PRODUCER_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    P.PENDING: frozenset({P.NEW, P.CANCELLED}),
+    P.NEW: frozenset({P.CONFIRMED, P.CANCELLED}),
+    P.CONFIRMED: frozenset({P.SHIPPED, P.CANCELLED}),
+    P.SHIPPED: frozenset({P.DELIVERED}),
+    P.DELIVERED: frozenset(),
+    P.CANCELLED: frozenset(),
+}
+
+
+def can_transition(table: dict[str, frozenset[str]], current: str, target: str) -> bool:
+    return target in table.get(current, frozenset())
+
+
+def transition_order(
+    order: Order,
+    target: OrderStatus,
+    *,
+    actor: str,
+    actor_id: int | None = None,
+    reason: str | None = None,
+    **values: object,
+) -> None:
+    """Move ``order`` to ``target`` (and set ``values``) if the table allows it and nobody else
+    moved it first; raise ``InvalidTransition`` otherwise."""
+    current = order.status
+    if not can_transition(ORDER_TRANSITIONS, current, target):
+        raise InvalidTransition(
+            f"order {order.reference} cannot go from {current} to {target}",
+            current=current,
+            target=str(target),
+        )
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == current)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition(
+            f"order {order.reference} changed while being updated", current=current
+        )
+    db.session.refresh(order)
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            actor=actor,
+            actor_id=actor_id,
+            from_status=current,
+            to_status=target,
+            reason=reason,
+        )
+    )
+
+
+def transition_producer_order(
+    producer_order: ProducerOrder,
+    target: ProducerOrderStatus,
+    *,
+    actor: str,
+    actor_id: int | None = None,
+    reason: str | None = None,
+    **values: object,
+) -> None:
+    current = producer_order.status
+    if not can_transition(PRODUCER_ORDER_TRANSITIONS, current, target):
+        raise InvalidTransition(
+            f"producer order {producer_order.id} cannot go from {current} to {target}",
+            current=current,
+            target=str(target),
+        )
+    result = db.session.execute(
+        update(ProducerOrder)
+        .where(ProducerOrder.id == producer_order.id, ProducerOrder.status == current)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition(f"producer order {producer_order.id} changed while being updated")
+    db.session.refresh(producer_order)
+    db.session.add(
+        OrderEvent(
+            order_id=producer_order.order_id,
+            producer_order_id=producer_order.id,
+            actor=actor,
+            actor_id=actor_id,
+            from_status=current,
+            to_status=target,
+            reason=reason,
+        )
+    )

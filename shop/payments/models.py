@@ -1,0 +1,102 @@
+"""Payments, refunds and the webhook events already processed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.db import TimestampMixin, utcnow
+from shop.extensions import db
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # recorded, not yet accepted by the provider
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+def _in(column: str, enum: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
+
+
+class Payment(TimestampMixin, db.Model):
+    """One attempt to collect an order's total through a provider."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_reference"),
+        CheckConstraint(_in("status", PaymentStatus), name="status_known"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint("captured_vnd >= 0", name="captured_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(10))
+    # Stripe: the Checkout Session id; demo: a local id. Filled once the provider answers.
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+    # Stripe: the PaymentIntent, needed for refunds.
+    provider_payment_id: Mapped[str | None] = mapped_column(String(255))
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    captured_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="vnd")
+    status: Mapped[str] = mapped_column(String(10), default=PaymentStatus.PENDING)
+    redirect_url: Mapped[str | None] = mapped_column(Text)
+
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
+
+
+class Refund(TimestampMixin, db.Model):
+    """A refund is recorded before it is sent to the provider, with its own idempotency key."""
+
+    __tablename__ = "refund"
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint(_in("status", RefundStatus), name="status_known"),
+        UniqueConstraint("provider_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    # {order_line_id: quantity} refunded by this refund, as JSON text.
+    lines_json: Mapped[str] = mapped_column(Text, default="{}")
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=RefundStatus.PENDING)
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+class WebhookEvent(db.Model):
+    """A provider event already handled; the unique key makes a replay do nothing."""
+
+    __tablename__ = "webhook_event"
+    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(10))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

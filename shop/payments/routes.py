@@ -1,0 +1,84 @@
+"""The Stripe webhook endpoint and the demo provider's payment page."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SubmitField
+
+from shop.db import begin_write_transaction
+from shop.extensions import csrf, db
+from shop.orders.models import Order, OrderStatus, PaymentMethod
+from shop.payments import bp
+from shop.payments.models import Payment, PaymentStatus
+from shop.payments.services import find_payment, payment_failed, payment_succeeded
+from shop.payments.stripe_gateway import WebhookSignatureError, parse_webhook
+from shop.payments.webhooks import handle_stripe_event
+
+log = logging.getLogger(__name__)
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        abort(404)
+    payload = request.get_data(cache=False, as_text=False)
+    try:
+        event = parse_webhook(payload, request.headers.get("Stripe-Signature"), secret)
+    except WebhookSignatureError as exc:
+        log.warning("stripe webhook rejected: %s", exc)
+        return {"error": {"code": "bad_signature", "message": "invalid signature"}}, 400
+    begin_write_transaction(db.session)
+    outcome = handle_stripe_event(event)
+    return {"received": True, "outcome": outcome}, 200
+
+
+class DemoPaymentForm(FlaskForm):
+    pay = SubmitField()
+    decline = SubmitField()
+
+
+def _demo_payment(reference: str) -> tuple[Payment, Order]:
+    payment = find_payment(PaymentMethod.DEMO, reference)
+    if payment is None:
+        abort(404)
+    order = db.session.get(Order, payment.order_id)
+    token = request.args.get("token", "")
+    if not hmac.compare_digest(token, order.access_token):
+        abort(404)
+    return payment, order
+
+
+@bp.route("/pay/demo/<reference>", methods=["GET", "POST"])
+def demo_payment(reference: str):
+    """A local stand-in for a payment provider: Pay or Decline, no money moves."""
+    payment, order = _demo_payment(reference)
+    form = DemoPaymentForm()
+    if form.validate_on_submit() and payment.status == PaymentStatus.PENDING:
+        begin_write_transaction(db.session)
+        payment = db.session.scalar(select(Payment).where(Payment.id == payment.id))
+        if form.pay.data:
+            payment_succeeded(
+                payment, amount_vnd=payment.amount_vnd, currency="vnd", actor="demo-provider"
+            )
+        else:
+            payment_failed(payment, actor="demo-provider", reason="declined on the demo page")
+        db.session.commit()
+        # Back to the shop's order page, as a real provider's return URL does.
+        return redirect(
+            url_for("checkout.order_detail", reference=order.reference, token=order.access_token)
+        )
+    return render_template(
+        "payments/demo_payment.html",
+        form=form,
+        payment=payment,
+        order=order,
+        awaiting=order.status == OrderStatus.AWAITING_PAYMENT
+        and payment.status == PaymentStatus.PENDING,
+    )

@@ -1,0 +1,108 @@
+"""The only module that talks to Stripe: a thin wrapper that returns plain data.
+
+Amounts are integer đồng: VND is a zero-decimal currency in Stripe, so 150.000 ₫ is ``150000``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import stripe
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+class WebhookSignatureError(Exception):
+    """The payload is not signed with our webhook secret, or the signature is stale."""
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    name: str
+    unit_amount_vnd: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        api_base: str | None = None,
+        http_client: stripe.HTTPClient | None = None,
+    ) -> None:
+        addresses = {"api": api_base} if api_base else None
+        self._client = stripe.StripeClient(
+            secret_key, base_addresses=addresses, http_client=http_client, max_network_retries=2
+        )
+
+    def create_checkout_session(
+        self,
+        *,
+        order_reference: str,
+        lines: list[CheckoutLine],
+        customer_email: str,
+        locale: str,
+        expires_at: int,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+    ) -> CheckoutSession:
+        metadata = {"order_reference": order_reference}
+        session = self._client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "client_reference_id": order_reference,
+                "customer_email": customer_email,
+                "locale": locale,
+                "expires_at": expires_at,
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "metadata": metadata,
+                "payment_intent_data": {"metadata": metadata},
+                "line_items": [
+                    {
+                        "quantity": line.quantity,
+                        "price_data": {
+                            "currency": "vnd",
+                            "unit_amount": line.unit_amount_vnd,
+                            "product_data": {"name": line.name},
+                        },
+                    }
+                    for line in lines
+                ],
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+        return CheckoutSession(id=session.id, url=session.url)
+
+    def expire_checkout_session(self, session_id: str, *, idempotency_key: str) -> None:
+        self._client.v1.checkout.sessions.expire(
+            session_id, options={"idempotency_key": idempotency_key}
+        )
+
+    def refund(
+        self, *, payment_intent: str, amount_vnd: int, idempotency_key: str, metadata: dict
+    ) -> str:
+        refund = self._client.v1.refunds.create(
+            params={"payment_intent": payment_intent, "amount": amount_vnd, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+        return refund.id
+
+
+def parse_webhook(payload: bytes, signature_header: str | None, secret: str) -> dict:
+    """Verify the signature on the raw body (5-minute tolerance) and return the event as a dict."""
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature_header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+    except (stripe.SignatureVerificationError, ValueError) as exc:
+        raise WebhookSignatureError(str(exc)) from exc
+    return event.to_dict()

@@ -1,0 +1,67 @@
+"""A guest buys from two producers with the demo provider, in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+pytestmark = pytest.mark.browser
+
+
+def add(page, base: str, slug: str, quantity: str = "1") -> None:
+    page.goto(f"{base}/products/{slug}?lang=en")
+    page.fill("#buy-qty", quantity)
+    page.locator("#buy button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def fill_checkout(page) -> None:
+    page.get_by_role("link", name="Check out").click()
+    page.get_by_label("E-mail").fill("guest@example.vn")
+    page.get_by_label("Phone").fill("0912 345 678")
+    page.get_by_label("Recipient's name").fill("Trần Thị Bình")
+    page.get_by_label("Province or city").fill("Hà Nội")
+    page.get_by_label("Commune or ward").fill("Phường Hoàn Kiếm")
+    page.get_by_label("House number, street, village").fill("12 Hàng Bạc")
+    page.get_by_label("I agree to the terms").check()
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url(re.compile(r".*/pay/demo/.*"))
+
+
+def stock(live_app, slug: str) -> int:
+    from shop.catalog.models import Product
+    from shop.extensions import db
+
+    with live_app.app_context():
+        return db.session.scalar(select(Product.stock).where(Product.slug == slug))
+
+
+def test_guest_buys_lychee_and_noodles_and_pays(live_server, live_app, page):
+    lychee_before = stock(live_app, "vai-thieu-luc-ngan-hong-xuan")
+    add(page, live_server, "vai-thieu-luc-ngan-hong-xuan")
+    add(page, live_server, "my-gao-chu-xuan-truong", "2")
+    page.goto(live_server + "/cart?lang=en")
+    assert page.locator(".cart-group").count() == 2
+    fill_checkout(page)
+    assert "no money moves" in page.content()
+    # 285.000 + 2 × 55.000, and a chilled (65.000) and a standard (30.000) parcel
+    assert "490.000" in page.locator(".price-lg").inner_text()
+    page.get_by_role("button", name=re.compile("^Pay")).click()
+    page.wait_for_url(re.compile(r".*/orders/OCM-.*"))
+    assert page.locator("[data-status]").get_attribute("data-status") == "paid"
+    assert page.get_by_text("HTX Hồng Xuân").first.is_visible()
+    assert stock(live_app, "vai-thieu-luc-ngan-hong-xuan") == lychee_before - 1
+
+
+def test_a_declined_payment_releases_the_stock(live_server, live_app, page):
+    before = stock(live_app, "my-gao-chu-xuan-truong")
+    add(page, live_server, "my-gao-chu-xuan-truong", "3")
+    page.goto(live_server + "/cart?lang=en")
+    fill_checkout(page)
+    assert stock(live_app, "my-gao-chu-xuan-truong") == before - 3
+    page.get_by_role("button", name="Decline").click()
+    page.wait_for_url(re.compile(r".*/orders/OCM-.*"))
+    assert page.locator("[data-status]").get_attribute("data-status") == "payment_failed"
+    assert stock(live_app, "my-gao-chu-xuan-truong") == before

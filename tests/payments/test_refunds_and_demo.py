@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from shop.errors import RefundNotAllowed
+from shop.extensions import db
+from shop.orders.models import Order, OrderStatus
+from shop.payments.models import Payment, Refund, RefundStatus
+from shop.payments.services import (
+    payment_succeeded,
+    record_refund,
+    send_refund,
+    start_demo_payment,
+)
+from shop.payments.stripe_gateway import StripeGateway
+from tests.factories import gen_order, gen_product
+from tests.payments.stripe_fakes import RecordingHTTPClient
+
+
+def paid_demo_order(*items):
+    order = gen_order(list(items))
+    payment = start_demo_payment(order)
+    payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
+    db.session.refresh(order)
+    return order
+
+
+def test_partial_then_full_refund_never_exceeds_what_was_paid(app):
+    tea, honey = gen_product(price_vnd=160_000, stock=5), gen_product(price_vnd=190_000)
+    order = paid_demo_order((tea, 2), (honey, 1))
+    tea_line = next(line for line in order.lines if line.product_id == tea.id)
+
+    refund = record_refund(order, lines={tea_line.id: 1}, reason="damaged", admin_id=None)
+    assert refund.amount_vnd == 160_000
+    assert refund.status == RefundStatus.PENDING  # recorded before it is sent
+    assert json.loads(refund.lines_json) == {str(tea_line.id): 1}
+    send_refund(refund, gateway=None, actor="admin")
+    db.session.refresh(order)
+    assert order.status == OrderStatus.PARTIALLY_REFUNDED
+    assert order.refunded_vnd == 160_000
+
+    with pytest.raises(RefundNotAllowed):
+        record_refund(order, lines={tea_line.id: 2}, reason="too many", admin_id=None)
+    with pytest.raises(RefundNotAllowed):
+        record_refund(order, lines={999_999: 1}, reason="not ours", admin_id=None)
+
+    rest = record_refund(order, lines=None, reason="cancelled", admin_id=None)
+    assert rest.amount_vnd == order.total_vnd - 160_000  # what is left, delivery included
+    send_refund(rest, gateway=None, actor="admin")
+    db.session.refresh(order)
+    assert order.status == OrderStatus.REFUNDED
+    assert order.refunded_vnd == order.paid_vnd
+    with pytest.raises(RefundNotAllowed):
+        record_refund(order, lines=None, reason="again", admin_id=None)
+
+
+def test_unpaid_orders_cannot_be_refunded(app):
+    order = gen_order([(gen_product(), 1)])
+    with pytest.raises(RefundNotAllowed):
+        record_refund(order, lines=None, reason="x", admin_id=None)
+
+
+def test_stripe_refund_is_sent_with_its_own_idempotency_key(app):
+    order = gen_order([(gen_product(price_vnd=200_000), 1)], method="stripe")
+    payment = Payment(
+        order_id=order.id,
+        provider="stripe",
+        provider_reference="cs_1",
+        provider_payment_id="pi_1",
+        idempotency_key="k1",
+        amount_vnd=order.total_vnd,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
+    refund = record_refund(order, lines=None, reason="customer asked", admin_id=None)
+    client = RecordingHTTPClient({"/v1/refunds": {"id": "re_1", "object": "refund"}})
+    gateway = StripeGateway("sk_test", api_base="http://stripe.test", http_client=client)
+    send_refund(refund, gateway=gateway, actor="admin")
+    [request] = client.requests
+    assert request["headers"]["Idempotency-Key"] == f"refund-{refund.id}"
+    assert request["params"]["amount"] == str(order.total_vnd)
+    assert request["params"]["payment_intent"] == "pi_1"
+    assert db.session.get(Refund, refund.id).provider_reference == "re_1"
+
+
+def test_demo_payment_page_pay(app, client):
+    order = gen_order([(gen_product(price_vnd=120_000), 1)])
+    payment = start_demo_payment(order)
+    db.session.commit()
+    url = f"/pay/demo/{payment.provider_reference}?token={order.access_token}&lang=en"
+    page = client.get(url)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "no money moves" in body
+    assert "150.000" in body  # 120.000 ₫ + 30.000 ₫ delivery
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    response = client.post(url, data={"csrf_token": token, "pay": "1"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"/orders/{order.reference}?token=")
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.PAID
+
+
+def test_demo_payment_page_decline_releases_stock(app, client):
+    product = gen_product(stock=2)
+    order = gen_order([(product, 2)])
+    payment = start_demo_payment(order)
+    db.session.commit()
+    url = f"/pay/demo/{payment.provider_reference}?token={order.access_token}"
+    body = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    client.post(url, data={"csrf_token": token, "decline": "1"})
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.PAYMENT_FAILED
+    assert db.session.scalar(select(type(product).stock).where(type(product).id == product.id)) == 2
+
+
+def test_demo_payment_needs_the_order_token_and_csrf(app, client):
+    order = gen_order([(gen_product(), 1)])
+    payment = start_demo_payment(order)
+    db.session.commit()
+    assert client.get(f"/pay/demo/{payment.provider_reference}?token=wrong").status_code == 404
+    assert client.get("/pay/demo/nope?token=x").status_code == 404
+    url = f"/pay/demo/{payment.provider_reference}?token={order.access_token}"
+    assert client.post(url, data={"pay": "1"}).status_code == 400  # no CSRF token
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+
+
+def test_orders_expire_command(app, runner):
+    product = gen_product(stock=3)
+    gen_order([(product, 3)])  # placed 2026-11-28 03:00 UTC, long expired by now
+    db.session.commit()
+    result = runner.invoke(args=["orders", "expire"])
+    assert result.exit_code == 0, result.output
+    assert "1 order(s) expired." in result.output
+    assert runner.invoke(args=["orders", "expire"]).output.startswith("0 order(s)")
+    db.session.expire_all()
+    assert db.session.get(type(product), product.id).stock == 3

@@ -1,0 +1,249 @@
+"""The authorisation matrix: every protected route × every kind of visitor.
+
+Anonymous visitors are sent to the sign-in page; a signed-in user without the right role gets a
+404 (the back-office does not reveal that it exists); the right role gets the page or its
+redirect. A refused POST changes nothing in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from shop.catalog.models import Product
+from shop.extensions import db
+from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
+from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
+from shop.payments.models import Payment, Refund
+from shop.payments.services import payment_succeeded, record_refund, start_demo_payment
+from tests.conftest import csrf_token, sign_in
+from tests.factories import DEFAULT_PASSWORD, gen_order, gen_producer, gen_product, gen_user
+
+ANONYMOUS = "anonymous"
+CUSTOMER = "customer"
+OTHER_STAFF = "staff of another producer"
+OWN_STAFF = "staff of the order's producer"
+ADMIN = "admin"
+VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    endpoint: str
+    method: str
+    path: str  # formatted with the world's ids
+    allowed: frozenset[str]  # who gets the page; anonymous is always sent to sign in
+    ok: int  # the status the allowed visitors get
+    data: tuple[tuple[str, str], ...] = ()
+
+
+SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
+ANY_STAFF = frozenset({OTHER_STAFF, OWN_STAFF})
+
+ROUTES = [
+    Route("producer list", "producer.orders", "GET", "/producer/orders", ANY_STAFF, 200),
+    Route(
+        "producer detail",
+        "producer.order_detail",
+        "GET",
+        "/producer/orders/{new_parcel}",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "producer confirm",
+        "producer.confirm",
+        "POST",
+        "/producer/orders/{new_parcel}/confirm",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route(
+        "producer ship",
+        "producer.ship",
+        "POST",
+        "/producer/orders/{confirmed_parcel}/ship",
+        frozenset({OWN_STAFF}),
+        302,
+        (("carrier", "Viettel Post"), ("tracking_number", "VTP1")),
+    ),
+    Route(
+        "producer deliver",
+        "producer.deliver",
+        "POST",
+        "/producer/orders/{shipped_parcel}/deliver",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route("admin list", "admin.orders", "GET", "/admin/orders", frozenset({ADMIN}), 200),
+    Route(
+        "admin detail",
+        "admin.order_detail",
+        "GET",
+        "/admin/orders/{new_order}",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "admin refund",
+        "admin.refund",
+        "POST",
+        "/admin/orders/{new_order}/refund",
+        frozenset({ADMIN}),
+        302,
+        (("everything", "y"), ("reason", "damaged")),
+    ),
+    Route(
+        "admin send refund",
+        "admin.send_again",
+        "POST",
+        "/admin/orders/{new_order}/refunds/{pending_refund}/send",
+        frozenset({ADMIN}),
+        302,
+    ),
+    Route(
+        "admin cancel",
+        "admin.cancel",
+        "POST",
+        "/admin/orders/{new_order}/cancel",
+        frozenset({ADMIN}),
+        302,
+        (("reason", "customer asked"),),
+    ),
+    Route(
+        "admin review",
+        "admin.review",
+        "POST",
+        "/admin/orders/{new_order}/review",
+        frozenset({ADMIN}),
+        302,
+        (("note", "checked"),),
+    ),
+    Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
+    Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
+    Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
+]
+
+
+def _paid(order: Order) -> Order:
+    payment = start_demo_payment(order)
+    payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
+    db.session.refresh(order)
+    return order
+
+
+def build_world(visitor: str) -> dict:
+    """Three paid orders of one producer (parcels new / confirmed / shipped; the first flagged
+    for review, with a pending refund of one item), and the visitor's account."""
+    producer = gen_producer()
+    product = gen_product(producer=producer, price_vnd=100_000, stock=20)
+    now = datetime.now(UTC)
+    new, confirmed, shipped = (_paid(gen_order([(product, 2)])) for _ in range(3))
+    confirm_producer_order(confirmed.producer_orders[0], user_id=None)
+    confirm_producer_order(shipped.producer_orders[0], user_id=None)
+    ship_producer_order(
+        shipped.producer_orders[0], carrier="GHN", tracking_number="1", user_id=None, now=now
+    )
+    flag_for_review(new, "amount to check")
+    pending = record_refund(new, lines={new.lines[0].id: 1}, reason="one broken", admin_id=None)
+    user = None
+    if visitor == CUSTOMER:
+        user = gen_user("customer")
+    elif visitor == OTHER_STAFF:
+        user = gen_user("producer_staff")
+    elif visitor == OWN_STAFF:
+        user = gen_user("producer_staff", producer_id=producer.id)
+    elif visitor == ADMIN:
+        user = gen_user("admin")
+    db.session.commit()
+    return {
+        "user": user,
+        "new_order": new.reference,
+        "new_parcel": new.producer_orders[0].id,
+        "confirmed_parcel": confirmed.producer_orders[0].id,
+        "shipped_parcel": shipped.producer_orders[0].id,
+        "pending_refund": pending.id,
+    }
+
+
+def snapshot() -> tuple:
+    """Everything a protected POST could change."""
+    db.session.expire_all()
+
+    def rows(*columns):
+        return tuple(db.session.execute(select(*columns).order_by(columns[0])).all())
+
+    return (
+        rows(
+            Order.id,
+            Order.status,
+            Order.paid_vnd,
+            Order.refunded_vnd,
+            Order.needs_review,
+            Order.review_reason,
+        ),
+        rows(ProducerOrder.id, ProducerOrder.status, ProducerOrder.carrier),
+        rows(OrderLine.id, OrderLine.refunded_quantity),
+        rows(OrderEvent.id),
+        rows(Payment.id, Payment.status),
+        rows(Refund.id, Refund.status, Refund.amount_vnd),
+        rows(Product.id, Product.stock),
+    )
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_authorization_matrix(client, route: Route, visitor: str):
+    world = build_world(visitor)
+    if world["user"] is not None:
+        assert sign_in(client, world["user"].email, DEFAULT_PASSWORD).status_code == 302
+    path = route.path.format(**world)
+    before = snapshot()
+
+    if route.method == "GET":
+        response = client.get(path)
+    else:
+        token = csrf_token(client, "/account/login")  # a form every visitor can reach
+        response = client.post(path, data={"csrf_token": token, **dict(route.data)})
+
+    if visitor == ANONYMOUS:
+        assert response.status_code == 302
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/account/login"
+        assert parse_qs(location.query)["next"] == [path]
+    elif visitor in route.allowed:
+        assert response.status_code == route.ok, response.get_data(as_text=True)[:2000]
+        if route.endpoint == "producer.orders":
+            shown = world["new_order"] in response.get_data(as_text=True)
+            assert shown is (visitor == OWN_STAFF)  # each producer sees only its own parcels
+        if route.method == "POST":
+            assert snapshot() != before  # the allowed action did something
+            if route.ok == 302:
+                assert "/account/login" not in response.headers["Location"]
+    else:
+        assert response.status_code == 404
+
+    if route.method == "POST" and (visitor == ANONYMOUS or visitor not in route.allowed):
+        assert snapshot() == before
+
+
+def test_the_matrix_covers_every_back_office_route(app):
+    """A new producer or admin page must be added to the matrix above."""
+    protected = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("producer", "admin")
+    }
+    assert protected == {route.endpoint for route in ROUTES} - {
+        "accounts.profile",
+        "checkout.my_orders",
+        "accounts.change_password",
+    }
+    for route in ROUTES:
+        methods = next(r.methods for r in app.url_map.iter_rules() if r.endpoint == route.endpoint)
+        assert route.method in methods
