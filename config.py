@@ -48,6 +48,8 @@ class Config:
     # Orders and payments.
     # The shop's public address, for links in e-mails sent outside a request (cron jobs).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Reverse proxies in front of the app, trusted for X-Forwarded-For / -Proto (0: none).
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
     ORDER_PAYMENT_TTL_MINUTES = _int("ORDER_PAYMENT_TTL_MINUTES", 30)
     COD_MAX_VND = _int("COD_MAX_VND", 5_000_000)
     MAX_LINE_QUANTITY = _int("MAX_LINE_QUANTITY", 50)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,6 +28,7 @@ from shop.accounts.services import (
     user_signed_in,
 )
 from shop.extensions import db, limiter
+from shop.http import safe_next
 from shop.templating import current_lang
 
 ROLE_LABELS = {
@@ -38,25 +37,6 @@ ROLE_LABELS = {
     Role.AGENCY: _l("Agency"),
     Role.ADMIN: _l("OCOP office (administrator)"),
 }
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else None.
-
-    Only ``/path?query`` is accepted: no scheme or host (``http://…``, ``//evil.com``), no
-    backslash (``/\\evil.com``, which browsers read as ``//``), no spaces or control characters
-    (browsers drop tabs and newlines, which could join ``/`` and ``/evil.com``).
-    """
-    if not target or len(target) > 2000 or not target.startswith("/"):
-        return None
-    if target.startswith("//") or "\\" in target:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _next_url() -> str | None:

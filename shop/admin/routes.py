@@ -50,6 +50,8 @@ ACTOR_LABELS = {
     "producer": _l("Producer"),
     "admin": _l("OCOP office"),
     "system": _l("Automatic"),
+    "demo-provider": _l("Payment provider"),
+    "webhook:stripe": _l("Payment provider"),
 }
 PAYMENT_STATUS = {
     "pending": _l("Pending"),
@@ -206,6 +208,12 @@ def order_detail(reference: str):
     return _render_detail(_load_order(reference))
 
 
+def _detail_url(reference: str) -> str:
+    # "#main": the forms post to "#refund" / "#cancel" so errors show where they were typed;
+    # after a redirect the browser would keep that fragment and hide the message at the top.
+    return url_for("admin.order_detail", reference=reference, _anchor="main")
+
+
 def _refund_message(error: RefundNotAllowed, order: Order) -> str:
     """The refund service's refusal, in the admin's language."""
     text = error.message
@@ -286,7 +294,7 @@ def refund(reference: str):
     db.session.commit()
     if _send(refund_id):
         flash(_("Refunded %(amount)s.", amount=format_vnd(amount)), "success")
-    return redirect(url_for("admin.order_detail", reference=reference))
+    return redirect(_detail_url(reference))
 
 
 @bp.post("/orders/<reference>/refunds/<int:refund_id>/send")
@@ -302,7 +310,7 @@ def send_again(reference: str, refund_id: int):
         flash(_("This refund has already been sent."), "info")
     elif _send(refund_id):
         flash(_("Refunded %(amount)s.", amount=format_vnd(pending.amount_vnd)), "success")
-    return redirect(url_for("admin.order_detail", reference=reference))
+    return redirect(_detail_url(reference))
 
 
 @bp.post("/orders/<reference>/cancel")
@@ -338,7 +346,7 @@ def cancel(reference: str):
     flash(_("Order cancelled and its stock put back on sale."), "success")
     if refund_id is not None and _send(refund_id):
         flash(_("The payment has been refunded in full."), "success")
-    return redirect(url_for("admin.order_detail", reference=reference))
+    return redirect(_detail_url(reference))
 
 
 @bp.post("/orders/<reference>/review")
@@ -348,7 +356,7 @@ def review(reference: str):
     form = ReviewForm()
     if not form.validate_on_submit():
         flash(form.note.errors[0] if form.note.errors else _("Please try again."), "error")
-        return redirect(url_for("admin.order_detail", reference=reference))
+        return redirect(_detail_url(reference))
     note, admin_id = form.note.data or None, current_user.id
     begin_write_transaction(db.session)
     order = _load_order(reference)
@@ -360,4 +368,4 @@ def review(reference: str):
     else:
         db.session.commit()
         flash(_("Marked as reviewed."), "success")
-    return redirect(url_for("admin.order_detail", reference=reference))
+    return redirect(_detail_url(reference))

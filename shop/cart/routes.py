@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shop.accounts.routes import safe_next
 from shop.accounts.services import user_signed_in
 from shop.cart import bp
 from shop.cart.models import Cart
@@ -35,6 +34,7 @@ from shop.catalog.signals import stock_wanted
 from shop.db import utcnow
 from shop.errors import AgeConfirmationRequired, InvalidQuantity, OutOfStock, ProductUnavailable
 from shop.extensions import db
+from shop.http import safe_next
 from shop.templating import local_today
 
 SESSION_KEY = "cart"

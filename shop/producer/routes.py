@@ -58,6 +58,8 @@ ACTOR_LABELS = {
     "producer": _l("Producer"),
     "admin": _l("OCOP office"),
     "system": _l("Automatic"),
+    "demo-provider": _l("Payment provider"),
+    "webhook:stripe": _l("Payment provider"),
 }
 
 
@@ -185,6 +187,11 @@ DONE = {
 }
 
 
+def _refused(action: str, parcel: ProducerOrder) -> None:
+    flash(str(NOT_ALLOWED[action]) % {"status": parcel_status_label(parcel.status)}, "error")
+    log.info("parcel %s: %s refused in status %s", parcel.id, action, parcel.status)
+
+
 def _apply(parcel_id: int, action: str, change):
     """Run ``change(parcel)`` in one write transaction and commit once; a transition the state
     machine refuses (a double submit, a parcel cancelled meanwhile) becomes a message."""
@@ -194,9 +201,7 @@ def _apply(parcel_id: int, action: str, change):
         change(parcel)
     except InvalidTransition:
         db.session.rollback()
-        parcel = _load_parcel(parcel_id)
-        flash(str(NOT_ALLOWED[action]) % {"status": parcel_status_label(parcel.status)}, "error")
-        log.info("parcel %s: %s refused in status %s", parcel_id, action, parcel.status)
+        _refused(action, _load_parcel(parcel_id))
     else:
         db.session.commit()
         flash(str(DONE[action]), "success")
@@ -220,7 +225,7 @@ def ship(parcel_id: int):
     if not form.validate_on_submit():
         if parcel.status != ProducerOrderStatus.CONFIRMED:
             # The form is not on the page any more (shipped meanwhile): say so, not field errors.
-            flash(str(NOT_ALLOWED["ship"]) % {"status": parcel_status_label(parcel.status)}, "error")
+            _refused("ship", parcel)
             return redirect(url_for("producer.order_detail", parcel_id=parcel_id))
         return _render_detail(parcel, ship_form=form, status=400)
     user_id, carrier, tracking = current_user.id, form.carrier.data, form.tracking_number.data

@@ -126,11 +126,13 @@ def test_filter_by_status_and_needs_review(client, admin):
 
     placed = html(client.get("/admin/orders?status=placed"))
     assert cod.reference in placed
-    assert awaiting.reference not in placed and flagged.reference not in placed
+    assert awaiting.reference not in placed
+    assert flagged.reference not in placed
 
     review = html(client.get("/admin/orders?review=1"))
     assert flagged.reference in review
-    assert cod.reference not in review and awaiting.reference not in review
+    assert cod.reference not in review
+    assert awaiting.reference not in review
     assert "1 order needs review" in html(client.get("/admin/orders"))
     assert client.get("/admin/orders?status=bogus&page=x").status_code == 200
 
@@ -145,7 +147,8 @@ def test_pagination(client, admin, monkeypatch):
     page1 = html(client.get("/admin/orders"))
     page3 = html(client.get("/admin/orders?page=3"))
     assert "Page 1 of 3" in page1
-    assert orders[4].reference in page1 and orders[3].reference in page1
+    assert orders[4].reference in page1
+    assert orders[3].reference in page1
     assert orders[2].reference not in page1
     assert orders[0].reference in page3
     assert "Page 3 of 3" in html(client.get("/admin/orders?page=99"))  # clamped
@@ -246,7 +249,7 @@ def test_refund_some_lines_then_everything_left(client, admin, outbox):
         {f"line_{tea_line.id}": "1", f"line_{honey_line.id}": "0", "reason": "one box damaged"},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/admin/orders/{order.reference}"
+    assert response.headers["Location"] == f"/admin/orders/{order.reference}#main"
     done = fresh(Order, order.id)
     assert (done.status, done.refunded_vnd) == (OrderStatus.PARTIALLY_REFUNDED, 160_000)
     [refund] = db.session.scalars(select(Refund)).all()

@@ -65,3 +65,43 @@ def test_a_declined_payment_releases_the_stock(live_server, live_app, page):
     page.wait_for_url(re.compile(r".*/orders/OCM-.*"))
     assert page.locator("[data-status]").get_attribute("data-status") == "payment_failed"
     assert stock(live_app, "my-gao-chu-xuan-truong") == before
+
+
+def test_the_producer_marks_its_part_shipped(live_server, live_app, browser):
+    """After a paid order, HTX Xuân Trường's staff confirm and ship their parcel."""
+    from shop.extensions import db
+    from shop.orders.models import Order, ProducerOrder
+
+    shopper = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = shopper.new_page()
+    add(page, live_server, "my-gao-chu-xuan-truong")
+    page.goto(live_server + "/cart?lang=en")
+    fill_checkout(page)
+    page.get_by_role("button", name=re.compile("^Pay")).click()
+    page.wait_for_url(re.compile(r".*/orders/OCM-.*"))
+    reference = re.search(r"/orders/(OCM-[\d-]+)", page.url).group(1)
+    shopper.close()
+
+    staff = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    portal = staff.new_page()
+    portal.goto(live_server + "/account/login?lang=en")
+    portal.get_by_label("E-mail").fill("xuantruong@ocop.example")
+    portal.get_by_label("Password").fill("demo-producer-2026")
+    portal.get_by_role("button", name="Sign in").click()
+    portal.goto(live_server + "/producer/orders?lang=en")
+    portal.get_by_role("link", name=reference).first.click()
+    portal.get_by_role("button", name="Confirm").click()
+    portal.get_by_label("Carrier").fill("Viettel Post")
+    portal.get_by_label("Tracking number").fill("VTP123456789")
+    portal.get_by_role("button", name="Mark shipped").click()
+    assert portal.locator("[data-status]").first.get_attribute("data-status") == "shipped"
+    staff.close()
+
+    with live_app.app_context():
+        order = db.session.scalar(select(Order).where(Order.reference == reference))
+        parcel = db.session.scalar(select(ProducerOrder).where(ProducerOrder.order_id == order.id))
+        assert (parcel.status, parcel.carrier, parcel.tracking_number) == (
+            "shipped",
+            "Viettel Post",
+            "VTP123456789",
+        )

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+from flask import request
+
+from config import ProductionConfig
+from shop import create_app
+from tests.conftest import make_config
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        ProductionConfig()
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    assert ProductionConfig().SECRET_KEY == "s3cret"
+
+
+@pytest.mark.parametrize(("hops", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_client_address_behind_a_trusted_proxy(hops, seen):
+    app = create_app(make_config("sqlite://", PROXY_FIX_X_FOR=hops))
+
+    @app.get("/_ip")
+    def ip():
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == seen
