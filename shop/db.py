@@ -21,6 +21,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def one_of(column: str, values) -> str:
+    """SQL for a CHECK constraint: ``column IN ('a', 'b')`` from an enum or a list."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from flask import request
+from sqlalchemy import Select
+
+from shop.extensions import db
 
 
 def safe_next(target: str | None) -> str | None:
@@ -22,3 +28,28 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its items, which page it is, how many pages and items in all."""
+
+    items: list
+    page: int
+    pages: int
+    total: int
+
+
+def requested_page() -> int:
+    """``?page=`` as a whole number of at least 1 (anything else is page 1)."""
+    raw = request.args.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
+def paginate(stmt: Select, count_stmt: Select, per_page: int) -> Page:
+    """Run ``stmt`` for the requested page (clamped to the last one) with ``count_stmt``."""
+    total = db.session.scalar(count_stmt) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(requested_page(), pages)
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=list(items), page=page, pages=pages, total=total)

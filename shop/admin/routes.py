@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from shop.accounts.decorators import role_required
 from shop.accounts.forms import EmptyForm, normalize_phone
@@ -27,10 +25,12 @@ from shop.admin.forms import CancelForm, RefundForm, ReviewForm, refund_form_for
 from shop.db import begin_write_transaction
 from shop.errors import InvalidTransition, RefundNotAllowed
 from shop.extensions import db
+from shop.http import paginate
 from shop.money import format_vnd
 from shop.orders.admin_actions import can_cancel, cancel_order, mark_reviewed
 from shop.orders.labels import order_status_label
-from shop.orders.models import Order, OrderStatus, ProducerOrder
+from shop.orders.models import Order, OrderStatus
+from shop.orders.services import find_order
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from shop.payments.providers import stripe_gateway
 from shop.payments.services import record_refund, send_refund
@@ -60,21 +60,6 @@ PAYMENT_STATUS = {
     "expired": _l("Expired"),
 }
 _PHONE_CHARACTERS = re.compile(r"[\d\s+().-]+")
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 def search_condition(q: str):
@@ -109,20 +94,15 @@ def orders():
         conditions.append(Order.status == status)
     if review:
         conditions.append(Order.needs_review.is_(True))
-    total = db.session.scalar(select(func.count(Order.id)).where(*conditions))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(_page_number(), pages)
-    found = db.session.scalars(
-        select(Order)
-        .where(*conditions)
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    listing = paginate(
+        select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc()),
+        select(func.count(Order.id)).where(*conditions),
+        PER_PAGE,
+    )
     flagged = db.session.scalar(select(func.count(Order.id)).where(Order.needs_review.is_(True)))
     return render_template(
         "admin/orders.html",
-        listing=Page(items=list(found), page=page, pages=pages, total=total),
+        listing=listing,
         statuses=[(str(s), order_status_label(s)) for s in OrderStatus],
         q=q,
         status=status,
@@ -132,15 +112,7 @@ def orders():
 
 
 def _load_order(reference: str) -> Order:
-    order = db.session.scalar(
-        select(Order)
-        .where(Order.reference == reference)
-        .options(
-            selectinload(Order.lines),
-            selectinload(Order.producer_orders).selectinload(ProducerOrder.producer),
-            selectinload(Order.events),
-        )
-    )
+    order = find_order(reference)
     if order is None:
         abort(404)
     return order

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.db import TimestampMixin
+from shop.db import TimestampMixin, one_of
 from shop.extensions import db
 from shop.text import fold, search_terms
 
@@ -82,14 +82,10 @@ def _word_list(*texts: str | None) -> str:
     return " " + " ".join(search_terms(" ".join(t for t in texts if t))) + " "
 
 
-def _in_list(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-
-
 class Producer(TimestampMixin, db.Model):
     __tablename__ = "producer"
     __table_args__ = (
-        CheckConstraint(_in_list("legal_type", LegalType), name="legal_type_known"),
+        CheckConstraint(one_of("legal_type", LegalType), name="legal_type_known"),
         CheckConstraint("length(tax_code) BETWEEN 10 AND 14", name="tax_code_length"),
         CheckConstraint("commission_bp >= 0 AND commission_bp <= 5000", name="commission_in_range"),
     )
@@ -155,7 +151,7 @@ class Product(TimestampMixin, db.Model):
         CheckConstraint("vat_rate IN (0, 5, 8, 10)", name="vat_rate_known"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("weight_g > 0", name="weight_positive"),
-        CheckConstraint(_in_list("shipping_class", ShippingClass), name="shipping_class_known"),
+        CheckConstraint(one_of("shipping_class", ShippingClass), name="shipping_class_known"),
         CheckConstraint(
             "(season_start IS NULL AND season_end IS NULL)"
             " OR (season_start IS NOT NULL AND season_end IS NOT NULL"
@@ -261,9 +257,9 @@ class OcopCertificate(TimestampMixin, db.Model):
             name="stars_match_score",
         ),
         CheckConstraint("valid_until > decision_date", name="valid_after_decision"),
-        CheckConstraint(_in_list("authority", Authority), name="authority_known"),
+        CheckConstraint(one_of("authority", Authority), name="authority_known"),
         CheckConstraint("criteria_version IN ('2019', '2023')", name="criteria_known"),
-        CheckConstraint(_in_list("status", CertificateStatus), name="status_known"),
+        CheckConstraint(one_of("status", CertificateStatus), name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,6 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from shop.cart.models import Cart
 from shop.cart.routes import current_cart
@@ -30,8 +29,8 @@ from shop.errors import (
 )
 from shop.extensions import db
 from shop.money import format_vnd
-from shop.orders.models import Order, OrderStatus, PaymentMethod, ProducerOrder
-from shop.orders.services import Contact, OrderRules, place_order
+from shop.orders.models import Order, OrderStatus, PaymentMethod
+from shop.orders.services import Contact, OrderRules, find_order, place_order
 from shop.payments.models import Payment, PaymentStatus
 from shop.payments.providers import online_method, stripe_gateway
 from shop.payments.services import ReturnUrls, start_demo_payment, start_stripe_payment
@@ -218,15 +217,7 @@ def _start_payment(order: Order, method: PaymentMethod) -> str:
 
 
 def _load_order(reference: str) -> Order:
-    order = db.session.scalar(
-        select(Order)
-        .where(Order.reference == reference)
-        .options(
-            selectinload(Order.lines),
-            selectinload(Order.producer_orders).selectinload(ProducerOrder.producer),
-            selectinload(Order.events),
-        )
-    )
+    order = find_order(reference)
     if order is None:
         abort(404)
     return order

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.db import TimestampMixin, utcnow
+from shop.db import TimestampMixin, one_of, utcnow
 from shop.extensions import db
 
 
@@ -54,15 +54,11 @@ class DeliveryMethod(StrEnum):
     CHILLED_EXPRESS = "chilled_express"
 
 
-def _in(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
-
-
 class Order(TimestampMixin, db.Model):
     __tablename__ = "shop_order"
     __table_args__ = (
-        CheckConstraint(_in("status", OrderStatus), name="status_known"),
-        CheckConstraint(_in("payment_method", PaymentMethod), name="payment_method_known"),
+        CheckConstraint(one_of("status", OrderStatus), name="status_known"),
+        CheckConstraint(one_of("payment_method", PaymentMethod), name="payment_method_known"),
         CheckConstraint("subtotal_vnd >= 0 AND delivery_vnd >= 0", name="amounts_not_negative"),
         CheckConstraint("total_vnd = subtotal_vnd + delivery_vnd", name="total_adds_up"),
         CheckConstraint("paid_vnd >= 0 AND paid_vnd <= total_vnd", name="paid_within_total"),
@@ -118,8 +114,8 @@ class ProducerOrder(TimestampMixin, db.Model):
     __tablename__ = "producer_order"
     __table_args__ = (
         UniqueConstraint("order_id", "producer_id"),
-        CheckConstraint(_in("status", ProducerOrderStatus), name="status_known"),
-        CheckConstraint(_in("delivery_method", DeliveryMethod), name="delivery_method_known"),
+        CheckConstraint(one_of("status", ProducerOrderStatus), name="status_known"),
+        CheckConstraint(one_of("delivery_method", DeliveryMethod), name="delivery_method_known"),
         CheckConstraint("subtotal_vnd >= 0 AND delivery_vnd >= 0", name="amounts_not_negative"),
         CheckConstraint(
             "status <> 'shipped' OR (carrier IS NOT NULL AND tracking_number IS NOT NULL)",

@@ -266,6 +266,19 @@ def place_order(
     return order
 
 
+def find_order(reference: str) -> Order | None:
+    """An order with its lines, parcels (and their producers) and history, for order pages."""
+    return db.session.scalar(
+        select(Order)
+        .where(Order.reference == reference)
+        .options(
+            selectinload(Order.lines),
+            selectinload(Order.producer_orders).selectinload(ProducerOrder.producer),
+            selectinload(Order.events),
+        )
+    )
+
+
 def expire_order(order: Order, *, reason: str = "payment window closed") -> bool:
     """Expire an unpaid order and release its stock; False if it had already moved on."""
     try:

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.db import TimestampMixin, utcnow
+from shop.db import TimestampMixin, one_of, utcnow
 from shop.extensions import db
 
 
@@ -33,17 +33,13 @@ class RefundStatus(StrEnum):
     FAILED = "failed"
 
 
-def _in(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
-
-
 class Payment(TimestampMixin, db.Model):
     """One attempt to collect an order's total through a provider."""
 
     __tablename__ = "payment"
     __table_args__ = (
         UniqueConstraint("provider", "provider_reference"),
-        CheckConstraint(_in("status", PaymentStatus), name="status_known"),
+        CheckConstraint(one_of("status", PaymentStatus), name="status_known"),
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
         CheckConstraint("captured_vnd >= 0", name="captured_not_negative"),
     )
@@ -71,7 +67,7 @@ class Refund(TimestampMixin, db.Model):
     __tablename__ = "refund"
     __table_args__ = (
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
-        CheckConstraint(_in("status", RefundStatus), name="status_known"),
+        CheckConstraint(one_of("status", RefundStatus), name="status_known"),
         UniqueConstraint("provider_reference"),
     )
 

@@ -9,7 +9,6 @@ a parcel cancelled meanwhile) is answered with a message, never an error page.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import InvalidTransition
 from shop.extensions import db
+from shop.http import paginate
 from shop.orders.labels import parcel_status_label
 from shop.orders.models import Order, OrderEvent, OrderStatus, ProducerOrder, ProducerOrderStatus
 from shop.orders.services import (
@@ -67,21 +67,6 @@ def actor_label(actor: str) -> str:
     return str(ACTOR_LABELS.get(actor, actor))
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def _visible_to_staff():
     """The conditions for the signed-in staff member's parcels that have reached "new"."""
     return (
@@ -103,20 +88,15 @@ def orders():
         conditions.append(ProducerOrder.status == status)
     if q:
         conditions.append(func.upper(Order.reference).contains(q.upper(), autoescape=True))
-    total = db.session.scalar(
-        select(func.count(ProducerOrder.id)).join(ProducerOrder.order).where(*conditions)
-    )
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(_page_number(), pages)
-    parcels = db.session.scalars(
+    listing = paginate(
         select(ProducerOrder)
         .join(ProducerOrder.order)
         .where(*conditions)
         .options(joinedload(ProducerOrder.order))
-        .order_by(Order.created_at.desc(), ProducerOrder.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+        .order_by(Order.created_at.desc(), ProducerOrder.id.desc()),
+        select(func.count(ProducerOrder.id)).join(ProducerOrder.order).where(*conditions),
+        PER_PAGE,
+    )
     counts = dict(
         db.session.execute(
             select(ProducerOrder.status, func.count(ProducerOrder.id))
@@ -128,7 +108,7 @@ def orders():
     return render_template(
         "producer/orders.html",
         producer=db.session.get(Producer, current_user.producer_id),
-        listing=Page(items=list(parcels), page=page, pages=pages, total=total),
+        listing=listing,
         statuses=[
             (str(s), parcel_status_label(s), counts.get(str(s), 0)) for s in VISIBLE_STATUSES
         ],
