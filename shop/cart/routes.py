@@ -118,7 +118,7 @@ def add():
         flash(request.form.get("quantity", ""), f"add-to-cart-qty-{product_id}")
         return redirect(back + "#buy")
     db.session.commit()
-    flash(_("Added to your cart."), "success")
+    flash(_("Added to your cart."), "cart-added")
     return redirect(back)
 
 
