@@ -31,3 +31,8 @@ def search_terms(query: str | None) -> list[str]:
 def slugify(text: str) -> str:
     """``"Mật ong hoa vải"`` → ``"mat-ong-hoa-vai"``."""
     return _NON_WORD.sub("-", fold(text)).strip("-")
+
+
+def strip(value: object) -> object:
+    """A WTForms filter: trim white space around text, leave anything else alone."""
+    return value.strip() if isinstance(value, str) else value

@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, TelFie
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from shop.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from shop.text import strip
 
 PHONE_REGION = "VN"  # numbers without a country code are Vietnamese
 
@@ -45,14 +46,10 @@ class PhoneNumber:
         field.data = normalized
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _email_field() -> EmailField:
     return EmailField(
         _l("E-mail"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter your e-mail address.")),
             Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
@@ -83,14 +80,14 @@ def _new_password_fields(label) -> tuple[PasswordField, PasswordField]:
 class RegisterForm(FlaskForm):
     name = StringField(
         _l("Full name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter your name.")),
             Length(max=120, message=_l("A name has at most 120 characters.")),
         ],
     )
     email = _email_field()
-    phone = TelField(_l("Phone (optional)"), filters=[_strip], validators=[PhoneNumber()])
+    phone = TelField(_l("Phone (optional)"), filters=[strip], validators=[PhoneNumber()])
     password, confirm = _new_password_fields(_l("Password"))
 
     def validate_password(self, field: PasswordField) -> None:
@@ -102,7 +99,7 @@ class LoginForm(FlaskForm):
     # No format check here: an address that cannot exist simply does not sign in.
     email = EmailField(
         _l("E-mail"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter your e-mail address.")),
             Length(max=254, message=_l("An e-mail address has at most 254 characters.")),

@@ -8,12 +8,9 @@ from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from shop.orders.models import Order
+from shop.text import strip
 
 REASON_MAX = 500
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class QuantityField(IntegerField):
@@ -44,7 +41,7 @@ class QuantityUpTo:
 def _reason_field(label, required_message) -> TextAreaField:
     return TextAreaField(
         label,
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(required_message),
             Length(max=REASON_MAX, message=_l("At most %(max)d characters.")),
@@ -111,6 +108,6 @@ class CancelForm(FlaskForm):
 class ReviewForm(FlaskForm):
     note = TextAreaField(
         _l("What you checked (optional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=REASON_MAX, message=_l("At most %(max)d characters."))],
     )

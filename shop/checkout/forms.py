@@ -9,26 +9,18 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Valid
 
 from shop.accounts.forms import normalize_phone
 from shop.checkout.addresses import COMMUNES, canonical_commune, canonical_province
+from shop.text import strip
+from shop.validators import no_control_characters
 
 NAME_MAX = 120
 STREET_MAX = 200
 NOTE_MAX = 500
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class NoControlCharacters:
-    def __call__(self, form, field) -> None:
-        if field.data and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in field.data):
-            raise ValidationError(_l("Remove the invisible control characters."))
-
-
 class CheckoutForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter your e-mail address.")),
             Length(max=254, message=_l("At most %(max)d characters.")),
@@ -37,44 +29,44 @@ class CheckoutForm(FlaskForm):
     )
     phone = TelField(
         _l("Phone"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(_l("Enter a phone number the courier can call."))],
     )
     recipient_name = StringField(
         _l("Recipient's name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter the name of the person receiving the parcel.")),
             Length(max=NAME_MAX, message=_l("At most %(max)d characters.")),
-            NoControlCharacters(),
+            no_control_characters,
         ],
     )
     province = StringField(
         _l("Province or city"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(_l("Choose the province or city."))],
     )
     commune = StringField(
         _l("Commune or ward"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter the commune or ward.")),
             Length(max=80, message=_l("At most %(max)d characters.")),
-            NoControlCharacters(),
+            no_control_characters,
         ],
     )
     street = StringField(
         _l("House number, street, village"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter the house number and street, or the village.")),
             Length(max=STREET_MAX, message=_l("At most %(max)d characters.")),
-            NoControlCharacters(),
+            no_control_characters,
         ],
     )
     note = TextAreaField(
         _l("Note for the producers (optional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=NOTE_MAX, message=_l("At most %(max)d characters."))],
     )
     payment_method = RadioField(

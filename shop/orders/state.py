@@ -47,6 +47,32 @@ def can_transition(table: dict[str, frozenset[str]], current: str, target: str) 
     return target in table.get(current, frozenset())
 
 
+def _compare_and_set(
+    model, obj, table: dict[str, frozenset[str]], target: str, values: dict
+) -> str:
+    """Move ``obj`` to ``target`` if the table allows it and nobody moved it first; returns the
+    status it came from, or raises ``InvalidTransition``."""
+    current = obj.status
+    if not can_transition(table, current, target):
+        raise InvalidTransition(
+            f"{model.__tablename__} {obj.id} cannot go from {current} to {target}",
+            current=current,
+            target=str(target),
+        )
+    result = db.session.execute(
+        update(model)
+        .where(model.id == obj.id, model.status == current)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition(
+            f"{model.__tablename__} {obj.id} changed while being updated", current=current
+        )
+    db.session.refresh(obj)
+    return current
+
+
 def transition_order(
     order: Order,
     target: OrderStatus,
@@ -56,26 +82,8 @@ def transition_order(
     reason: str | None = None,
     **values: object,
 ) -> None:
-    """Move ``order`` to ``target`` (and set ``values``) if the table allows it and nobody else
-    moved it first; raise ``InvalidTransition`` otherwise."""
-    current = order.status
-    if not can_transition(ORDER_TRANSITIONS, current, target):
-        raise InvalidTransition(
-            f"order {order.reference} cannot go from {current} to {target}",
-            current=current,
-            target=str(target),
-        )
-    result = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == current)
-        .values(status=target, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise InvalidTransition(
-            f"order {order.reference} changed while being updated", current=current
-        )
-    db.session.refresh(order)
+    """Move ``order`` to ``target`` (and set ``values``) and record the event."""
+    current = _compare_and_set(Order, order, ORDER_TRANSITIONS, target, values)
     db.session.add(
         OrderEvent(
             order_id=order.id,
@@ -97,22 +105,10 @@ def transition_producer_order(
     reason: str | None = None,
     **values: object,
 ) -> None:
-    current = producer_order.status
-    if not can_transition(PRODUCER_ORDER_TRANSITIONS, current, target):
-        raise InvalidTransition(
-            f"producer order {producer_order.id} cannot go from {current} to {target}",
-            current=current,
-            target=str(target),
-        )
-    result = db.session.execute(
-        update(ProducerOrder)
-        .where(ProducerOrder.id == producer_order.id, ProducerOrder.status == current)
-        .values(status=target, **values)
-        .execution_options(synchronize_session=False)
+    """Move one producer's parcel to ``target`` (and set ``values``) and record the event."""
+    current = _compare_and_set(
+        ProducerOrder, producer_order, PRODUCER_ORDER_TRANSITIONS, target, values
     )
-    if result.rowcount != 1:
-        raise InvalidTransition(f"producer order {producer_order.id} changed while being updated")
-    db.session.refresh(producer_order)
     db.session.add(
         OrderEvent(
             order_id=producer_order.order_id,

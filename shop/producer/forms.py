@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length
+
+from shop.text import strip
+from shop.validators import no_control_characters
 
 CARRIER_MAX = 60
 TRACKING_MAX = 60
@@ -21,31 +24,22 @@ COMMON_CARRIERS = (
 )
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _no_control_characters(_form, field) -> None:
-    if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
-        raise ValidationError(_l("Remove the invisible control characters."))
-
-
 class ShipForm(FlaskForm):
     carrier = StringField(
         _l("Carrier"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter the carrier, such as Viettel Post or GHN.")),
             Length(max=CARRIER_MAX, message=_l("At most %(max)d characters.")),
-            _no_control_characters,
+            no_control_characters,
         ],
     )
     tracking_number = StringField(
         _l("Tracking number"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter the tracking number the carrier gave you.")),
             Length(max=TRACKING_MAX, message=_l("At most %(max)d characters.")),
-            _no_control_characters,
+            no_control_characters,
         ],
     )
