@@ -188,20 +188,20 @@ def _detail_url(reference: str) -> str:
 
 def _refund_message(error: RefundNotAllowed, order: Order) -> str:
     """The refund service's refusal, in the admin's language."""
-    text = error.message
-    if text.startswith("only paid orders"):
+    reason = error.details.get("reason")
+    if reason == "not_paid":
         return _(
             "Only paid orders can be refunded; this one is “%(status)s”.",
             status=order_status_label(order.status),
         )
-    if text.startswith("no captured online payment"):
+    if reason == "no_payment":
         return _(
             "There is no online payment to refund. Cash-on-delivery money is paid back by "
             "bank transfer, outside the shop."
         )
-    if text.startswith("nothing left"):
+    if reason == "nothing_left":
         return _("Everything paid for this order has already been refunded.")
-    if text.startswith("Stripe is not configured"):
+    if reason == "no_gateway":
         return _("Card refunds need Stripe to be configured on this server.")
     return _(
         "That is more than is left to refund; part of this order may have been refunded "

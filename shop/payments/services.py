@@ -181,10 +181,11 @@ def plan_refund(order: Order, lines: dict[int, int] | None) -> tuple[int, dict[i
     for line_id, quantity in lines.items():
         line = by_id.get(line_id)
         if line is None:
-            raise RefundNotAllowed("that line is not part of this order")
+            raise RefundNotAllowed("that line is not part of this order", reason="unknown_line")
         if quantity < 1 or quantity > line.quantity - line.refunded_quantity:
             raise RefundNotAllowed(
-                f"at most {line.quantity - line.refunded_quantity} of {line.name} can be refunded"
+                f"at most {line.quantity - line.refunded_quantity} of {line.name} can be refunded",
+                reason="too_much",
             )
         amount += line.unit_price_vnd * quantity
     return amount, dict(lines)
@@ -204,7 +205,7 @@ def record_refund(
         OrderStatus.COMPLETED,
         OrderStatus.CANCELLED,
     ):
-        raise RefundNotAllowed("only paid orders can be refunded")
+        raise RefundNotAllowed("only paid orders can be refunded", reason="not_paid")
     payment = db.session.scalar(
         select(Payment)
         .where(Payment.order_id == order.id, Payment.status == PaymentStatus.SUCCEEDED)
@@ -212,10 +213,10 @@ def record_refund(
     )
     if payment is None:
         # Cash-on-delivery money is paid back by bank transfer, outside the platform.
-        raise RefundNotAllowed("no captured online payment to refund")
+        raise RefundNotAllowed("no captured online payment to refund", reason="no_payment")
     amount, quantities = plan_refund(order, lines)
     if amount <= 0:
-        raise RefundNotAllowed("nothing left to refund")
+        raise RefundNotAllowed("nothing left to refund", reason="nothing_left")
     raised = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.refunded_vnd + amount <= Order.paid_vnd)
@@ -223,7 +224,7 @@ def record_refund(
         .execution_options(synchronize_session=False)
     )
     if raised.rowcount != 1:
-        raise RefundNotAllowed("that is more than was paid and not yet refunded")
+        raise RefundNotAllowed("that is more than was paid and not yet refunded", reason="too_much")
     for line_id, quantity in quantities.items():
         result = db.session.execute(
             update(OrderLine)
@@ -235,7 +236,7 @@ def record_refund(
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
-            raise RefundNotAllowed("that line was refunded meanwhile")
+            raise RefundNotAllowed("that line was refunded meanwhile", reason="too_much")
     refund = Refund(
         payment_id=payment.id,
         order_id=order.id,
@@ -283,7 +284,7 @@ def send_refund(refund: Refund, *, gateway: StripeGateway | None, actor: str) ->
     payment = db.session.get(Payment, refund.payment_id)
     if payment.provider == PaymentMethod.STRIPE:
         if gateway is None or not payment.provider_payment_id:
-            raise RefundNotAllowed("Stripe is not configured for this refund")
+            raise RefundNotAllowed("Stripe is not configured for this refund", reason="no_gateway")
         reference = gateway.refund(
             payment_intent=payment.provider_payment_id,
             amount_vnd=refund.amount_vnd,
