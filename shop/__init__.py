@@ -74,6 +74,7 @@ def configure_i18n(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from shop.accounts import bp as accounts_bp
+    from shop.addresses import bp as addresses_bp
     from shop.admin import bp as admin_bp
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(producer_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(addresses_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

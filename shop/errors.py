@@ -103,6 +103,10 @@ class AgeConfirmationRequired(ShopError):
     code = "age_confirmation_required"
 
 
+class InvalidAddress(ShopError):
+    code = "invalid_address"
+
+
 class DeliveryNotPossible(ShopError):
     code = "delivery_not_possible"
 

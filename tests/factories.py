@@ -111,8 +111,14 @@ def order_rules(**overrides):
 
 
 def gen_contact(**fields):
+    """A delivery contact; the address codes follow the names from the 2025 address list (a
+    province given alone gets its first commune)."""
+    from shop.addresses.services import communes, find_commune, find_province
     from shop.orders.services import Contact
 
+    if "province" in fields and "commune" not in fields:
+        province = find_province(fields["province"])
+        fields["commune"] = communes(province.code)[0].name if province else "?"
     values = {
         "email": "buyer@example.vn",
         "phone": "+84912345678",
@@ -123,6 +129,11 @@ def gen_contact(**fields):
         "locale": "vi",
         **fields,
     }
+    if "province_code" not in values:
+        province = find_province(values["province"])
+        matches = find_commune(province.code, values["commune"]) if province else []
+        values["province_code"] = province.code if province else 0
+        values["commune_code"] = matches[0].code if matches else 0
     return Contact(**values)
 
 

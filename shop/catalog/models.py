@@ -18,9 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.addresses.services import find_province
 from shop.db import TimestampMixin, one_of
 from shop.extensions import db
-from shop.text import fold, search_terms
+from shop.text import search_terms
 
 CERTIFICATE_VALIDITY_MONTHS = 36
 
@@ -97,6 +98,9 @@ class Producer(TimestampMixin, db.Model):
     tax_code: Mapped[str] = mapped_column(String(14))
     province: Mapped[str] = mapped_column(String(80))
     commune: Mapped[str] = mapped_column(String(80), index=True)
+    # Codes of the 2025 address list (``shop.addresses``), when the names are in it.
+    province_code: Mapped[int | None] = mapped_column(SmallInteger)
+    commune_code: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str | None] = mapped_column(String(200))
     legacy_address: Mapped[str | None] = mapped_column(String(300))
     story_vi: Mapped[str] = mapped_column(Text, default="")
@@ -113,9 +117,16 @@ class Producer(TimestampMixin, db.Model):
 
     products: Mapped[list[Product]] = relationship(back_populates="producer")
 
-    def delivers_fresh_to(self, province: str) -> bool:
-        served = {self.province, *(self.fresh_delivery_provinces or "").split(";")}
-        return fold(province) in {fold(p) for p in served if p.strip()}
+    def delivers_fresh_to(self, province: int | str) -> bool:
+        """Whether fresh goods reach ``province`` (a code of the 2025 list, or a name)."""
+        wanted = find_province(province)
+        if wanted is None:
+            return False
+        names = [self.province, *(self.fresh_delivery_provinces or "").split(";")]
+        served = {self.province_code} | {
+            found.code for name in names if (found := find_province(name)) is not None
+        }
+        return wanted.code in served
 
     @property
     def address(self) -> str:

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from shop.accounts.forms import normalize_phone
-from shop.checkout.addresses import COMMUNES, canonical_commune, canonical_province
+from shop.addresses.services import (
+    Address,
+    Commune,
+    communes_named,
+    find_commune,
+    find_province,
+    provinces,
+    search_communes,
+)
 from shop.text import strip
 from shop.validators import no_control_characters
 
@@ -17,7 +34,15 @@ STREET_MAX = 200
 NOTE_MAX = 500
 
 
+def _province_value(value: object) -> str:
+    found = find_province(value) if isinstance(value, str | int) else None
+    return str(found.code) if found else ("" if value is None else str(value))
+
+
 class CheckoutForm(FlaskForm):
+    # Communes offered as a choice after "Find" or an ambiguous name (see ``find_commune``).
+    commune_matches: list[Commune]
+
     email = EmailField(
         _l("E-mail"),
         filters=[strip],
@@ -41,9 +66,12 @@ class CheckoutForm(FlaskForm):
             no_control_characters,
         ],
     )
-    province = StringField(
+    # A list of the 34 provinces by code; a posted name ("Ha Noi") is taken as its code too.
+    province = SelectField(
         _l("Province or city"),
         filters=[strip],
+        coerce=_province_value,
+        validate_choice=False,
         validators=[DataRequired(_l("Choose the province or city."))],
     )
     commune = StringField(
@@ -80,6 +108,11 @@ class CheckoutForm(FlaskForm):
         validators=[DataRequired(_l("Please agree to the terms and the returns policy."))],
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commune_matches = []
+        self.province.choices = [("", _("Choose…"))] + [(str(p.code), p.name) for p in provinces()]
+
     # Validators never rewrite the fields, so a form sent back with errors shows exactly what
     # was typed; the cleaned values come from the properties below once the form is valid.
 
@@ -90,23 +123,72 @@ class CheckoutForm(FlaskForm):
             )
 
     def validate_province(self, field) -> None:
-        if canonical_province(field.data or "") is None:
+        if find_province(field.data) is None:
             raise ValidationError(_l("Choose a province or city from the list."))
+
+    def validate_commune(self, field) -> None:
+        """The commune must be one of the chosen province's, named exactly or unambiguously."""
+        province = find_province(self.province.data)
+        if province is None or not field.data:
+            return
+        matches = find_commune(province.code, field.data)
+        if len(matches) == 1:
+            return
+        if matches:
+            self.commune_matches = matches
+            raise ValidationError(_("Several communes or wards have that name; choose one."))
+        elsewhere = sorted({c.province.name for c in communes_named(field.data)})
+        if elsewhere:
+            raise ValidationError(
+                _(
+                    "%(commune)s is in %(other)s, not in %(province)s: choose %(other)s as the "
+                    "province, or a commune or ward of %(province)s.",
+                    commune=field.data,
+                    other=", ".join(elsewhere),
+                    province=province.name,
+                )
+            )
+        raise ValidationError(
+            _(
+                "%(province)s has no commune or ward called “%(commune)s”: check the "
+                "spelling, or use “Find the commune or ward” to see the list.",
+                commune=field.data,
+                province=province.name,
+            )
+        )
+
+    def find_commune(self) -> None:
+        """The no-JavaScript search step: a commune found for what was typed fills the field,
+        several are offered as a choice, none gets a message. Nothing else is checked."""
+        province = find_province(self.province.data)
+        if province is None:
+            self.province.errors = [_("Choose the province or city first.")]
+            return
+        matches = find_commune(province.code, self.commune.data)
+        if len(matches) != 1:
+            matches = search_communes(
+                province.code, self.commune.data, limit=None if not self.commune.data else 50
+            )
+        if len(matches) == 1:
+            self.commune.data = matches[0].name
+        elif matches:
+            self.commune_matches = matches
+        else:
+            self.commune.errors = [
+                _(
+                    "No commune or ward of %(province)s matches “%(commune)s”.",
+                    commune=self.commune.data,
+                    province=province.name,
+                )
+            ]
 
     @property
     def clean_phone(self) -> str:
         return normalize_phone(self.phone.data)
 
     @property
-    def clean_province(self) -> str:
-        return canonical_province(self.province.data)
-
-    @property
-    def clean_commune(self) -> str:
-        """The listed provinces offer their communes as suggestions; a typed name that matches
-        one (whatever the accents) takes the list's spelling. The lists are not complete yet,
-        so an unlisted commune is kept as typed rather than blocking the order."""
-        province = self.clean_province
-        if province in COMMUNES:
-            return canonical_commune(province, self.commune.data) or self.commune.data
-        return self.commune.data
+    def clean_address(self) -> Address:
+        """The province and commune from the list (the form has validated)."""
+        province = find_province(self.province.data)
+        (commune,) = find_commune(province.code, self.commune.data)
+        return Address(province=province, commune=commune)

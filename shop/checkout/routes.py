@@ -15,7 +15,6 @@ from shop.cart.models import Cart
 from shop.cart.routes import current_cart
 from shop.cart.services import empty_cart, view_cart
 from shop.checkout import bp
-from shop.checkout.addresses import COMMUNES, PROVINCES
 from shop.checkout.forms import CheckoutForm
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import (
@@ -114,8 +113,6 @@ def _render(form, view, error: str | None = None, status: int = 200):
             "checkout/checkout.html",
             form=form,
             view=view,
-            provinces=PROVINCES,
-            communes=COMMUNES,
             general_error=error,
         ),
         status,
@@ -138,12 +135,15 @@ def start():
         return _render(form, view, status=400)
 
     method = PaymentMethod(form.payment_method.data)
+    address = form.clean_address
     contact = Contact(
         email=form.email.data.lower(),
         phone=form.clean_phone,
         recipient_name=form.recipient_name.data,
-        province=form.clean_province,
-        commune=form.clean_commune,
+        province=address.province.name,
+        commune=address.commune.name,
+        province_code=address.province.code,
+        commune_code=address.commune.code,
         street=form.street.data,
         locale=current_lang(),
         note=form.note.data or None,
@@ -181,6 +181,19 @@ def start():
     empty_cart(db.session.get(Cart, cart_id))
     db.session.commit()
     return redirect(redirect_to)
+
+
+@bp.post("/checkout/find-commune")
+def find_commune():
+    """Without JavaScript, "Find" posts the checkout form here: the communes of the chosen
+    province matching what was typed come back as a choice, everything typed is kept, and
+    nothing is placed."""
+    view = view_cart(current_cart(), today=local_today())
+    if not view.lines or view.has_problems:
+        return redirect(url_for("cart.show"))
+    form = _form(view)
+    form.find_commune()
+    return _render(form, view)
 
 
 def _start_payment(order: Order, method: PaymentMethod) -> str:

@@ -66,6 +66,9 @@ class Order(TimestampMixin, db.Model):
             "refunded_vnd >= 0 AND refunded_vnd <= paid_vnd", name="refund_within_paid"
         ),
         CheckConstraint("locale IN ('vi', 'en')", name="locale_known"),
+        CheckConstraint(
+            "commune_code IS NULL OR province_code IS NOT NULL", name="commune_within_province"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +80,10 @@ class Order(TimestampMixin, db.Model):
     recipient_name: Mapped[str] = mapped_column(String(120))
     province: Mapped[str] = mapped_column(String(80))
     commune: Mapped[str] = mapped_column(String(80))
+    # The 2025 address list's codes (``shop.addresses``). Every new order has both; orders placed
+    # before the list came in keep null where their typed names matched nothing.
+    province_code: Mapped[int | None] = mapped_column(SmallInteger)
+    commune_code: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     subtotal_vnd: Mapped[int] = mapped_column(Integer)

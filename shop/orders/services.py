@@ -16,12 +16,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from shop.addresses.services import resolve as resolve_address
 from shop.catalog.models import Producer, Product, ShippingClass
 from shop.catalog.signals import stock_wanted
 from shop.db import begin_write_transaction
 from shop.errors import (
     AgeConfirmationRequired,
     DeliveryNotPossible,
+    InvalidAddress,
     InvalidQuantity,
     InvalidTransition,
     OutOfStock,
@@ -60,6 +62,8 @@ class Contact:
     province: str
     commune: str
     street: str
+    province_code: int
+    commune_code: int
     locale: str = "vi"
     note: str | None = None
 
@@ -155,6 +159,13 @@ def place_order(
     adult_confirmed: bool = False,
 ) -> Order:
     """Re-price, check, reserve and create the order with its producer orders and lines."""
+    address = resolve_address(contact.province_code, contact.commune_code)
+    if address is None:
+        raise InvalidAddress(
+            "the commune or ward is not one of the province's",
+            province_code=contact.province_code,
+            commune_code=contact.commune_code,
+        )
     quantities = _merge(lines, rules.max_line_quantity)
     products = _load_products(list(quantities))
     by_id = {p.id: p for p in products}
@@ -171,7 +182,7 @@ def place_order(
         method = delivery_method_for(group)
         producer: Producer = group[0].producer
         if method is DeliveryMethod.CHILLED_EXPRESS and not producer.delivers_fresh_to(
-            contact.province
+            contact.province_code
         ):
             raise DeliveryNotPossible(
                 f"{producer.name} cannot deliver fresh goods to {contact.province}",
@@ -205,8 +216,10 @@ def place_order(
         phone=contact.phone,
         locale=contact.locale,
         recipient_name=contact.recipient_name,
-        province=contact.province,
-        commune=contact.commune,
+        province=address.province.name,
+        commune=address.commune.name,
+        province_code=address.province.code,
+        commune_code=address.commune.code,
         street=contact.street,
         note=contact.note,
         subtotal_vnd=subtotal,

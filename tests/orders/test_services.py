@@ -9,6 +9,7 @@ from shop.catalog.models import Product
 from shop.errors import (
     AgeConfirmationRequired,
     DeliveryNotPossible,
+    InvalidAddress,
     InvalidQuantity,
     OutOfStock,
     PaymentMismatch,
@@ -115,6 +116,34 @@ def test_fresh_goods_only_to_provinces_the_producer_serves(app):
     assert order.delivery_vnd == 65_000
     with pytest.raises(DeliveryNotPossible):
         gen_order([(lychee, 1)], contact=gen_contact(province="Cà Mau"))
+
+
+def test_fresh_delivery_follows_the_province_codes(app):
+    farm = gen_producer(
+        province="Bắc Ninh", province_code=24, fresh_delivery_provinces="Thành phố Hà Nội"
+    )
+    assert farm.delivers_fresh_to(24)
+    assert farm.delivers_fresh_to(1)  # "Thành phố Hà Nội" is Hà Nội
+    assert farm.delivers_fresh_to("ha noi")
+    assert not farm.delivers_fresh_to(96)
+    assert not farm.delivers_fresh_to(999)
+
+
+def test_an_order_stores_the_address_codes_and_the_lists_names(app):
+    product = gen_product()
+    order = gen_order([(product, 1)], contact=gen_contact(province="bac ninh", commune="chu"))
+    assert (order.province, order.commune) == ("Bắc Ninh", "Phường Chũ")
+    assert (order.province_code, order.commune_code) == (24, 7525)
+
+
+@pytest.mark.parametrize(("province_code", "commune_code"), [(1, 7525), (24, 0), (0, 7525)])
+def test_an_order_needs_a_commune_of_its_province(app, province_code, commune_code):
+    product = gen_product(stock=5)
+    contact = gen_contact(province_code=province_code, commune_code=commune_code)
+    with pytest.raises(InvalidAddress):
+        gen_order([(product, 1)], contact=contact)
+    assert product.stock == 5
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
 def test_cash_on_delivery_rules(app):
