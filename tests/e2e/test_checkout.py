@@ -22,8 +22,8 @@ def fill_checkout(page) -> None:
     page.get_by_label("E-mail").fill("guest@example.vn")
     page.get_by_label("Phone").fill("0912 345 678")
     page.get_by_label("Recipient's name").fill("Trần Thị Bình")
-    page.get_by_label("Province or city").fill("Hà Nội")
-    page.get_by_label("Commune or ward").fill("Phường Hoàn Kiếm")
+    page.get_by_label("Province or city").select_option(label="Hà Nội")
+    page.get_by_label("Commune or ward").fill("phuong hoan kiem")
     page.get_by_label("House number, street, village").fill("12 Hàng Bạc")
     page.get_by_label("I agree to the terms").check()
     page.get_by_role("button", name="Place order").click()
@@ -105,3 +105,44 @@ def test_the_producer_marks_its_part_shipped(live_server, live_app, browser):
             "Viettel Post",
             "VTP123456789",
         )
+
+
+def test_commune_suggestions_follow_the_chosen_province(live_server, page):
+    add(page, live_server, "my-gao-chu-xuan-truong")
+    page.goto(live_server + "/checkout?lang=en")
+    page.get_by_label("Province or city").select_option(label="Bắc Ninh")
+    page.get_by_label("Commune or ward").press_sequentially("chu")
+    suggestion = page.locator('#commune-suggestions option[value="Phường Chũ"]')
+    suggestion.wait_for(state="attached")
+    page.get_by_label("Province or city").select_option(label="Hà Nội")
+    suggestion.wait_for(state="detached")
+    page.get_by_label("Commune or ward").fill("")
+    page.get_by_label("Commune or ward").press_sequentially("hoan ki")
+    page.locator('#commune-suggestions option[value="Phường Hoàn Kiếm"]').wait_for(state="attached")
+
+
+def test_without_javascript_find_picks_the_commune(live_server, live_app, browser):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    add(page, live_server, "my-gao-chu-xuan-truong")
+    page.goto(live_server + "/checkout?lang=en")
+    page.get_by_label("E-mail").fill("nojs@example.vn")
+    page.get_by_label("Phone").fill("0912 345 678")
+    page.get_by_label("Recipient's name").fill("Lê Văn Cường")
+    page.get_by_label("Province or city").select_option(label="Bắc Ninh")
+    page.get_by_label("Commune or ward").fill("tan")
+    page.get_by_role("button", name="Find the commune or ward").click()
+    page.get_by_label("Commune or ward").select_option("Xã Tân Yên")
+    assert page.get_by_label("E-mail").input_value() == "nojs@example.vn"
+    page.get_by_label("House number, street, village").fill("Thôn Đông")
+    page.get_by_label("I agree to the terms").check()
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url(re.compile(r".*/pay/demo/.*"))
+    context.close()
+
+    from shop.extensions import db
+    from shop.orders.models import Order
+
+    with live_app.app_context():
+        order = db.session.scalar(select(Order).where(Order.email == "nojs@example.vn"))
+        assert (order.province_code, order.commune) == (24, "Xã Tân Yên")
