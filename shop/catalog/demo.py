@@ -1,4 +1,5 @@
-"""The demo catalogue: an idempotent seed built from ``demo_data`` (upsert by slug / number)."""
+"""The demo catalogue: an idempotent seed of the data files in ``shop/demo`` (upsert by slug /
+number)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from shop.accounts.models import User
-from shop.catalog import demo_data
 from shop.catalog.models import Category, OcopCertificate, Producer, Product, ProductImage
+from shop.demo.loader import load_demo_data
 from shop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def _upsert(model, key: str, value: object, **fields):
 
 def seed_categories() -> dict[str, Category]:
     categories: dict[str, Category] = {}
-    for position, group in enumerate(demo_data.CATEGORIES):
+    for position, group in enumerate(load_demo_data().categories):
         parent = _upsert(
             Category,
             "slug",
@@ -60,25 +61,27 @@ def seed_categories() -> dict[str, Category]:
 
 
 def seed_producers() -> dict[str, Producer]:
+    demo = load_demo_data()
     return {
         data["slug"]: _upsert(
             Producer,
             "slug",
             data["slug"],
-            fresh_delivery_provinces=demo_data.FRESH_DELIVERY_PROVINCES,
+            fresh_delivery_provinces=";".join(demo.fresh_delivery_provinces),
             **{k: v for k, v in data.items() if k != "slug"},
         )
-        for data in demo_data.PRODUCERS
+        for data in demo.producers
     }
 
 
 def seed_products(
     producers: dict[str, Producer], categories: dict[str, Category], today: date
 ) -> list[Product]:
+    demo = load_demo_data()
     products = []
-    for data in demo_data.PRODUCTS:
-        season = data.get("season")
-        preorder = data.get("preorder")
+    for data in demo.products:
+        season = data["season"]
+        preorder = data["preorder"]
         product = _upsert(
             Product,
             "slug",
@@ -86,11 +89,11 @@ def seed_products(
             producer=producers[data["producer"]],
             category=categories[data["category"]],
             name_vi=data["name_vi"],
-            name_en=data.get("name_en"),
+            name_en=data["name_en"],
             description_vi=data["description_vi"],
-            description_en=data.get("description_en"),
+            description_en=data["description_en"],
             unit_vi=data["unit_vi"],
-            unit_en=data.get("unit_en"),
+            unit_en=data["unit_en"],
             origin=data["origin"],
             price_vnd=data["price_vnd"],
             vat_rate=data["vat_rate"],
@@ -102,7 +105,7 @@ def seed_products(
             preorder=bool(preorder),
             preorder_ships_from=next_occurrence(*preorder["ships_on"], today) if preorder else None,
             preorder_cap=preorder["cap"] if preorder else None,
-            adult_only=data.get("adult_only", False),
+            adult_only=bool(data["adult_only"]),
             active=True,
         )
         if not product.images:
@@ -111,11 +114,11 @@ def seed_products(
                     path=f"img/products/{data['slug']}.svg",
                     position=0,
                     alt_vi=data["image_alt_vi"],
-                    alt_en=data.get("image_alt_en"),
+                    alt_en=data["image_alt_en"],
                 )
             )
         db.session.flush()
-        for cert in data.get("certificates", []):
+        for cert in demo.certificates_of(data["slug"]):
             existing = db.session.scalar(
                 select(OcopCertificate).where(OcopCertificate.certificate_number == cert["number"])
             )
@@ -145,15 +148,15 @@ def _demo_password_hash(password: str) -> str:
 
 
 def seed_users(producers: dict[str, Producer]) -> None:
-    for data in demo_data.DEMO_USERS:
+    for data in load_demo_data().users:
         user = _upsert(
             User,
             "email",
             data["email"],
             name=data["name"],
             role=data["role"],
-            locale=data.get("locale", "vi"),
-            producer_id=producers[data["producer"]].id if data.get("producer") else None,
+            locale=data["locale"] or "vi",
+            producer_id=producers[data["producer"]].id if data["producer"] else None,
         )
         if not user.password_hash:
             user.password_hash = _demo_password_hash(data["password"])

@@ -72,9 +72,9 @@ def test_unknown_language_falls_back_to_vietnamese(client, demo):
 
 
 def test_english_content_falls_back_to_vietnamese_when_missing(client, demo):
-    from shop.catalog.demo_data import PRODUCTS
+    from shop.demo.loader import load_demo_data
 
-    cake = next(p for p in PRODUCTS if p["slug"] == "banh-khao-moc-son")
+    cake = next(p for p in load_demo_data().products if p["slug"] == "banh-khao-moc-son")
     assert cake["description_en"] is None
     body = html(client.get("/products/banh-khao-moc-son?lang=en"))
     assert cake["description_vi"].split("\n")[0][:40] in body
@@ -170,16 +170,16 @@ def test_commune_price_season_and_adult_facets(client, demo):
 
 
 def test_sorting(client, demo, app):
-    from shop.catalog.demo_data import PRODUCTS
+    from shop.demo.loader import load_demo_data
 
-    price = {p["slug"]: p["price_vnd"] for p in PRODUCTS}
+    price = {p["slug"]: p["price_vnd"] for p in load_demo_data().products}
     ascending = slugs_in(client.get("/products?sort=price_asc"))
     assert [price[s] for s in ascending] == sorted(price[s] for s in ascending)
     descending = slugs_in(client.get("/products?sort=price_desc"))
     assert [price[s] for s in descending] == sorted((price[s] for s in descending), reverse=True)
     by_stars = slugs_in(client.get("/products?sort=stars"))
     assert set(by_stars[:2]) == {"vai-thieu-luc-ngan-hong-xuan", "che-dinh-tan-cuong-hao-dat"}
-    assert len(slugs_in(client.get("/products?sort=newest"))) == len(PRODUCTS)
+    assert len(slugs_in(client.get("/products?sort=newest"))) == len(price)
 
 
 def test_result_count_and_pagination_keep_filters(client, demo, app):
@@ -282,9 +282,9 @@ def test_uncertified_product_says_so(client, demo):
 
 
 def test_product_page_legal_seller_block(client, demo):
-    from shop.catalog.demo_data import PRODUCERS
+    from shop.demo.loader import load_demo_data
 
-    hong_xuan = next(p for p in PRODUCERS if p["slug"] == "htx-hong-xuan")
+    hong_xuan = next(p for p in load_demo_data().producers if p["slug"] == "htx-hong-xuan")
     body = html(client.get(HONG_XUAN + "?lang=en"))
     seller = body.split('id="seller-h"', 1)[1]
     assert hong_xuan["name"] in seller

@@ -1,0 +1,1 @@
+"""The demo catalogue as data files (TOML) and their loader; ``shop.catalog.demo`` seeds them."""
