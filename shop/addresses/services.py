@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from vietnam_provinces import Province as _Province
 from vietnam_provinces import Ward as _Ward
@@ -38,6 +38,7 @@ class Commune:
     province_code: int
     folded: str  # "phuong chu"
     bare: str  # "chu": the folded name without "phường" / "xã" / "đặc khu"
+    words: tuple[str, ...]  # ("phuong", "chu"): the folded words, for search
 
     @property
     def province(self) -> Province:
@@ -82,6 +83,7 @@ def _communes_by_code() -> dict[int, Commune]:
             province_code=int(ward.province_code),
             folded=folded,
             bare=_bare(folded),
+            words=tuple(search_terms(ward.name)),
         )
     return communes
 
@@ -174,16 +176,21 @@ def search_communes(
 ) -> list[Commune]:
     """The communes of the province matching every typed word (at the start of one of the
     name's words, accents ignored), best first: the name itself, then names starting with the
-    query, then the rest alphabetically. An empty query lists the whole province."""
+    query, then the rest alphabetically. An empty query lists the whole province. Answers are
+    kept in memory (the list never changes while the process runs)."""
+    found = _search(province_code, tuple(search_terms(query)))
+    return list(found if limit is None else found[:limit])
+
+
+@lru_cache(maxsize=2048)
+def _search(province_code: int, words: tuple[str, ...]) -> tuple[Commune, ...]:
     candidates = communes(province_code)
-    words = search_terms(query)
     if not words:
-        return list(candidates if limit is None else candidates[:limit])
+        return candidates
     wanted = " ".join(words)
     ranked = []
     for item in candidates:
-        name_words = item.folded.split()
-        if all(any(w.startswith(term) for w in name_words) for term in words):
+        if all(any(w.startswith(term) for w in item.words) for term in words):
             if wanted in (item.bare, item.folded):
                 rank = 0
             elif item.bare.startswith(wanted) or item.folded.startswith(wanted):
@@ -192,8 +199,7 @@ def search_communes(
                 rank = 2
             ranked.append((rank, item.bare, item.folded, item))
     ranked.sort(key=lambda entry: entry[:3])
-    found = [entry[3] for entry in ranked]
-    return found if limit is None else found[:limit]
+    return tuple(entry[3] for entry in ranked)
 
 
 def _as_code(value: int | str | None) -> int | None:
