@@ -229,3 +229,44 @@ def test_line_breaks_in_a_multi_line_field_pass_the_edge(client, login_as, world
         f"{path}/review", data={"csrf_token": token, "note": "checked\r\n\tthe bank"}
     )
     assert response.status_code != 400
+
+
+@pytest.mark.parametrize("next_url", ["/\t/evil.com", "/\n/evil.com", "/\x00"])
+def test_a_next_address_with_control_characters_is_refused_not_followed(client, next_url):
+    token = csrf_token(client, "/account/login")
+    response = client.post(
+        "/account/login",
+        query_string={"next": next_url},
+        data={"csrf_token": token, "email": "buyer@example.com", "password": "whatever"},
+    )
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("value", ["An\x00", "An\x07", "An\x1b[2J"])
+def test_control_characters_in_the_ship_form_are_refused_at_the_edge(
+    client, login_as, world, value
+):
+    from shop.orders.models import ProducerOrder
+
+    login_as("producer_staff", producer_id=world.producer_id)
+    path = f"/producer/orders/{world.parcel_id}"
+    token = csrf_token(client, path)
+    before = db.session.get(ProducerOrder, world.parcel_id).status
+    response = client.post(
+        f"{path}/ship", data={"csrf_token": token, "carrier": "GHN", "tracking_number": value}
+    )
+    assert response.status_code == 400
+    assert "control characters" in html(response) or "ký tự điều khiển" in html(response)
+    db.session.expire_all()
+    assert db.session.get(ProducerOrder, world.parcel_id).status == before
+
+
+def test_nul_in_the_checkout_note_is_refused_and_no_order_is_placed(client, demo):
+    from tests.checkout.test_checkout import checkout, fill_cart, orders
+
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1))
+    response = checkout(client, note="Giao giờ hành chính\x00")
+    assert response.status_code == 400
+    assert orders() == []
+    assert checkout(client, note="Giao giờ hành chính\r\nGọi trước").status_code == 302
