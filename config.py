@@ -34,6 +34,13 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+    # PostgreSQL: fail fast (a 503 page) instead of hanging when the server is down or frozen.
+    # Seconds to open a connection (psycopg counts at least 2), milliseconds a statement may run
+    # (0: no limit), seconds to wait for a free pooled connection, and the /healthz budget.
+    DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 3)
+    DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 5_000)
+    DATABASE_POOL_TIMEOUT = _int("DATABASE_POOL_TIMEOUT", 3)
+    HEALTHZ_TIMEOUT_MS = _int("HEALTHZ_TIMEOUT_MS", 800)
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

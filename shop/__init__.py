@@ -26,6 +26,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     configure_extensions(app)
     configure_database(app)
     configure_i18n(app)
+    configure_edge(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
@@ -43,9 +44,11 @@ def configure_logging(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from shop.cache import init_cache
+    from shop.db import engine_options
     from shop.extensions import csrf, db, limiter, login_manager, migrate
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -70,6 +73,12 @@ def configure_i18n(app: Flask) -> None:
     from shop.i18n import init_i18n
 
     init_i18n(app)
+
+
+def configure_edge(app: Flask) -> None:
+    from shop.edge import init_edge
+
+    init_edge(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -35,6 +35,27 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+def engine_options(config) -> dict:
+    """``SQLALCHEMY_ENGINE_OPTIONS`` with the PostgreSQL timeouts from the settings.
+
+    A server that is down, frozen or locked then costs a request a few seconds and a 503 page,
+    not a worker stuck for minutes: ``connect_timeout`` bounds opening a connection (psycopg
+    waits at least 2 s), ``statement_timeout`` (sent at connect) bounds each statement and its
+    lock waits, and ``pool_timeout`` bounds the wait for a free connection in the pool.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        return options
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
+    statement_ms = int(config["DATABASE_STATEMENT_TIMEOUT_MS"])
+    if statement_ms > 0:
+        connect_args.setdefault("options", f"-c statement_timeout={statement_ms}")
+    options["connect_args"] = connect_args
+    options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+    return options
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from shop.extensions import db
@@ -38,14 +40,59 @@ class InvalidTransition(ShopError):
     status = 409
 
 
+# The database is down, frozen, locked or too slow: a connection refused or timed out, a
+# statement cancelled by statement_timeout, a connection lost, no free connection in the pool.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = "30"
+
+
+def _database_unavailable(error: BaseException | None) -> bool:
+    return isinstance(error, DATABASE_UNAVAILABLE)
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the session is reset anyway
+        log.debug("rollback failed while answering an error", exc_info=True)
+
+
+def unavailable_response():
+    """503 "back in a moment", rendered without the database.
+
+    ``render_template`` would run the context processors, which load the signed-in user and the
+    cart; this page is rendered straight from the Jinja environment with the language chosen
+    from the request alone.
+    """
+    from shop.templating import current_lang
+
+    headers = {"Retry-After": RETRY_AFTER_SECONDS, "Cache-Control": "no-store"}
+    if _wants_json():
+        body = {"code": "unavailable", "message": "the database is unavailable, retry later"}
+        return jsonify(error=body), 503, headers
+    page = current_app.jinja_env.get_template("errors/503.html").render(lang=current_lang())
+    return page, 503, headers
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def _error_page(template: str, status: int, **context):
+    """An error page in the site's layout; the 503 page when the layout cannot load the
+    signed-in user or the cart because the database is unavailable."""
+    try:
+        return render_template(template, error_page=True, **context), status
+    except DATABASE_UNAVAILABLE as error:
+        _rollback_quietly()
+        log.error("database unavailable for the %d page on %s: %s", status, request.path, error)
+        return unavailable_response()
 
 
 def _render(status: int, message: str | None = None):
     if _wants_json():
         return jsonify(error={"code": str(status), "message": message or ""}), status
-    return render_template(f"errors/{status}.html", message=message, error_page=True), status
+    return _error_page(f"errors/{status}.html", status, message=message)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -54,10 +101,8 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error={"code": error.code, "message": error.message}), error.status
         if error.status == 404:
-            return render_template("errors/404.html", error_page=True), 404
-        return render_template(
-            "errors/400.html", message=error.message, error_page=True
-        ), error.status
+            return _error_page("errors/404.html", 404)
+        return _error_page("errors/400.html", error.status, message=error.message)
 
     @app.errorhandler(400)
     def bad_request(error: HTTPException):
@@ -76,12 +121,22 @@ def register_error_handlers(app: Flask) -> None:
         # Flask-Limiter adds Retry-After; the limit's wording stays out of the page.
         return _render(429)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error: Exception):
+        _rollback_quietly()
+        log.error("database unavailable on %s: %s", request.path, error)
+        return unavailable_response()
+
     @app.errorhandler(500)
     def internal_error(error: Exception):
-        db.session.rollback()
-        log.error(
-            "unhandled error on %s: %r", request.path, getattr(error, "original_exception", error)
-        )
+        _rollback_quietly()
+        original = getattr(error, "original_exception", error)
+        if _database_unavailable(original):
+            log.error("database unavailable on %s: %s", request.path, original)
+            return unavailable_response()
+        log.error("unhandled error on %s: %r", request.path, original)
         return _render(500)
 
 

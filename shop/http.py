@@ -40,10 +40,27 @@ class Page:
     total: int
 
 
+# The largest value of an INTEGER column (PostgreSQL int4): ids and amounts in paths and forms.
+DB_INT_MAX = 2**31 - 1
+
+
+def parse_int(raw: str | None, lowest: int = 0, highest: int = DB_INT_MAX) -> int | None:
+    """``raw`` as a whole number from ``lowest`` to ``highest``, else None.
+
+    Only ASCII digits count (``"²"`` and ``"٣"`` pass ``str.isdigit`` but are not numbers people
+    type), white space around is ignored, and a value beyond the range is refused before
+    ``int()`` has to read thousands of digits.
+    """
+    text = (raw or "").strip()
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 30:
+        return None
+    value = int(text)
+    return value if lowest <= value <= highest else None
+
+
 def requested_page() -> int:
     """``?page=`` as a whole number of at least 1 (anything else is page 1)."""
-    raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return parse_int(request.args.get("page"), 1) or 1
 
 
 def paginate(stmt: Select, count_stmt: Select, per_page: int) -> Page:

@@ -6,6 +6,7 @@ import hashlib
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_app_context, request, url_for
@@ -57,13 +58,35 @@ def localtime(value: datetime | None) -> str:
     return format_datetime(value.astimezone(LOCAL_TZ), "medium")
 
 
+def query_string(**overrides: object) -> str:
+    """``?…`` of the current request with ``overrides`` replacing parameters (None drops one).
+
+    Encoded like Werkzeug's ``url_for`` does; empty when nothing is left.
+    """
+    args = request.args.to_dict(flat=False)
+    for key, value in overrides.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    pairs = [(key, value) for key, values in args.items() for value in values]
+    return "?" + urlencode(pairs, safe="!$'()*,/:;?@") if pairs else ""
+
+
+def url_with_args(endpoint: str, **overrides: object) -> str:
+    """``url_for(endpoint)`` with the current query string merged in (for pagination links).
+
+    Query parameters are never passed to ``url_for`` as keywords, where ``?_external=1``,
+    ``?_anchor=x`` or ``?slug=x`` would be read as its own options or the route's values.
+    """
+    return url_for(endpoint) + query_string(**overrides)
+
+
 def url_with_lang(lang: str, **overrides: object) -> str:
     """The current page's URL in another language (query string kept), for switches and hreflang."""
-    args = request.args.to_dict(flat=False)
-    args.update({k: [v] for k, v in overrides.items() if v is not None})
-    args["lang"] = [lang]
-    endpoint = request.endpoint or "site.home"
-    return url_for(endpoint, **(request.view_args or {}), **args, _external=True)
+    endpoint = request.endpoint or "catalog.home"
+    base = url_for(endpoint, **(request.view_args or {}), _external=True)
+    return base + query_string(**overrides, lang=lang)
 
 
 @lru_cache(maxsize=1024)
@@ -89,6 +112,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(localized, "loc")
     app.add_template_global(url_with_lang, "url_with_lang")
+    app.add_template_global(url_with_args, "url_with_args")
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(local_today, "local_today")
     app.add_template_global(season_text, "season_text")

@@ -36,3 +36,13 @@ def slugify(text: str) -> str:
 def strip(value: object) -> object:
     """A WTForms filter: trim white space around text, leave anything else alone."""
     return value.strip() if isinstance(value, str) else value
+
+
+def has_control_characters(text: str, *, allow_line_breaks: bool = False) -> bool:
+    """Whether ``text`` holds invisible control characters (NUL, escape, DEL…).
+
+    PostgreSQL refuses NUL in text, and none of them belongs in what people type. With
+    ``allow_line_breaks`` tab, line feed and carriage return are accepted (multi-line fields).
+    """
+    allowed = "\t\n\r" if allow_line_breaks else ""
+    return any((ord(ch) < 32 and ch not in allowed) or ord(ch) == 127 for ch in text)

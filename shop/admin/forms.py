@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from shop.http import parse_int
 from shop.orders.models import Order
 from shop.text import strip
 
@@ -21,10 +22,7 @@ class QuantityField(IntegerField):
         if not valuelist:
             return
         text = str(valuelist[0]).strip()
-        try:
-            self.data = int(text) if text else 0
-        except ValueError:
-            self.data = None
+        self.data = parse_int(text) if text else 0
 
 
 class QuantityUpTo:

@@ -34,7 +34,7 @@ from shop.catalog.signals import stock_wanted
 from shop.db import utcnow
 from shop.errors import AgeConfirmationRequired, InvalidQuantity, OutOfStock, ProductUnavailable
 from shop.extensions import db
-from shop.http import safe_next
+from shop.http import parse_int, safe_next
 from shop.templating import local_today
 
 SESSION_KEY = "cart"
@@ -88,8 +88,7 @@ def message_for(error: Exception) -> str:
 
 
 def _quantity(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 6 else None
+    return parse_int(raw)
 
 
 @bp.post("/cart/add")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from shop.catalog.services import SORTS, STAR_CHOICES, ListingFilters
+from shop.http import parse_int
 
 MAX_QUERY_LENGTH = 200
 MAX_PRICE_VND = 1_000_000_000
@@ -14,11 +15,8 @@ TRUE_VALUES = {"1", "on", "true", "yes"}
 
 
 def _whole_number(raw: str, lowest: int, highest: int) -> int | None:
-    raw = raw.strip().replace(".", "").replace(",", "") if raw else ""
-    if not raw.isdigit():
-        return None
-    value = int(raw)
-    return value if lowest <= value <= highest else None
+    """A whole number typed with or without thousands separators (``285.000``)."""
+    return parse_int(raw.replace(".", "").replace(",", "") if raw else "", lowest, highest)
 
 
 def parse_listing_args(

@@ -17,6 +17,7 @@ from shop.payments import bp
 from shop.payments.models import Payment, PaymentStatus
 from shop.payments.services import find_payment, payment_failed, payment_succeeded
 from shop.payments.stripe_gateway import WebhookSignatureError, parse_webhook
+from shop.payments.webhook_shape import MalformedWebhook
 from shop.payments.webhooks import handle_stripe_event
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ def stripe_webhook():
     except WebhookSignatureError as exc:
         log.warning("stripe webhook rejected: %s", exc)
         return {"error": {"code": "bad_signature", "message": "invalid signature"}}, 400
+    except MalformedWebhook as exc:
+        log.error("stripe webhook malformed: %s", exc)
+        return {"error": {"code": "malformed_event", "message": str(exc)}}, 400
     begin_write_transaction(db.session)
     outcome = handle_stripe_event(event)
     return {"received": True, "outcome": outcome}, 200

@@ -5,9 +5,12 @@ Amounts are integer đồng: VND is a zero-decimal currency in Stripe, so 150.00
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import stripe
+
+from shop.payments.webhook_shape import MalformedWebhook, check_event
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -98,11 +101,19 @@ class StripeGateway:
 
 
 def parse_webhook(payload: bytes, signature_header: str | None, secret: str) -> dict:
-    """Verify the signature on the raw body (5-minute tolerance) and return the event as a dict."""
+    """Verify the signature on the raw body (5-minute tolerance) and return the event as a dict.
+
+    ``WebhookSignatureError`` when the signature is wrong, ``MalformedWebhook`` when a signed
+    event is not the JSON object its type promises (see ``webhook_shape``).
+    """
     try:
-        event = stripe.Webhook.construct_event(
-            payload, signature_header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature_header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
         )
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise WebhookSignatureError(str(exc)) from exc
-    return event.to_dict()
+    try:
+        event = json.loads(payload)
+    except ValueError as exc:
+        raise MalformedWebhook("the body is not JSON") from exc
+    return check_event(event)

