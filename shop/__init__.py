@@ -23,6 +23,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     )
     app.config.from_object(config or config_from_env())
     configure_logging(app)
+    configure_security(app)
     configure_extensions(app)
     configure_database(app)
     configure_i18n(app)
@@ -39,6 +40,12 @@ def configure_logging(app: Flask) -> None:
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def configure_security(app: Flask) -> None:
+    from shop.security import configure_security as configure
+
+    configure(app)
 
 
 def configure_extensions(app: Flask) -> None:

@@ -8,10 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_app_context, request, url_for
+from flask import Flask, current_app, g, has_app_context, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from shop.money import format_vnd, usd_reference
+from shop.urls import absolute_url
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -63,7 +64,7 @@ def url_with_lang(lang: str, **overrides: object) -> str:
     args.update({k: [v] for k, v in overrides.items() if v is not None})
     args["lang"] = [lang]
     endpoint = request.endpoint or "site.home"
-    return url_for(endpoint, **(request.view_args or {}), **args, _external=True)
+    return absolute_url(endpoint, **(request.view_args or {}), **args)
 
 
 @lru_cache(maxsize=1024)
@@ -89,6 +90,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(localized, "loc")
     app.add_template_global(url_with_lang, "url_with_lang")
+    app.add_template_global(absolute_url, "absolute_url")
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(local_today, "local_today")
     app.add_template_global(season_text, "season_text")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop.extensions import db
 from shop.site import bp
+from shop.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def robots():
             "Disallow: /healthz",
             "Disallow: /products?*sort=",
             "",
-            f"Sitemap: {url_for('catalog.sitemap', _external=True)}",
+            f"Sitemap: {absolute_url('catalog.sitemap')}",
             "",
         ]
     )
