@@ -8,11 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from shop.money import format_vnd, usd_reference
-from shop.urls import absolute_url
+from shop.urls import absolute_url, on_site
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -59,12 +59,13 @@ def localtime(value: datetime | None) -> str:
 
 
 def url_with_lang(lang: str, **overrides: object) -> str:
-    """The current page's URL in another language (query string kept), for switches and hreflang."""
+    """The current page's path in another language (query string kept), for switches; hreflang
+    and canonical links put it on ``SITE_URL`` with ``|on_site``."""
     args = request.args.to_dict(flat=False)
     args.update({k: [v] for k, v in overrides.items() if v is not None})
     args["lang"] = [lang]
     endpoint = request.endpoint or "site.home"
-    return absolute_url(endpoint, **(request.view_args or {}), **args)
+    return url_for(endpoint, **(request.view_args or {}), **args)
 
 
 @lru_cache(maxsize=1024)
@@ -91,6 +92,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(localized, "loc")
     app.add_template_global(url_with_lang, "url_with_lang")
     app.add_template_global(absolute_url, "absolute_url")
+    app.add_template_filter(on_site, "on_site")
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(local_today, "local_today")
     app.add_template_global(season_text, "season_text")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 
 def site_parts() -> tuple[str, str, str]:
@@ -21,6 +21,15 @@ def site_parts() -> tuple[str, str, str]:
 def site_host() -> str:
     """The host name of ``SITE_URL`` without the port (``shop.example``)."""
     return urlsplit(current_app.config["SITE_URL"]).hostname or ""
+
+
+def on_site(path: str) -> str:
+    """A path of this app (``/products?lang=en``, from ``url_for``) as a full URL on
+    ``SITE_URL``."""
+    scheme, netloc, prefix = site_parts()
+    if has_request_context() and request.script_root:
+        path = path.removeprefix(request.script_root)
+    return f"{scheme}://{netloc}{prefix}{path}"
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
