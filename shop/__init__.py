@@ -126,4 +126,10 @@ def configure_static(app: Flask) -> None:
         root=app.static_folder,
         prefix="static/",
         max_age=app.config["STATIC_MAX_AGE"],
+        add_headers_function=_static_headers,
     )
+
+
+def _static_headers(headers, _path: str, _url: str) -> None:
+    # Static files never reach Flask's after_request: browsers must not sniff them either.
+    headers["X-Content-Type-Options"] = "nosniff"

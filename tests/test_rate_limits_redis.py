@@ -36,8 +36,15 @@ def redis_prefix():
 
 def worker(storage_uri: str, prefix: str):
     """One app instance, as a gunicorn worker would create it."""
+    # The storage's own key prefix: Flask-Limiter keeps the first app's RATELIMIT_KEY_PREFIX for
+    # the life of the process, the storage options are read again by each app.
     app = create_app(
-        make_config("sqlite://", RATELIMIT_STORAGE_URI=storage_uri, RATELIMIT_KEY_PREFIX=prefix)
+        make_config(
+            "sqlite://",
+            RATELIMIT_STORAGE_URI=storage_uri,
+            RATELIMIT_STORAGE_OPTIONS={"key_prefix": prefix},
+            RATELIMIT_KEY_PREFIX=prefix,
+        )
     )
     with app.app_context():
         db.create_all()

@@ -141,6 +141,13 @@ def test_every_page_carries_the_security_headers(client, demo):
         assert "Strict-Transport-Security" not in response.headers  # not in development
 
 
+def test_static_files_are_not_sniffed(client):
+    response = client.get("/static/js/filters.js")
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response.close()
+
+
 def test_hsts_when_configured(client, app):
     app.config["HSTS_SECONDS"] = 31_536_000
     assert client.get("/").headers["Strict-Transport-Security"] == "max-age=31536000"
