@@ -9,6 +9,7 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -17,6 +18,14 @@ INSTANCE_DIR = BASE_DIR / "instance"
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _list(name: str) -> list[str] | None:
+    """A comma-separated setting as a list (None when unset)."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -46,6 +55,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     LANG_COOKIE_NAME = "lang"
+    LANG_COOKIE_SECURE = False
 
     # Reference-only conversion shown to English-locale shoppers; everything is charged in VND.
     USD_VND_RATE = _int("USD_VND_RATE", 26_300)
@@ -55,6 +65,12 @@ class Config:
     # Orders and payments.
     # The shop's public address, for links in e-mails sent outside a request (cron jobs).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Host names the shop answers to (Flask refuses others with a 400); None: any host.
+    # Production defaults to SITE_URL's host.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+    # Largest request body in bytes (a 413 beyond); routes that take uploads raise it for
+    # themselves (see README, "Request size").
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
     # Reverse proxies in front of the app, trusted for X-Forwarded-For / -Proto (0: none).
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
     ORDER_PAYMENT_TTL_MINUTES = _int("ORDER_PAYMENT_TTL_MINUTES", 30)
@@ -81,10 +97,18 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
-    # Rate limits (sign-in, password reset): memory:// counts per worker; use
-    # redis://host:6379/0 when more than one worker or server runs.
+    # Rate limits (sign-in, password reset): memory:// counts per worker, fine for one
+    # development server; production defaults to Redis (REDIS_URL), shared by every worker.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "ocop")
+    # Sign-in throttling per (IP address, account): after this many failures the pair waits
+    # 1 minute, then 2, 4, … up to the cap; the owner is e-mailed once failures reach the alert.
+    SIGN_IN_FREE_FAILURES = _int("SIGN_IN_FREE_FAILURES", 5)
+    SIGN_IN_MAX_DELAY_SECONDS = _int("SIGN_IN_MAX_DELAY_SECONDS", 3600)
+    SIGN_IN_ALERT_FAILURES = _int("SIGN_IN_ALERT_FAILURES", 10)
+    # Strict-Transport-Security max-age in seconds (0: no header; production: one year).
+    HSTS_SECONDS = 0
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
 
@@ -117,11 +141,20 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    LANG_COOKIE_SECURE = True
+    HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY must be set in production")
         self.SECRET_KEY = os.environ["SECRET_KEY"]
+        # Links come from SITE_URL; a request for any other host name is refused.
+        site_url = os.environ.get("SITE_URL") or self.SITE_URL
+        self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or [urlsplit(site_url).hostname or ""]
+        # Every worker and server counts against the same limits.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
+            os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+        )
 
 
 def config_from_env() -> type[Config] | Config:

@@ -23,6 +23,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     )
     app.config.from_object(config or config_from_env())
     configure_logging(app)
+    configure_security(app)
     configure_extensions(app)
     configure_database(app)
     configure_i18n(app)
@@ -40,6 +41,12 @@ def configure_logging(app: Flask) -> None:
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def configure_security(app: Flask) -> None:
+    from shop.security import configure_security as configure
+
+    configure(app)
 
 
 def configure_extensions(app: Flask) -> None:
@@ -130,4 +137,10 @@ def configure_static(app: Flask) -> None:
         root=app.static_folder,
         prefix="static/",
         max_age=app.config["STATIC_MAX_AGE"],
+        add_headers_function=_static_headers,
     )
+
+
+def _static_headers(headers, _path: str, _url: str) -> None:
+    # Static files never reach Flask's after_request: browsers must not sniff them either.
+    headers["X-Content-Type-Options"] = "nosniff"

@@ -51,7 +51,12 @@ def init_i18n(app: Flask) -> None:
             cookie_name = app.config["LANG_COOKIE_NAME"]
             if request.cookies.get(cookie_name) != g.lang:
                 response.set_cookie(
-                    cookie_name, g.lang, max_age=ONE_YEAR, samesite="Lax", httponly=True
+                    cookie_name,
+                    g.lang,
+                    max_age=ONE_YEAR,
+                    samesite="Lax",
+                    httponly=True,
+                    secure=app.config["LANG_COOKIE_SECURE"],
                 )
         response.vary.add("Cookie")
         return response

@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, has_app_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from shop.money import format_vnd, usd_reference
+from shop.urls import absolute_url, on_site
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -83,10 +84,12 @@ def url_with_args(endpoint: str, **overrides: object) -> str:
 
 
 def url_with_lang(lang: str, **overrides: object) -> str:
-    """The current page's URL in another language (query string kept), for switches and hreflang."""
+    """The current page's path in another language (query string kept), for switches; hreflang
+    and canonical links put it on ``SITE_URL`` with ``|on_site``. Query parameters are never
+    passed to ``url_for`` as keywords (``?_external=1`` or ``?slug=x`` would be read as its own
+    options or the route's values)."""
     endpoint = request.endpoint or "catalog.home"
-    base = url_for(endpoint, **(request.view_args or {}), _external=True)
-    return base + query_string(**overrides, lang=lang)
+    return url_for(endpoint, **(request.view_args or {})) + query_string(**overrides, lang=lang)
 
 
 @lru_cache(maxsize=1024)
@@ -113,6 +116,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(localized, "loc")
     app.add_template_global(url_with_lang, "url_with_lang")
     app.add_template_global(url_with_args, "url_with_args")
+    app.add_template_global(absolute_url, "absolute_url")
+    app.add_template_filter(on_site, "on_site")
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(local_today, "local_today")
     app.add_template_global(season_text, "season_text")

@@ -74,6 +74,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         ),
         CheckConstraint("locale IN ('vi', 'en')", name="locale_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("session_generation >= 0", name="session_generation_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,9 +86,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.CUSTOMER)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Stored in the session and the remember-me cookie at sign-in (``get_id``); signing out and
+    # changing the password move it on, which ends every session and cookie issued before.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Sign out every browser: sessions and remember-me cookies carry the old generation."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -95,8 +104,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def password_fingerprint(self) -> str:
         """A short digest of the current password hash (salted, so it tells nothing about the
-        password); it changes whenever the password does, which ends sessions, remember-me
-        cookies and reset links issued before the change."""
+        password); it changes whenever the password does, which ends reset links issued before
+        the change."""
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     # Flask-Login. Users compare by identity (the session's identity map), not by get_id().
@@ -109,7 +118,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return bool(self.active)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.password_fingerprint}"
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def short_name(self) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from shop.accounts import bp, services
-from shop.accounts.emails import send_password_reset
+from shop.accounts import bp, services, throttle
+from shop.accounts.emails import send_password_reset, send_sign_in_alert
 from shop.accounts.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -30,6 +34,8 @@ from shop.accounts.services import (
 from shop.extensions import db, limiter
 from shop.http import safe_next
 from shop.templating import current_lang
+
+log = logging.getLogger(__name__)
 
 ROLE_LABELS = {
     Role.CUSTOMER: _l("Customer"),
@@ -57,13 +63,29 @@ def _form_status() -> int:
     return 400 if request.method == "POST" else 200
 
 
-# Rate-limit keys: sign-in failures and reset requests also count per e-mail address.
+# Rate-limit keys: reset requests also count per e-mail address.
 def _account_key() -> str:
     return "account:" + normalize_email(request.form.get("email", ""))[:254]
 
 
 def _sign_in_failed(_response) -> bool:
     return bool(g.get("sign_in_failed"))
+
+
+def _too_many_attempts(seconds: int):
+    response = render_template("errors/429.html", error_page=True)
+    return response, 429, {"Retry-After": str(seconds)}
+
+
+def _alert_owner(email: str) -> None:
+    user = services.find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    try:
+        send_sign_in_alert(user)
+    except (OSError, smtplib.SMTPException, ValueError):
+        # The alert is a courtesy: an unreachable mail server must not turn a refusal into a 500.
+        log.exception("sign-in alert for user %s not sent", user.id)
 
 
 @bp.route("/account/register", methods=["GET", "POST"])
@@ -97,26 +119,34 @@ def register():
 
 @bp.route("/account/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit(
-    "5 per 15 minutes", key_func=_account_key, methods=["POST"], deduct_when=_sign_in_failed
-)
+@limiter.limit("50 per hour", methods=["POST"], deduct_when=_sign_in_failed)
 def login():
+    # Per address: 10 tries a minute, 50 failures an hour whatever the account. Per (address,
+    # account): growing waits after a few failures (shop.accounts.throttle), so a guesser is
+    # slowed down while the owner, elsewhere or after the wait, still signs in.
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_after_sign_in())
     g.sign_in_failed = False  # g outlives the request where an app context is kept open (tests)
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        ip, email = get_remote_address(), normalize_email(form.email.data)[:254]
+        wait = throttle.seconds_to_wait(ip, email)
+        if wait:
+            return _too_many_attempts(wait)
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except WrongPassword:
             g.sign_in_failed = True
             error = _("Wrong e-mail or password.")
+            if throttle.should_alert(throttle.record_failure(ip, email)):
+                _alert_owner(email)
         except AccountInactive:
             error = _(
                 "This account has been closed. Please contact us if you think it should not be."
             )
         else:
+            throttle.record_success(ip, email)
             _sign_in(user, remember=form.remember.data)
             db.session.commit()
             return redirect(_after_sign_in())
@@ -128,7 +158,11 @@ def login():
 @bp.post("/account/logout")
 def logout():
     # CSRFProtect has already checked the token: a cross-site form cannot sign anyone out.
-    logout_user()
+    if current_user.is_authenticated:
+        # A copy of this session (or of a remember-me cookie) stops working too.
+        services.sign_out_everywhere(current_user._get_current_object())
+        db.session.commit()
+    logout_user()  # Flask-Login's user_logged_out: the cart forgets the account's cart
     return redirect(url_for("catalog.home"))
 
 

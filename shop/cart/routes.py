@@ -13,7 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 
 from shop.accounts.services import user_signed_in
 from shop.cart import bp
@@ -38,6 +38,7 @@ from shop.http import parse_int, safe_next
 from shop.templating import local_today
 
 SESSION_KEY = "cart"
+QUANTITY_FIELD_LENGTH = 6  # the quantity inputs' maxlength
 
 
 def current_cart(create: bool = False) -> Cart | None:
@@ -51,6 +52,8 @@ def current_cart(create: bool = False) -> Cart | None:
             cart = create_cart(current_user.id)
     else:
         cart = find_cart(session.get(SESSION_KEY))
+        if cart is not None and cart.user_id is not None:
+            cart = None  # an account's cart is never a visitor's, whatever the cookie says
         if cart is None and create:
             cart = create_cart()
             session[SESSION_KEY] = cart.token
@@ -74,17 +77,42 @@ def _merge_guest_cart(app, user, **_extra) -> None:
     g.pop("cart", None)
 
 
-def message_for(error: Exception) -> str:
+@user_logged_out.connect
+def _start_a_new_guest_cart(_app, user=None, **_extra) -> None:
+    # The account's cart stays with the account: the next visitor of this browser starts empty.
+    session.pop(SESSION_KEY, None)
+    g.pop("cart", None)
+
+
+def problem_code(error: Exception) -> str:
+    """A short code for a refused cart change (``out_of_stock:3``), safe to keep in the session
+    cookie: the message is written from it on the next page, and nothing typed is stored."""
     if isinstance(error, OutOfStock):
         available = error.details.get("available")
-        if available:
-            return _("Only %(n)d left in stock.", n=available)
-        return _("Sorry, this product is out of stock.")
+        return f"out_of_stock:{int(available)}" if available else "out_of_stock"
     if isinstance(error, InvalidQuantity):
-        return _("Enter a whole number from 1 to %(n)d.", n=current_app.config["MAX_LINE_QUANTITY"])
+        return "invalid_quantity"
     if isinstance(error, AgeConfirmationRequired):
+        return "age_confirmation_required"
+    return "unavailable"
+
+
+@bp.app_template_global("cart_problem_message")
+def message_for_code(code: str) -> str:
+    name, _sep, number = code.partition(":")
+    if name == "out_of_stock":
+        if number.isdigit():
+            return _("Only %(n)d left in stock.", n=int(number))
+        return _("Sorry, this product is out of stock.")
+    if name == "invalid_quantity":
+        return _("Enter a whole number from 1 to %(n)d.", n=current_app.config["MAX_LINE_QUANTITY"])
+    if name == "age_confirmation_required":
         return _("Please confirm that you are 18 or over to buy alcohol.")
     return _("This product cannot be bought right now.")
+
+
+def message_for(error: Exception) -> str:
+    return message_for_code(problem_code(error))
 
 
 def _quantity(raw: str | None) -> int | None:
@@ -113,8 +141,12 @@ def add():
         )
     except (OutOfStock, InvalidQuantity, AgeConfirmationRequired, ProductUnavailable) as error:
         db.session.rollback()
-        flash(message_for(error), f"add-to-cart-{product_id}")
-        flash(request.form.get("quantity", ""), f"add-to-cart-qty-{product_id}")
+        # A code, not a message, in the session cookie; what was typed is kept only when it fits
+        # the field (6 characters, as its maxlength), so a huge value never reaches the cookie.
+        flash(problem_code(error), f"add-to-cart-{product_id or 0}")
+        typed = request.form.get("quantity", "")
+        if len(typed) <= QUANTITY_FIELD_LENGTH and typed.isprintable():
+            flash(typed, f"add-to-cart-qty-{product_id or 0}")
         return redirect(back + "#buy")
     db.session.commit()
     flash(_("Added to your cart."), "cart-added")

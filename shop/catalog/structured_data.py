@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import url_for
-
 from shop.catalog.services import ProductPage
 from shop.templating import localized
+from shop.urls import absolute_url
 
 
 def availability(page: ProductPage) -> str:
@@ -19,7 +18,7 @@ def availability(page: ProductPage) -> str:
 
 def product_jsonld(page: ProductPage) -> dict:
     product = page.product
-    url = url_for("catalog.product_detail", slug=product.slug, _external=True)
+    url = absolute_url("catalog.product_detail", slug=product.slug)
     data: dict = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -27,9 +26,7 @@ def product_jsonld(page: ProductPage) -> dict:
         "description": localized(product, "description"),
         "sku": product.slug,
         "url": url,
-        "image": [
-            url_for("static", filename=image.path, _external=True) for image in product.images
-        ],
+        "image": [absolute_url("static", filename=image.path) for image in product.images],
         "brand": {"@type": "Organization", "name": product.producer.name},
         "category": localized(product.category, "name"),
         "countryOfOrigin": "VN",

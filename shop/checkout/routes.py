@@ -34,6 +34,7 @@ from shop.payments.models import Payment, PaymentStatus
 from shop.payments.providers import online_method, stripe_gateway
 from shop.payments.services import ReturnUrls, start_demo_payment, start_stripe_payment
 from shop.templating import current_lang, local_today
+from shop.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -207,18 +208,14 @@ def _start_payment(order: Order, method: PaymentMethod) -> str:
             order,
             gateway=stripe_gateway(),
             urls=ReturnUrls(
-                success=url_for(
+                success=absolute_url(
                     "checkout.order_detail",
                     reference=order.reference,
                     token=order.access_token,
                     returned="1",
-                    _external=True,
                 ),
-                cancel=url_for(
-                    "checkout.order_detail",
-                    reference=order.reference,
-                    token=order.access_token,
-                    _external=True,
+                cancel=absolute_url(
+                    "checkout.order_detail", reference=order.reference, token=order.access_token
                 ),
             ),
         )

@@ -6,12 +6,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop.extensions import db
 from shop.site import bp
+from shop.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def robots():
             "Disallow: /healthz",
             "Disallow: /products?*sort=",
             "",
-            f"Sitemap: {url_for('catalog.sitemap', _external=True)}",
+            f"Sitemap: {absolute_url('catalog.sitemap')}",
             "",
         ]
     )

@@ -1,0 +1,110 @@
+"""Response hardening: security headers, private pages kept out of caches, refused hosts and
+oversized bodies.
+
+* Every response carries a Content-Security-Policy without inline scripts (scripts come from
+  ``static/js``; the product page's JSON-LD data block carries the request's nonce),
+  ``frame-ancestors 'none'``, ``X-Content-Type-Options: nosniff`` and a Referrer-Policy;
+  Strict-Transport-Security when ``HSTS_SECONDS`` is set (production).
+* Pages of the private blueprints (account, cart, checkout and orders, payment, producer and
+  admin) are ``Cache-Control: no-store``.
+* A Host header outside ``TRUSTED_HOSTS`` gets a bare 400 (Flask raises ``SecurityError``).
+* A body over ``MAX_CONTENT_LENGTH`` gets a 413; a view that takes uploads allows more with
+  ``@max_body(bytes)``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, g, jsonify, render_template, request
+from flask.wrappers import Response
+from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
+
+PRIVATE_BLUEPRINTS = frozenset({"accounts", "cart", "checkout", "payments", "producer", "admin"})
+
+F = TypeVar("F", bound=Callable)
+
+
+def csp_nonce() -> str:
+    """This response's script nonce (made on first use)."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(16)
+    return nonce
+
+
+def content_security_policy(nonce: str | None) -> str:
+    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def max_body(limit: int) -> Callable[[F], F]:
+    """Let one view accept bodies up to ``limit`` bytes (uploads) instead of
+    ``MAX_CONTENT_LENGTH``. Applied before any hook reads the form (CSRF, rate limits)."""
+
+    def decorate(view: F) -> F:
+        view.max_body = limit  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def _wants_json() -> bool:
+    return (
+        request.path.startswith(("/api/", "/webhooks/"))
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def configure_security(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    def _body_limit_of_the_view() -> None:
+        g.pop("csp_nonce", None)  # g outlives a request where an app context is kept open
+        view = app.view_functions.get(request.endpoint or "")
+        limit = getattr(view, "max_body", None)
+        if limit is not None:
+            request.max_content_length = limit
+
+    # Before every other hook: CSRFProtect and the rate limiter read the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _body_limit_of_the_view)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS_SECONDS"):
+            headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
+        if request.blueprint in PRIVATE_BLUEPRINTS:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(SecurityError)
+    def _unknown_host(_error: SecurityError):
+        # No page: links cannot be built for a host the shop does not answer to.
+        return Response("Bad Request: unknown host\n", 400, content_type="text/plain")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error: RequestEntityTooLarge):
+        limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
+        if _wants_json():
+            body = {"code": "payload_too_large", "message": "request body too large"}
+            return jsonify(error=body, max_bytes=limit), 413
+        return render_template("errors/413.html", error_page=True, max_bytes=limit), 413

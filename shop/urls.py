@@ -1,0 +1,49 @@
+"""Absolute links: always on the shop's public address (``SITE_URL``), never the request's Host.
+
+A link in an e-mail, a canonical or hreflang tag, ``og:url``, the sitemap or a payment provider's
+return URL built from the request would follow a forged ``Host`` header (password-reset
+poisoning). Build every absolute link with ``absolute_url``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request
+
+
+def site_parts() -> tuple[str, str, str]:
+    """``SITE_URL`` as (scheme, host[:port], path prefix)."""
+    parts = urlsplit(current_app.config["SITE_URL"])
+    return parts.scheme or "https", parts.netloc, parts.path.rstrip("/")
+
+
+def site_host() -> str:
+    """The host name of ``SITE_URL`` without the port (``shop.example``)."""
+    return urlsplit(current_app.config["SITE_URL"]).hostname or ""
+
+
+def on_site(path: str) -> str:
+    """A path of this app (``/products?lang=en``, from ``url_for``) as a full URL on
+    ``SITE_URL``."""
+    scheme, netloc, prefix = site_parts()
+    if has_request_context() and request.script_root:
+        path = path.removeprefix(request.script_root)
+    return f"{scheme}://{netloc}{prefix}{path}"
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """``url_for(endpoint, **values)`` as a full URL on ``SITE_URL``.
+
+    Works inside and outside a request (e-mails sent by jobs); URL defaults (the static files'
+    content hash) are applied as ``url_for`` would.
+    """
+    scheme, netloc, prefix = site_parts()
+    anchor = values.pop("_anchor", None)
+    values = {key: value for key, value in values.items() if value is not None}
+    current_app.inject_url_defaults(endpoint, values)
+    adapter = current_app.url_map.bind(netloc, script_name=prefix or "/", url_scheme=scheme)
+    url = adapter.build(endpoint, values, force_external=True)
+    if anchor is not None:
+        url += f"#{anchor}"
+    return url
