@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Request, current_app, g, jsonify, render_template, request
 from flask.wrappers import Response
 from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
 
@@ -63,6 +63,26 @@ def max_body(limit: int) -> Callable[[F], F]:
     return decorate
 
 
+class ShopRequest(Request):
+    """A request whose body limit is its view's ``@max_body`` when it has one.
+
+    Decided when the limit is read, so no hook that reads the form first (the edge checks,
+    CSRF, rate limits) can apply the application-wide limit to an upload view."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and self.url_rule is not None and current_app:
+            view = current_app.view_functions.get(self.url_rule.endpoint)
+            limit = getattr(view, "max_body", None)
+            if limit is not None:
+                return limit
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
 def _wants_json() -> bool:
     return (
         request.path.startswith(("/api/", "/webhooks/"))
@@ -73,15 +93,12 @@ def _wants_json() -> bool:
 def configure_security(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
-    def _body_limit_of_the_view() -> None:
-        g.pop("csp_nonce", None)  # g outlives a request where an app context is kept open
-        view = app.view_functions.get(request.endpoint or "")
-        limit = getattr(view, "max_body", None)
-        if limit is not None:
-            request.max_content_length = limit
+    app.request_class = ShopRequest
 
-    # Before every other hook: CSRFProtect and the rate limiter read the form.
-    app.before_request_funcs.setdefault(None, []).insert(0, _body_limit_of_the_view)
+    def _forget_the_nonce() -> None:
+        g.pop("csp_nonce", None)  # g outlives a request where an app context is kept open
+
+    app.before_request(_forget_the_nonce)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
