@@ -68,8 +68,8 @@ def localtime(value: datetime | None) -> str:
 
 
 def month_name(value: date) -> str:
-    """The month's name on its own (``November`` / ``tháng 11``)."""
-    return format_date(value, "LLLL")
+    """The month's name within a sentence (``November`` / ``tháng 11``)."""
+    return format_date(value, "MMMM")
 
 
 def url_with_lang(lang: str, **overrides: object) -> str:
