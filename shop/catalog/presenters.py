@@ -11,9 +11,11 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
 from shop.catalog.availability import Availability, AvailabilityKind, availability
 from shop.catalog.models import Product
+from shop.catalog.places import place, producer_name
 from shop.catalog.services import ProductCard
 from shop.money import format_vnd
 from shop.templating import current_lang, localized
@@ -30,7 +32,7 @@ class Tag:
 class CardView:
     url: str
     name: str
-    producer: str
+    producer: Markup  # name and commune, Vietnamese names marked lang="vi"
     image_url: str
     image_alt: str
     price: str
@@ -64,7 +66,7 @@ def card_view(card: ProductCard, today: date) -> CardView:
         url=url_for("catalog.product_detail", slug=product.slug),
         name=localized(product, "name"),
         name_is_vi=current_lang() != "vi" and not product.name_en,
-        producer=f"{product.producer.name} · {product.producer.commune}",
+        producer=producer_name(product.producer.name) + " · " + place(product.producer.commune),
         image_url=url_for(
             "static", filename=image.path if image else "img/placeholder-product.svg"
         ),
