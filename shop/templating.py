@@ -42,21 +42,36 @@ def localized(obj: object, field: str) -> str:
     return getattr(obj, f"{field}_vi", "") or ""
 
 
-def localdate(value: date | datetime | None, fmt: str = "medium") -> str:
+# One date format per language (STYLE: dates through one ``|localdate`` filter).
+DATE_FORMATS = {"en": "d MMM y", "vi": "dd/MM/y"}
+TIME_FORMATS = {"en": "d MMM y, HH:mm", "vi": "dd/MM/y HH:mm"}
+
+
+def localdate(value: date | datetime | None) -> str:
+    """``5 Jun 2027`` in English, ``05/06/2027`` in Vietnamese; a moment by Vietnam's calendar."""
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if value.tzinfo is None:  # SQLite returns naive UTC
+            value = value.replace(tzinfo=ZoneInfo("UTC"))
         value = value.astimezone(LOCAL_TZ).date()
-    return format_date(value, fmt)
+    return format_date(value, DATE_FORMATS.get(current_lang(), DATE_FORMATS["vi"]))
 
 
 def localtime(value: datetime | None) -> str:
-    """A moment in Vietnam's time: ``28 thg 11, 2026 10:30``."""
+    """A moment in Vietnam's time: ``28 Nov 2026, 10:30`` / ``28/11/2026 10:30``."""
     if value is None:
         return ""
     if value.tzinfo is None:  # SQLite returns naive UTC
         value = value.replace(tzinfo=ZoneInfo("UTC"))
-    return format_datetime(value.astimezone(LOCAL_TZ), "medium")
+    return format_datetime(
+        value.astimezone(LOCAL_TZ), TIME_FORMATS.get(current_lang(), TIME_FORMATS["vi"])
+    )
+
+
+def month_name(value: date) -> str:
+    """The month's name within a sentence (``November`` / ``tháng 11``)."""
+    return format_date(value, "MMMM")
 
 
 def query_string(**overrides: object) -> str:
@@ -120,6 +135,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(on_site, "on_site")
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(local_today, "local_today")
+    app.add_template_global(month_name, "month_name")
     app.add_template_global(season_text, "season_text")
     app.add_template_global(cards_csrf_token, "cards_csrf_token")
     app.add_template_global(legal_type_label, "legal_type_label")

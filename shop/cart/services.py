@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from shop.cart.models import Cart, CartLine
+from shop.catalog.availability import Availability, availability
 from shop.catalog.models import Producer, Product
 from shop.errors import AgeConfirmationRequired, InvalidQuantity, OutOfStock, ProductUnavailable
 from shop.extensions import db
@@ -137,6 +138,7 @@ class LineView:
     problems: list[str] = field(default_factory=list)
     price_changed_from: int | None = None
     ships_from: date | None = None
+    availability: Availability | None = None
 
     @property
     def ok(self) -> bool:
@@ -225,13 +227,11 @@ def view_cart(cart: Cart | None, *, today: date) -> CartView:
             line_total_vnd=product.price_vnd * line.quantity,
             ships_from=product.preorder_ships_from if product.preorder else None,
         )
-        try:
-            check_purchasable(product, today)
-        except ProductUnavailable:
+        view.availability = availability(product, today)
+        if not view.availability.listed:
             view.problems.append(PROBLEM_UNAVAILABLE)
-        else:
-            if line.quantity > product.stock:
-                view.problems.append(PROBLEM_STOCK)
+        elif line.quantity > product.stock:
+            view.problems.append(PROBLEM_STOCK)
         if product.price_vnd != line.price_seen_vnd:
             view.price_changed_from = line.price_seen_vnd
         group = groups.setdefault(product.producer_id, ProducerGroup(product.producer, []))

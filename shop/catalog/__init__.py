@@ -9,7 +9,13 @@ from shop.catalog import routes  # noqa: E402, F401
 
 @bp.record_once
 def _register_card_helpers(state) -> None:
-    from shop.catalog.presenters import availability_tags, card_view
+    from shop.catalog.presenters import card_view, extra_tags
 
     state.app.add_template_global(card_view, "card_view")
-    state.app.add_template_global(availability_tags, "availability_tags")
+    state.app.add_template_global(extra_tags, "extra_tags")
+
+    from shop.catalog.places import authority, place, producer_name
+
+    state.app.add_template_filter(place, "place")
+    state.app.add_template_filter(authority, "authority")
+    state.app.add_template_filter(producer_name, "producer_name")

@@ -11,11 +11,14 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
+from shop.catalog.availability import Availability, AvailabilityKind, availability
 from shop.catalog.models import Product
+from shop.catalog.places import place, producer_name
 from shop.catalog.services import ProductCard
 from shop.money import format_vnd
-from shop.templating import localdate, localized
+from shop.templating import current_lang, localized
 
 
 @dataclass
@@ -29,31 +32,26 @@ class Tag:
 class CardView:
     url: str
     name: str
-    producer: str
+    producer: Markup  # name and commune, Vietnamese names marked lang="vi"
     image_url: str
     image_alt: str
     price: str
     unit: str
     stars: int | None
+    availability: Availability
     product_id: int = 0
-    # Whether a one-click "add to cart" fits: on sale, in stock, not alcohol (which needs the
-    # age confirmation on the product page).
+    # Whether the name has no English version (marked lang="vi" for English pages).
+    name_is_vi: bool = False
+    # Whether a one-click "add to cart" fits: on sale or on pre-order, not alcohol (which needs
+    # the age confirmation on the product page).
     can_add: bool = False
     tags: list[Tag] = field(default_factory=list)
 
 
-def availability_tags(product: Product, today: date) -> list[Tag]:
-    """Pre-order, season and stock tags, then the 18+ tag."""
+def extra_tags(product: Product, answer: Availability, today: date) -> list[Tag]:
+    """What a card or product page says besides its availability: in season, 18+."""
     tags = []
-    season = product.in_season_on(today)
-    if product.preorder and product.preorder_ships_from:
-        date_text = localdate(product.preorder_ships_from, "d MMM")
-        tags.append(Tag("tag-preorder", gettext("Pre-order · ships from %(date)s", date=date_text)))
-    elif product.stock == 0 and season is False:
-        tags.append(Tag("tag-muted", gettext("Out of season")))
-    elif product.stock == 0:
-        tags.append(Tag("tag-muted", gettext("Out of stock")))
-    elif season:
+    if answer.kind == AvailabilityKind.ON_SALE and product.in_season_on(today):
         tags.append(Tag("tag-season", gettext("In season")))
     if product.adult_only:
         tags.append(Tag("tag-adult", "18+", gettext("For buyers aged 18 and over")))
@@ -63,10 +61,12 @@ def availability_tags(product: Product, today: date) -> list[Tag]:
 def card_view(card: ProductCard, today: date) -> CardView:
     product = card.product
     image = product.images[0] if product.images else None
+    answer = availability(product, today)
     return CardView(
         url=url_for("catalog.product_detail", slug=product.slug),
         name=localized(product, "name"),
-        producer=f"{product.producer.name} · {product.producer.commune}",
+        name_is_vi=current_lang() != "vi" and not product.name_en,
+        producer=producer_name(product.producer.name) + " · " + place(product.producer.commune),
         image_url=url_for(
             "static", filename=image.path if image else "img/placeholder-product.svg"
         ),
@@ -74,9 +74,8 @@ def card_view(card: ProductCard, today: date) -> CardView:
         price=format_vnd(product.price_vnd),
         unit=localized(product, "unit"),
         stars=card.stars,
+        availability=answer,
         product_id=product.id,
-        can_add=product.stock > 0
-        and not product.adult_only
-        and (product.preorder or product.in_season_on(today) is not False),
-        tags=availability_tags(product, today),
+        can_add=answer.can_buy and not product.adult_only,
+        tags=extra_tags(product, answer, today),
     )

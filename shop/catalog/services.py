@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from shop.catalog.availability import Availability, availability
 from shop.catalog.models import (
     Category,
     CertificateStatus,
@@ -237,6 +238,7 @@ class ProductPage:
     certificate: OcopCertificate | None
     expired_certificate: OcopCertificate | None
     in_season: bool | None
+    availability: Availability
     more_from_producer: list[ProductCard]
 
 
@@ -271,6 +273,7 @@ def get_product_page(slug: str, *, today: date) -> ProductPage:
         certificate=certificate,
         expired_certificate=expired,
         in_season=product.in_season_on(today),
+        availability=availability(product, today),
         more_from_producer=[ProductCard(p, s) for p, s in more],
     )
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from shop.catalog.availability import AvailabilityKind
 from shop.catalog.services import ProductPage
 from shop.templating import localized
 from shop.urls import absolute_url
 
 
 def availability(page: ProductPage) -> str:
-    product = page.product
-    if product.preorder:
-        return "https://schema.org/PreOrder"
-    if product.stock > 0:
-        return "https://schema.org/InStock"
-    return "https://schema.org/OutOfStock"
+    return {
+        AvailabilityKind.ON_SALE: "https://schema.org/InStock",
+        AvailabilityKind.PREORDER: "https://schema.org/PreOrder",
+        AvailabilityKind.SOLD_OUT: "https://schema.org/SoldOut",
+        AvailabilityKind.OUT_OF_SEASON: "https://schema.org/OutOfStock",
+        AvailabilityKind.PAUSED: "https://schema.org/Discontinued",
+    }[page.availability.kind]
 
 
 def product_jsonld(page: ProductPage) -> dict:

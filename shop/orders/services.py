@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from shop.addresses.services import resolve as resolve_address
+from shop.catalog.availability import AvailabilityKind, availability
 from shop.catalog.models import Producer, Product, ShippingClass
 from shop.catalog.signals import stock_wanted
 from shop.db import begin_write_transaction
@@ -113,9 +114,10 @@ def _load_products(product_ids: list[int]) -> list[Product]:
 
 def check_purchasable(product: Product | None, today: date) -> None:
     """Raise ``ProductUnavailable`` unless the product can be bought today."""
-    if product is None or not product.active or not product.producer.active:
+    answer = availability(product, today) if product is not None else None
+    if answer is None or answer.kind == AvailabilityKind.PAUSED:
         raise ProductUnavailable("this product is no longer on sale")
-    if not product.preorder and product.in_season_on(today) is False:
+    if answer.kind == AvailabilityKind.OUT_OF_SEASON:
         raise ProductUnavailable(f"{product.name_vi} is out of season", product_id=product.id)
 
 

@@ -150,7 +150,8 @@ def test_sign_in_and_out(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
     home = html(client.get("/?lang=en"))
-    assert ">Emma</a>" in home
+    assert '<span class="account-name">Emma</span>' in home  # the account menu
+    assert 'href="/account/orders"' in home
     assert 'action="/account/logout"' in home
     assert signed_in(client)
 

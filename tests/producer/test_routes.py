@@ -114,7 +114,7 @@ def test_list_shows_the_ships_from_date_of_a_pre_order(client, staff):
     db.session.commit()
     body = html(client.get("/producer/orders"))
     assert order.reference in body
-    assert "Jun 1, 2027" in body
+    assert "1 Jun 2027" in body
 
 
 def test_empty_list_says_so(client, staff):
