@@ -67,15 +67,28 @@ def unavailable_response():
     from shop.templating import current_lang
 
     headers = {"Retry-After": RETRY_AFTER_SECONDS, "Cache-Control": "no-store"}
-    if _wants_json():
+    if wants_json():
         body = {"code": "unavailable", "message": "the database is unavailable, retry later"}
         return jsonify(error=body), 503, headers
     page = current_app.jinja_env.get_template("errors/503.html").render(lang=current_lang())
     return page, 503, headers
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+# Endpoints that answer JSON, so their errors are JSON too.
+JSON_PATH_PREFIXES = ("/api/", "/webhooks/", "/addresses/")
+ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PATH_PREFIXES) or (
+        request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _error_page(template: str, status: int, **context):
@@ -90,15 +103,16 @@ def _error_page(template: str, status: int, **context):
 
 
 def _render(status: int, message: str | None = None):
-    if _wants_json():
-        return jsonify(error={"code": str(status), "message": message or ""}), status
+    if wants_json():
+        code = ERROR_CODES.get(status, str(status))
+        return jsonify(error={"code": code, "message": message or ""}), status
     return _error_page(f"errors/{status}.html", status, message=message)
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ShopError)
     def handle_shop_error(error: ShopError):
-        if _wants_json():
+        if wants_json():
             return jsonify(error={"code": error.code, "message": error.message}), error.status
         if error.status == 404:
             return _error_page("errors/404.html", 404)

@@ -22,6 +22,8 @@ from flask import Flask, Request, current_app, g, jsonify, render_template, requ
 from flask.wrappers import Response
 from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
 
+from shop.errors import wants_json
+
 PRIVATE_BLUEPRINTS = frozenset({"accounts", "cart", "checkout", "payments", "producer", "admin"})
 
 F = TypeVar("F", bound=Callable)
@@ -83,13 +85,6 @@ class ShopRequest(Request):
         self._max_content_length = value
 
 
-def _wants_json() -> bool:
-    return (
-        request.path.startswith(("/api/", "/webhooks/"))
-        or request.accept_mimetypes.best == "application/json"
-    )
-
-
 def configure_security(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -121,7 +116,7 @@ def configure_security(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge):
         limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
-        if _wants_json():
+        if wants_json():
             body = {"code": "payload_too_large", "message": "request body too large"}
             return jsonify(error=body, max_bytes=limit), 413
         return render_template("errors/413.html", error_page=True, max_bytes=limit), 413

@@ -111,7 +111,10 @@ class CheckoutForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.commune_matches = []
-        self.province.choices = [("", _("Choose…"))] + [(str(p.code), p.name) for p in provinces()]
+        # Place names are Vietnamese proper names in both languages (lang for screen readers).
+        self.province.choices = [("", _("Choose…"), {})] + [
+            (str(p.code), p.name, {"lang": "vi"}) for p in provinces()
+        ]
 
     # Validators never rewrite the fields, so a form sent back with errors shows exactly what
     # was typed; the cleaned values come from the properties below once the form is valid.

@@ -47,7 +47,7 @@ def test_answers_from_memory_and_can_be_cached(app, client):
         ("province=abc", 404, "unknown_province"),
         ("province=²", 404, "unknown_province"),
         ("province=99999999999999999999999", 404, "unknown_province"),
-        ("province=24&q=%00", 400, "invalid_query"),
+        ("province=24&q=%00", 400, "bad_request"),  # refused at the edge
         ("province=24&q=" + "x" * 81, 400, "invalid_query"),
     ],
 )

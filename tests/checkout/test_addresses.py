@@ -29,7 +29,7 @@ def test_a_commune_of_another_province_is_refused_next_to_the_field(client, demo
     assert response.status_code == 400
     message = error_next_to(body, "commune")
     assert "Phường Chũ is in Bắc Ninh, not in Hà Nội" in message
-    assert '<option selected value="1">Hà Nội</option>' in body  # what was chosen is kept
+    assert '<option lang="vi" selected value="1">Hà Nội</option>' in body  # what was chosen is kept
     assert orders() == []
 
 
@@ -81,7 +81,7 @@ def test_without_javascript_find_fills_in_the_one_match_and_keeps_the_rest(clien
     assert 'value="Phường Chũ"' in body
     assert 'value="Thôn Chũ"' in body
     assert 'value="an@example.vn"' in body
-    assert '<option selected value="24">Bắc Ninh</option>' in body
+    assert '<option lang="vi" selected value="24">Bắc Ninh</option>' in body
     assert 'formaction="/checkout/find-commune"' in body
     assert orders() == []
 
@@ -110,7 +110,7 @@ def test_the_page_asks_for_a_province_then_suggests_its_communes(client, demo):
     body = client.get("/checkout?lang=en").get_data(as_text=True)
     select = re.search(r'<select[^>]*name="province"[^>]*>(.*?)</select>', body, re.S)
     assert select, "the province is a list"
-    assert select.group(1).count("<option value=") == 35  # "Choose…" and the 34 provinces
+    assert select.group(1).count("<option ") == 35  # "Choose…" and the 34 provinces
     assert 'data-suggest-url="/addresses/communes"' in body
     assert "/static/js/commune-suggest.js" in body
     assert "<script>" not in body  # no inline script

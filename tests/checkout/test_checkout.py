@@ -128,7 +128,7 @@ def test_fresh_goods_to_an_unserved_province_are_refused_next_to_the_province(cl
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "cannot reach this province" in body
-    assert '<option selected value="96">Cà Mau</option>' in body
+    assert '<option lang="vi" selected value="96">Cà Mau</option>' in body
     assert orders() == []
 
 
@@ -193,7 +193,7 @@ def test_bad_input_keeps_what_was_typed_and_says_why_next_to_the_field(
     assert message in error_block.group(1)
     assert "<script>alert" not in body  # escaped, never rendered as markup
     if field != "province":
-        assert '<option selected value="1">Hà Nội</option>' in body  # "Ha Noi" as chosen
+        assert '<option lang="vi" selected value="1">Hà Nội</option>' in body  # "Ha Noi" as chosen
     for other, typed in GOOD.items():
         if other not in (field, "province", "payment_method", "agree", "csrf_token"):
             assert f'value="{typed}"' in body or f"{typed}</textarea>" in body, other
