@@ -18,7 +18,7 @@ from shop.catalog.models import (
     Producer,
     Product,
 )
-from shop.errors import NotFound
+from shop.errors import NotFound, ProductUnavailable
 from shop.extensions import db
 from shop.text import search_terms
 
@@ -96,6 +96,14 @@ def season_overlaps(first_md: int, last_md: int):
 
 def _visible() -> list:
     return [Product.active.is_(True), Producer.active.is_(True)]
+
+
+def check_purchasable(product: Product | None, today: date) -> None:
+    """Raise ``ProductUnavailable`` unless the product can be bought today."""
+    if product is None or not product.active or not product.producer.active:
+        raise ProductUnavailable("this product is no longer on sale")
+    if not product.preorder and product.in_season_on(today) is False:
+        raise ProductUnavailable(f"{product.name_vi} is out of season", product_id=product.id)
 
 
 def best_stars(today: date, producer_id: int | None = None):

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from shop.accounts.forms import normalize_phone
@@ -17,7 +27,21 @@ STREET_MAX = 200
 NOTE_MAX = 500
 
 
+TOKEN_BYTES = 32
+
+
+def new_checkout_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def is_checkout_token(value: str | None) -> bool:
+    return bool(value) and len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
+
+
 class CheckoutForm(FlaskForm):
+    # Issued with the form (``new_checkout_token``) and stored on the order it places: the same
+    # submission sent again finds that order instead of placing another.
+    checkout_token = HiddenField()
     email = EmailField(
         _l("E-mail"),
         filters=[strip],
@@ -79,6 +103,11 @@ class CheckoutForm(FlaskForm):
         _l("I agree to the terms of sale and the returns and refunds policy"),
         validators=[DataRequired(_l("Please agree to the terms and the returns policy."))],
     )
+
+    def validate_checkout_token(self, field) -> None:
+        if not is_checkout_token(field.data):
+            field.data = new_checkout_token()
+            raise ValidationError(_l("The form had expired; please check it and send it again."))
 
     # Validators never rewrite the fields, so a form sent back with errors shows exactly what
     # was typed; the cleaned values come from the properties below once the form is valid.

@@ -46,10 +46,26 @@ def fill_cart(client, *items):
         )
 
 
-def checkout(client, **overrides):
+_CHECKOUT_TOKEN = re.compile(
+    r'name="checkout_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="checkout_token"'
+)
+
+
+def checkout_form(client) -> dict[str, str]:
+    """The hidden fields of the checkout form as a browser receives them (CSRF and the
+    submission's idempotency token)."""
+    body = client.get("/checkout", follow_redirects=True).get_data(as_text=True)
+    match = _CHECKOUT_TOKEN.search(body)
+    return {
+        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body).group(1),
+        "checkout_token": (match.group(1) or match.group(2)) if match else "",
+    }
+
+
+def checkout(client, form: dict[str, str] | None = None, **overrides):
     data = {**GOOD, **overrides}
     data = {k: v for k, v in data.items() if v is not None}
-    data["csrf_token"] = csrf_token(client, "/checkout")
+    data.update(form or checkout_form(client))
     return client.post("/checkout?lang=en", data=data)
 
 
