@@ -152,7 +152,8 @@ def start():
         return redirect(url_for("cart.show"))
     form = _form(view)
     if request.method == "GET" or not form.validate():
-        return _render(form, view, status=200 if request.method == "GET" else 400)
+        expired = form.checkout_token.errors[0] if form.checkout_token.errors else None
+        return _render(form, view, expired, status=200 if request.method == "GET" else 400)
     if view.needs_adult_confirmation and not form.adult_confirmed.data:
         form.adult_confirmed.errors.append(
             _("Please confirm that you are 18 or over to buy alcohol.")

@@ -28,6 +28,7 @@ from shop.errors import (
     PaymentMismatch,
     PaymentNotAllowed,
     ProductUnavailable,
+    TooEarlyToShip,
 )
 from shop.extensions import db
 from shop.lines import LineKind
@@ -574,6 +575,12 @@ def confirm_producer_order(producer_order: ProducerOrder, *, user_id: int) -> No
     )
 
 
+def ships_later(producer_order: ProducerOrder, today: date) -> bool:
+    """Whether a pre-order parcel's ships-from date is still ahead."""
+    ships_from = producer_order.ships_from
+    return ships_from is not None and ships_from.date() > today
+
+
 def ship_producer_order(
     producer_order: ProducerOrder,
     *,
@@ -581,7 +588,16 @@ def ship_producer_order(
     tracking_number: str,
     user_id: int,
     now: datetime,
+    today: date | None = None,
 ) -> None:
+    """Mark a confirmed parcel shipped. A pre-order parcel cannot ship before its ships-from
+    date unless the office allowed it (``allow_early_shipping``): ``TooEarlyToShip``."""
+    if ships_later(producer_order, today or now.date()) and not producer_order.may_ship_early:
+        raise TooEarlyToShip(
+            f"producer order {producer_order.id} ships from {producer_order.ships_from:%Y-%m-%d}",
+            current=producer_order.status,
+            ships_from=producer_order.ships_from.date(),
+        )
     transition_producer_order(
         producer_order,
         ProducerOrderStatus.SHIPPED,
