@@ -42,18 +42,16 @@ def upgrade():
             op.f("ck_order_line_vat_within_total"), "vat_vnd >= 0 AND vat_vnd <= line_total_vnd"
         )
 
-    with op.batch_alter_table("shop_order", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("checkout_token", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(
-            op.f("uq_shop_order_checkout_token"), ["checkout_token"]
-        )
-
-    with op.batch_alter_table("producer_order", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("may_ship_early", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("producer_order", schema=None) as batch_op:
-        batch_op.alter_column("may_ship_early", server_default=None)
+    # shop_order and producer_order are referenced by other tables: on SQLite a batch copy would
+    # drop them under their rows' foreign keys, so their new columns are plain additions.
+    op.add_column("shop_order", sa.Column("checkout_token", sa.String(length=64), nullable=True))
+    op.create_index(
+        op.f("ix_shop_order_checkout_token"), "shop_order", ["checkout_token"], unique=True
+    )
+    op.add_column(
+        "producer_order",
+        sa.Column("may_ship_early", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
     with op.batch_alter_table("order_event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=20), nullable=True))
@@ -85,11 +83,9 @@ def downgrade():
         batch_op.drop_constraint(op.f("ck_order_event_kind_known"), type_="check")
         batch_op.drop_column("visibility")
         batch_op.drop_column("kind")
-    with op.batch_alter_table("producer_order", schema=None) as batch_op:
-        batch_op.drop_column("may_ship_early")
-    with op.batch_alter_table("shop_order", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("uq_shop_order_checkout_token"), type_="unique")
-        batch_op.drop_column("checkout_token")
+    op.drop_column("producer_order", "may_ship_early")
+    op.drop_index(op.f("ix_shop_order_checkout_token"), table_name="shop_order")
+    op.drop_column("shop_order", "checkout_token")
     with op.batch_alter_table("order_line", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_order_line_vat_within_total"), type_="check")
         batch_op.drop_column("vat_vnd")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,7 +114,7 @@ class Order(TimestampMixin, db.Model):
     review_reason: Mapped[str | None] = mapped_column(Text)
     # The idempotency token of the checkout form that placed the order: a repeat of the same
     # submission finds this order instead of placing another.
-    checkout_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    checkout_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
@@ -158,7 +159,7 @@ class ProducerOrder(TimestampMixin, db.Model):
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The office allowed this pre-order parcel to ship before ``ships_from`` (the reason is in
     # the order's events).
-    may_ship_early: Mapped[bool] = mapped_column(Boolean, default=False)
+    may_ship_early: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship(back_populates="producer_orders")
