@@ -336,3 +336,18 @@ def test_five_simultaneous_posts_of_one_checkout_place_one_order(pg_app):
         f"/orders/{placed[0].reference}?token={placed[0].access_token}"
     }
     assert db.session.scalar(select(ProductModel.stock).where(ProductModel.id == product_id)) == 0
+
+
+def test_the_customer_sees_only_the_events_meant_for_customers(client, app):
+    from shop.orders.admin_actions import mark_reviewed
+    from shop.orders.services import flag_for_review
+    from tests.factories import gen_order, gen_product
+
+    order = gen_order([(gen_product(), 1)])
+    flag_for_review(order, "odd amount")
+    mark_reviewed(order, admin_id=None, note="fine")
+    db.session.commit()
+    body = client.get(f"/orders/{order.reference}?token={order.access_token}&lang=en")
+    history = body.get_data(as_text=True).split('<ol class="events">', 1)[1].split("</ol>", 1)[0]
+    assert history.count("<li>") == 1  # placed; not the flag nor the review
+    assert "Awaiting payment" in history
