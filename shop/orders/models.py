@@ -228,9 +228,6 @@ class OrderEvent(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="events")
 
-    def visible_to(self, audience: EventVisibility) -> bool:
-        return VISIBLE_TO[audience] >= {self.visibility}
-
 
 # What each audience may see (the office sees everything).
 VISIBLE_TO: dict[str, frozenset[str]] = {
