@@ -68,12 +68,14 @@ def buyer(base: str, product_id: int, barrier: threading.Barrier, results: list,
         )
         form = session.get(f"{base}/checkout", timeout=30)
         token = _csrf(form.text)
+        submission = re.search(r'name="checkout_token"[^>]*value="([^"]+)"', form.text)
     except (requests.RequestException, RuntimeError) as exc:
         barrier.abort()
         results[i] = f"setup error: {exc}"
         return
     data = {
         "csrf_token": token,
+        "checkout_token": submission.group(1) if submission else "",
         "email": f"buyer{i}@example.vn",
         "phone": "0912345678",
         "recipient_name": f"Người mua {i}",

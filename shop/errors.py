@@ -192,3 +192,14 @@ class PaymentMismatch(ShopError):
 class RefundNotAllowed(ShopError):
     code = "refund_not_allowed"
     status = 409
+
+
+class CartChanged(ShopError):
+    code = "cart_changed"
+    status = 409
+
+
+class TooEarlyToShip(InvalidTransition):
+    """A pre-order parcel before its ships-from date, without the office's leave."""
+
+    code = "too_early_to_ship"

@@ -142,19 +142,18 @@ def gen_order(items, *, method="demo", now=None, today=None, **kwargs):
     from datetime import UTC, datetime
 
     from shop.orders.models import PaymentMethod
-    from shop.orders.services import LineRequest, place_order
+    from shop.orders.services import LineRequest, place_order, plan_order
 
     now = now or datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
-    order = place_order(
+    plan = plan_order(
         [LineRequest(product.id, quantity) for product, quantity in items],
         kwargs.pop("contact", None) or gen_contact(),
         payment_method=PaymentMethod(method),
         rules=kwargs.pop("rules", None) or order_rules(),
-        now=now,
         today=today or now.date(),
-        **kwargs,
+        adult_confirmed=kwargs.pop("adult_confirmed", False),
     )
-    return order
+    return place_order(plan, now=now, **kwargs)
 
 
 DEFAULT_PASSWORD = "correct horse battery"

@@ -8,7 +8,7 @@ redirect. A refused POST changes nothing in the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -124,6 +124,15 @@ ROUTES = [
         302,
         (("note", "checked"),),
     ),
+    Route(
+        "admin allow early shipping",
+        "admin.allow_early_shipping_route",
+        "POST",
+        "/admin/orders/{preorder}/parcels/{preorder_parcel}/allow-early-shipping",
+        frozenset({ADMIN}),
+        302,
+        (("early-{preorder_parcel}-reason", "leaves the country"),),
+    ),
     Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
     Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
     Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
@@ -150,6 +159,10 @@ def build_world(visitor: str) -> dict:
         shipped.producer_orders[0], carrier="GHN", tracking_number="1", user_id=None, now=now
     )
     flag_for_review(new, "amount to check")
+    lychee = gen_product(
+        producer=producer, preorder=True, preorder_ships_from=date(2027, 6, 5), preorder_cap=9
+    )
+    preorder = _paid(gen_order([(lychee, 1)]))
     pending = record_refund(new, lines={new.lines[0].id: 1}, reason="one broken", admin_id=None)
     user = None
     if visitor == CUSTOMER:
@@ -168,6 +181,8 @@ def build_world(visitor: str) -> dict:
         "confirmed_parcel": confirmed.producer_orders[0].id,
         "shipped_parcel": shipped.producer_orders[0].id,
         "pending_refund": pending.id,
+        "preorder": preorder.reference,
+        "preorder_parcel": preorder.producer_orders[0].id,
     }
 
 
@@ -187,7 +202,12 @@ def snapshot() -> tuple:
             Order.needs_review,
             Order.review_reason,
         ),
-        rows(ProducerOrder.id, ProducerOrder.status, ProducerOrder.carrier),
+        rows(
+            ProducerOrder.id,
+            ProducerOrder.status,
+            ProducerOrder.carrier,
+            ProducerOrder.may_ship_early,
+        ),
         rows(OrderLine.id, OrderLine.refunded_quantity),
         rows(OrderEvent.id),
         rows(Payment.id, Payment.status),
@@ -209,7 +229,8 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         response = client.get(path)
     else:
         token = csrf_token(client, "/account/login")  # a form every visitor can reach
-        response = client.post(path, data={"csrf_token": token, **dict(route.data)})
+        data = {key.format(**world): value for key, value in route.data}
+        response = client.post(path, data={"csrf_token": token, **data})
 
     if visitor == ANONYMOUS:
         assert response.status_code == 302

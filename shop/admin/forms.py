@@ -103,6 +103,12 @@ class CancelForm(FlaskForm):
     reason = _reason_field(_l("Reason for cancelling"), _l("Say why the order is cancelled."))
 
 
+class EarlyShippingForm(FlaskForm):
+    reason = _reason_field(
+        _l("Why may this pre-order ship early?"), _l("Say why this parcel may ship early.")
+    )
+
+
 class ReviewForm(FlaskForm):
     note = TextAreaField(
         _l("What you checked (optional)"),

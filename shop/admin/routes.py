@@ -21,19 +21,32 @@ from shop.accounts.decorators import role_required
 from shop.accounts.forms import EmptyForm, normalize_phone
 from shop.accounts.models import Role, User
 from shop.admin import bp
-from shop.admin.forms import CancelForm, RefundForm, ReviewForm, refund_form_for
+from shop.admin.forms import (
+    CancelForm,
+    EarlyShippingForm,
+    RefundForm,
+    ReviewForm,
+    refund_form_for,
+)
 from shop.db import begin_write_transaction
 from shop.errors import InvalidTransition, RefundNotAllowed
 from shop.extensions import db
 from shop.http import paginate
 from shop.money import format_vnd
-from shop.orders.admin_actions import can_cancel, cancel_order, mark_reviewed
+from shop.orders.admin_actions import (
+    allow_early_shipping,
+    can_allow_early_shipping,
+    can_cancel,
+    cancel_order,
+    mark_reviewed,
+)
 from shop.orders.labels import order_status_label
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import find_order
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from shop.payments.providers import stripe_gateway
 from shop.payments.services import record_refund, send_refund
+from shop.templating import local_today
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +143,7 @@ def _render_detail(
     cancel_form: CancelForm | None = None,
     refund_error: str | None = None,
     cancel_error: str | None = None,
+    early_form: EarlyShippingForm | None = None,
     status: int = 200,
 ):
     payments = list(
@@ -150,6 +164,15 @@ def _render_detail(
         else {}
     )
     parcels = {parcel.id: parcel for parcel in order.producer_orders}
+    early_forms = {
+        parcel.id: (
+            early_form
+            if early_form is not None and early_form._prefix == f"early-{parcel.id}-"
+            else EarlyShippingForm(prefix=f"early-{parcel.id}", formdata=None)
+        )
+        for parcel in order.producer_orders
+        if can_allow_early_shipping(parcel, local_today())
+    }
     captured = _captured_payment(payments)
     return render_template(
         "admin/order_detail.html",
@@ -168,6 +191,7 @@ def _render_detail(
         refund_form=refund_form or refund_form_for(order),
         cancel_form=cancel_form or CancelForm(),
         review_form=ReviewForm(),
+        early_forms=early_forms,
         action_form=EmptyForm(),
         refund_error=refund_error,
         cancel_error=cancel_error,
@@ -340,4 +364,28 @@ def review(reference: str):
     else:
         db.session.commit()
         flash(_("Marked as reviewed."), "success")
+    return redirect(_detail_url(reference))
+
+
+@bp.post("/orders/<reference>/parcels/<int:parcel_id>/allow-early-shipping")
+@role_required(Role.ADMIN)
+def allow_early_shipping_route(reference: str, parcel_id: int):
+    order = _load_order(reference)
+    form = EarlyShippingForm(prefix=f"early-{parcel_id}")
+    if not form.validate_on_submit():
+        return _render_detail(order, early_form=form, status=400)
+    reason, admin_id = form.reason.data, current_user.id
+    begin_write_transaction(db.session)
+    order = _load_order(reference)
+    parcel = next((p for p in order.producer_orders if p.id == parcel_id), None)
+    if parcel is None:
+        abort(404)
+    try:
+        allow_early_shipping(parcel, reason=reason, admin_id=admin_id, today=local_today())
+    except InvalidTransition:
+        db.session.rollback()
+        flash(_("This parcel is not a pre-order waiting for its date (any more)."), "info")
+    else:
+        db.session.commit()
+        flash(_("The producer may now ship this pre-order parcel."), "success")
     return redirect(_detail_url(reference))

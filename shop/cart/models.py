@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import TimestampMixin
 from shop.extensions import db
+from shop.lines import LineKind, line_target_check
 
 
 class Cart(TimestampMixin, db.Model):
@@ -31,11 +32,13 @@ class CartLine(TimestampMixin, db.Model):
         UniqueConstraint("cart_id", "product_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("price_seen_vnd > 0", name="price_seen_positive"),
+        CheckConstraint(line_target_check(), name="kind_target"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cart_id: Mapped[int] = mapped_column(ForeignKey("cart.id", ondelete="CASCADE"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=LineKind.PRODUCT)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     # The price the shopper saw when adding; the cart says so if it has changed since.
     price_seen_vnd: Mapped[int] = mapped_column(Integer)

@@ -19,7 +19,6 @@ from shop.accounts.services import user_signed_in
 from shop.cart import bp
 from shop.cart.models import Cart
 from shop.cart.services import (
-    PROBLEM_STOCK,
     acknowledge_prices,
     add_to_cart,
     create_cart,
@@ -30,7 +29,6 @@ from shop.cart.services import (
     user_cart,
     view_cart,
 )
-from shop.catalog.signals import stock_wanted
 from shop.db import utcnow
 from shop.errors import AgeConfirmationRequired, InvalidQuantity, OutOfStock, ProductUnavailable
 from shop.extensions import db
@@ -154,14 +152,7 @@ def add():
 
 
 def _render(errors: dict[int, str] | None = None, typed: dict[int, str] | None = None, status=200):
-    cart = current_cart()
-    view = view_cart(cart, today=local_today())
-    short = [v.product.id for v in view.lines if PROBLEM_STOCK in v.problems]
-    if short and stock_wanted.receivers:
-        # Lapsed unpaid orders may still hold this stock: release it, then look again.
-        stock_wanted.send(current_app._get_current_object(), product_ids=short, now=utcnow())
-        g.pop("cart", None)
-        view = view_cart(current_cart(), today=local_today())
+    view = view_cart(current_cart(), today=local_today(), now=utcnow())
     return (
         render_template("cart/cart.html", view=view, errors=errors or {}, typed=typed or {}),
         status,

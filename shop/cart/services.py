@@ -8,15 +8,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from shop.cart.models import Cart, CartLine
 from shop.catalog.availability import Availability, availability
 from shop.catalog.models import Producer, Product
-from shop.errors import AgeConfirmationRequired, InvalidQuantity, OutOfStock, ProductUnavailable
+from shop.catalog.services import check_purchasable
+from shop.catalog.signals import lapsed_stock
+from shop.db import utcnow
+from shop.errors import (
+    AgeConfirmationRequired,
+    CartChanged,
+    InvalidQuantity,
+    OutOfStock,
+    ProductUnavailable,
+)
 from shop.extensions import db
+from shop.lines import LineKind
 from shop.money import vat_included
-from shop.orders.services import LineRequest, check_purchasable
 
 
 def find_cart(token: str | None) -> Cart | None:
@@ -40,6 +50,12 @@ def _line(cart: Cart, product_id: int) -> CartLine | None:
     return next((line for line in cart.lines if line.product_id == product_id), None)
 
 
+def available_stock(product: Product, now: datetime) -> int:
+    """Stock a shopper can still get: what is on the shelf plus what lapsed unpaid orders hold
+    (read only — the checkout that takes it releases those holds)."""
+    return product.stock + lapsed_stock([product.id], now).get(product.id, 0)
+
+
 def add_to_cart(
     cart: Cart,
     product_id: int,
@@ -49,44 +65,73 @@ def add_to_cart(
     max_quantity: int,
     adult_confirmed: bool = False,
     now: datetime | None = None,
-) -> CartLine:
-    """Add ``quantity`` of a product (or more of it). Checks sale, season, stock and age."""
+) -> int:
+    """Add ``quantity`` of a product (or more of it); returns the line's new quantity.
+
+    One upsert (``INSERT … ON CONFLICT DO UPDATE quantity = quantity + :q``), so simultaneous
+    adds of the same product add up instead of colliding on the unique line. Checks sale,
+    season and age first, and the per-line limit and stock on the summed quantity: when it is
+    over, the error is raised after the write and the caller rolls back."""
     if quantity < 1:
         raise InvalidQuantity("quantity must be at least 1")
+    now = now or utcnow()
     product = db.session.scalar(
         select(Product).where(Product.id == product_id).options(selectinload(Product.producer))
     )
     check_purchasable(product, today)
+    if quantity > max_quantity:
+        raise InvalidQuantity(f"at most {max_quantity} per product", limit=max_quantity)
     if product.adult_only and cart.adult_confirmed_at is None:
         if not adult_confirmed:
             raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
         cart.adult_confirmed_at = now
-    line = _line(cart, product_id)
-    wanted = quantity + (line.quantity if line else 0)
-    _check_quantity(product, wanted, max_quantity)
-    if line is None:
-        line = CartLine(product_id=product.id, quantity=wanted, price_seen_vnd=product.price_vnd)
-        cart.lines.append(line)
-    else:
-        line.quantity = wanted
     db.session.flush()
-    return line
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    stmt = insert(CartLine).values(
+        cart_id=cart.id,
+        kind=LineKind.PRODUCT,
+        product_id=product.id,
+        quantity=quantity,
+        price_seen_vnd=product.price_vnd,
+        created_at=now,
+        updated_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CartLine.cart_id, CartLine.product_id],
+        set_={
+            "quantity": CartLine.quantity + stmt.excluded.quantity,
+            "price_seen_vnd": stmt.excluded.price_seen_vnd,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(CartLine.quantity)
+    wanted = db.session.execute(stmt).scalar_one()
+    db.session.expire(cart, ["lines"])
+    _check_quantity(product, wanted, max_quantity, now)
+    return wanted
 
 
-def _check_quantity(product: Product, quantity: int, max_quantity: int) -> None:
+def _check_quantity(product: Product, quantity: int, max_quantity: int, now: datetime) -> None:
     if quantity > max_quantity:
         raise InvalidQuantity(f"at most {max_quantity} per product", limit=max_quantity)
     if quantity > product.stock:
-        raise OutOfStock("not enough stock", product_id=product.id, available=product.stock)
+        available = available_stock(product, now)
+        if quantity > available:
+            raise OutOfStock("not enough stock", product_id=product.id, available=available)
 
 
-def set_quantity(cart: Cart, line_id: int, quantity: int, *, max_quantity: int) -> None:
+def set_quantity(
+    cart: Cart, line_id: int, quantity: int, *, max_quantity: int, now: datetime | None = None
+) -> None:
     line = next((ln for ln in cart.lines if ln.id == line_id), None)
     if line is None:
         raise ProductUnavailable("that line is not in your cart")
     if quantity < 1:
         raise InvalidQuantity("quantity must be at least 1")
-    _check_quantity(db.session.get(Product, line.product_id), quantity, max_quantity)
+    _check_quantity(
+        db.session.get(Product, line.product_id), quantity, max_quantity, now or utcnow()
+    )
     line.quantity = quantity
     line.price_seen_vnd = line.product.price_vnd
     db.session.flush()
@@ -139,6 +184,7 @@ class LineView:
     price_changed_from: int | None = None
     ships_from: date | None = None
     availability: Availability | None = None
+    available: int = 0  # stock a shopper can get now, lapsed holds included
 
     @property
     def ok(self) -> bool:
@@ -196,16 +242,14 @@ class CartView:
     def needs_adult_confirmation(self) -> bool:
         return any(v.product.adult_only for v in self.lines)
 
-    def line_requests(self) -> list[LineRequest]:
-        return [LineRequest(v.product.id, v.line.quantity) for v in self.lines]
-
 
 PROBLEM_UNAVAILABLE = "unavailable"
 PROBLEM_STOCK = "stock"
 
 
-def view_cart(cart: Cart | None, *, today: date) -> CartView:
-    """Every line priced from the database now, with what changed since it was added."""
+def view_cart(cart: Cart | None, *, today: date, now: datetime | None = None) -> CartView:
+    """Every line priced from the database now, with what changed since it was added. Reads
+    only: stock that lapsed unpaid orders hold counts as available."""
     if cart is None:
         return CartView(cart=None, groups=[])
     lines = db.session.scalars(
@@ -217,6 +261,8 @@ def view_cart(cart: Cart | None, *, today: date) -> CartView:
         )
         .order_by(CartLine.id)
     ).all()
+    short = [line.product_id for line in lines if line.quantity > line.product.stock]
+    lapsed = lapsed_stock(short, now or utcnow())
     groups: dict[int, ProducerGroup] = {}
     for line in lines:
         product = line.product
@@ -227,10 +273,11 @@ def view_cart(cart: Cart | None, *, today: date) -> CartView:
             line_total_vnd=product.price_vnd * line.quantity,
             ships_from=product.preorder_ships_from if product.preorder else None,
         )
-        view.availability = availability(product, today)
+        view.available = product.stock + lapsed.get(product.id, 0)
+        view.availability = availability(product, today, view.available)
         if not view.availability.listed:
             view.problems.append(PROBLEM_UNAVAILABLE)
-        elif line.quantity > product.stock:
+        elif line.quantity > view.available:
             view.problems.append(PROBLEM_STOCK)
         if product.price_vnd != line.price_seen_vnd:
             view.price_changed_from = line.price_seen_vnd
@@ -249,3 +296,16 @@ def acknowledge_prices(cart: Cart) -> None:
 def empty_cart(cart: Cart) -> None:
     db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
     db.session.expire(cart, ["lines"])
+
+
+def consume_cart(cart_id: int, lines: dict[int, int]) -> None:
+    """Take the lines checkout is ordering (``{line_id: quantity}``) out of the cart, in the
+    order's transaction. Raises ``CartChanged`` when any of them is gone or changed — another
+    submission took them first — so one cart submission places at most one order."""
+    result = db.session.execute(
+        delete(CartLine)
+        .where(CartLine.cart_id == cart_id, CartLine.id.in_(list(lines)))
+        .returning(CartLine.id, CartLine.quantity)
+    ).all()
+    if dict(result) != lines:
+        raise CartChanged("the cart changed while checking out")

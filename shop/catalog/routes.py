@@ -20,7 +20,6 @@ from shop.catalog.services import (
     sitemap_entries,
     top_level_groups,
 )
-from shop.catalog.signals import stock_wanted
 from shop.catalog.structured_data import product_jsonld
 from shop.db import utcnow
 from shop.extensions import db
@@ -93,17 +92,14 @@ def product_list():
 
 @bp.get("/products/<slug>")
 def product_detail(slug: str):
-    page = get_product_page(slug, today=local_today())
-    if page.product.stock == 0 and stock_wanted.receivers:
-        # Unpaid orders past their payment window may still hold stock: release it first.
-        stock_wanted.send(
-            current_app._get_current_object(), product_ids=[page.product.id], now=utcnow()
-        )
-        page = get_product_page(slug, today=local_today())
+    # Stock held by unpaid orders past their payment window counts as available (read only:
+    # the checkout that needs it releases it).
+    page = get_product_page(slug, today=local_today(), now=utcnow())
     return render_template(
         "catalog/product_detail.html",
         page=page,
         product=page.product,
+        stock=page.stock,
         jsonld=product_jsonld(page),
     )
 

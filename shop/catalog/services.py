@@ -6,12 +6,12 @@ Every function runs a fixed number of SQL queries whatever the catalogue size.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from shop.catalog.availability import Availability, availability
+from shop.catalog.availability import Availability, AvailabilityKind, availability
 from shop.catalog.models import (
     Category,
     CertificateStatus,
@@ -19,7 +19,8 @@ from shop.catalog.models import (
     Producer,
     Product,
 )
-from shop.errors import NotFound
+from shop.catalog.signals import lapsed_stock
+from shop.errors import NotFound, ProductUnavailable
 from shop.extensions import db
 from shop.text import search_terms
 
@@ -97,6 +98,16 @@ def season_overlaps(first_md: int, last_md: int):
 
 def _visible() -> list:
     return [Product.active.is_(True), Producer.active.is_(True)]
+
+
+def check_purchasable(product: Product | None, today: date) -> None:
+    """Raise ``ProductUnavailable`` unless the product can be bought today (paused and
+    out-of-season products cannot; a sold-out one only needs fewer)."""
+    answer = availability(product, today) if product is not None else None
+    if answer is None or answer.kind == AvailabilityKind.PAUSED:
+        raise ProductUnavailable("this product is no longer on sale")
+    if answer.kind == AvailabilityKind.OUT_OF_SEASON:
+        raise ProductUnavailable(f"{product.name_vi} is out of season", product_id=product.id)
 
 
 def best_stars(today: date, producer_id: int | None = None):
@@ -238,11 +249,14 @@ class ProductPage:
     certificate: OcopCertificate | None
     expired_certificate: OcopCertificate | None
     in_season: bool | None
+    stock: int  # what can be sold now (lapsed unpaid holds counted back in when asked)
     availability: Availability
     more_from_producer: list[ProductCard]
 
 
-def get_product_page(slug: str, *, today: date) -> ProductPage:
+def get_product_page(slug: str, *, today: date, now: datetime | None = None) -> ProductPage:
+    """A product with its certificate, availability and more from its producer. With ``now``,
+    stock held by unpaid orders whose payment window lapsed before it counts as available."""
     product = db.session.scalar(
         select(Product)
         .join(Product.producer)
@@ -262,6 +276,9 @@ def get_product_page(slug: str, *, today: date) -> ProductPage:
         expired = next(
             (c for c in product.certificates if c.status != CertificateStatus.REVOKED), None
         )
+    stock = product.stock
+    if now is not None:
+        stock += lapsed_stock([product.id], now).get(product.id, 0)
     stmt, stars = _cards_query(today, product.producer_id)
     more = db.session.execute(
         stmt.where(Product.producer_id == product.producer_id, Product.id != product.id)
@@ -273,7 +290,8 @@ def get_product_page(slug: str, *, today: date) -> ProductPage:
         certificate=certificate,
         expired_certificate=expired,
         in_season=product.in_season_on(today),
-        availability=availability(product, today),
+        stock=stock,
+        availability=availability(product, today, stock),
         more_from_producer=[ProductCard(p, s) for p, s in more],
     )
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -34,12 +38,27 @@ STREET_MAX = 200
 NOTE_MAX = 500
 
 
+TOKEN_BYTES = 32
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # ASCII only: no Unicode letters or digits
+
+
+def new_checkout_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def is_checkout_token(value: str | None) -> bool:
+    return isinstance(value, str) and TOKEN_PATTERN.fullmatch(value) is not None
+
+
 def _province_value(value: object) -> str:
     found = find_province(value) if isinstance(value, str | int) else None
     return str(found.code) if found else ("" if value is None else str(value))
 
 
 class CheckoutForm(FlaskForm):
+    # Issued with the form (``new_checkout_token``) and stored on the order it places: the same
+    # submission sent again finds that order instead of placing another.
+    checkout_token = HiddenField()
     # Communes offered as a choice after "Find" or an ambiguous name (see ``find_commune``).
     commune_matches: list[Commune]
 
@@ -115,6 +134,11 @@ class CheckoutForm(FlaskForm):
         self.province.choices = [("", _("Choose…"), {})] + [
             (str(p.code), p.name, {"lang": "vi"}) for p in provinces()
         ]
+
+    def validate_checkout_token(self, field) -> None:
+        if not is_checkout_token(field.data):
+            field.data = new_checkout_token()
+            raise ValidationError(_l("The form had expired; please check it and send it again."))
 
     # Validators never rewrite the fields, so a form sent back with errors shows exactly what
     # was typed; the cleaned values come from the properties below once the form is valid.

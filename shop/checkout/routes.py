@@ -6,19 +6,20 @@ import hmac
 import logging
 from datetime import timedelta
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from shop.cart.models import Cart
 from shop.cart.routes import current_cart
-from shop.cart.services import empty_cart, view_cart
+from shop.cart.services import consume_cart, view_cart
 from shop.checkout import bp
-from shop.checkout.forms import CheckoutForm
+from shop.checkout.forms import CheckoutForm, is_checkout_token, new_checkout_token
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import (
     AgeConfirmationRequired,
+    CartChanged,
     DeliveryNotPossible,
     InvalidQuantity,
     OutOfStock,
@@ -29,7 +30,15 @@ from shop.errors import (
 from shop.extensions import db
 from shop.money import format_vnd
 from shop.orders.models import Order, OrderStatus, PaymentMethod
-from shop.orders.services import Contact, OrderRules, find_order, place_order
+from shop.orders.services import (
+    Contact,
+    LineRequest,
+    OrderRules,
+    find_order,
+    find_order_by_checkout_token,
+    place_order,
+    plan_order,
+)
 from shop.payments.models import Payment, PaymentStatus
 from shop.payments.providers import online_method, stripe_gateway
 from shop.payments.services import ReturnUrls, start_demo_payment, start_stripe_payment
@@ -64,6 +73,7 @@ def _form(view) -> CheckoutForm:
     form = CheckoutForm()
     form.payment_method.choices = payment_choices()
     if request.method == "GET":
+        form.checkout_token.data = new_checkout_token()
         form.payment_method.data = str(online_method())
         if current_user.is_authenticated:
             form.email.data = form.email.data or current_user.email
@@ -120,15 +130,28 @@ def _render(form, view, error: str | None = None, status: int = 200):
     )
 
 
+def _order_page(order: Order) -> str:
+    return url_for("checkout.order_detail", reference=order.reference, token=order.access_token)
+
+
+def _placed_by(token: str | None) -> Order | None:
+    """The order this checkout submission already placed, if any."""
+    return find_order_by_checkout_token(token) if is_checkout_token(token) else None
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 def start():
+    token = request.form.get("checkout_token") if request.method == "POST" else None
+    if (placed := _placed_by(token)) is not None:
+        return redirect(_order_page(placed))  # the same submission again: its order
     cart = current_cart()
-    view = view_cart(cart, today=local_today())
+    view = view_cart(cart, today=local_today(), now=utcnow())
     if not view.lines or view.has_problems:
         return redirect(url_for("cart.show"))
     form = _form(view)
     if request.method == "GET" or not form.validate():
-        return _render(form, view, status=200 if request.method == "GET" else 400)
+        expired = form.checkout_token.errors[0] if form.checkout_token.errors else None
+        return _render(form, view, expired, status=200 if request.method == "GET" else 400)
     if view.needs_adult_confirmation and not form.adult_confirmed.data:
         form.adult_confirmed.errors.append(
             _("Please confirm that you are 18 or over to buy alcohol.")
@@ -149,21 +172,33 @@ def start():
         locale=current_lang(),
         note=form.note.data or None,
     )
-    lines = view.line_requests()
+    lines = [LineRequest(v.product.id, v.line.quantity) for v in view.lines]
+    taken = {v.line.id: v.line.quantity for v in view.lines}
     cart_id = cart.id
+    user_id = current_user.id if current_user.is_authenticated else None
     begin_write_transaction(db.session)
     try:
-        order = place_order(
+        # The cart's lines leave it in the order's transaction: a second submission of the
+        # same cart waits here, then finds them gone.
+        consume_cart(cart_id, taken)
+        plan = plan_order(
             lines,
             contact,
             payment_method=method,
             rules=order_rules(),
-            now=utcnow(),
             today=local_today(),
-            user_id=current_user.id if current_user.is_authenticated else None,
             adult_confirmed=bool(form.adult_confirmed.data),
         )
+        order = place_order(plan, now=utcnow(), user_id=user_id, checkout_token=token)
         redirect_to = _start_payment(order, method)
+    except (CartChanged, IntegrityError) as error:
+        db.session.rollback()
+        if (placed := _placed_by(token)) is not None:
+            return redirect(_order_page(placed))
+        if isinstance(error, IntegrityError):
+            raise
+        flash(_("Your cart changed while you were checking out; please check it."), "error")
+        return redirect(url_for("cart.show"))
     except (
         OutOfStock,
         DeliveryNotPossible,
@@ -179,7 +214,6 @@ def start():
             getattr(form, field).errors.append(message)
             message = None
         return _render(form, view, message, status=409 if isinstance(error, OutOfStock) else 400)
-    empty_cart(db.session.get(Cart, cart_id))
     db.session.commit()
     return redirect(redirect_to)
 

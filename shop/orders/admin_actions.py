@@ -9,13 +9,22 @@ the refund (``shop.payments.services.record_refund``) in the same transaction, b
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from sqlalchemy import update
 
 from shop.errors import InvalidTransition
 from shop.extensions import db
-from shop.orders.models import Order, OrderEvent, OrderStatus, ProducerOrderStatus
-from shop.orders.services import release_stock
+from shop.orders.models import (
+    EventKind,
+    EventVisibility,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProducerOrder,
+    ProducerOrderStatus,
+)
+from shop.orders.services import release_stock, ships_later
 from shop.orders.state import ORDER_TRANSITIONS, transition_order, transition_producer_order
 
 log = logging.getLogger(__name__)
@@ -79,6 +88,8 @@ def mark_reviewed(order: Order, *, admin_id: int, note: str | None = None) -> No
             order_id=order.id,
             actor="admin",
             actor_id=admin_id,
+            kind=EventKind.REVIEWED,
+            visibility=EventVisibility.STAFF,
             from_status=order.status,
             to_status=order.status,
             reason=f"reviewed: {note}" if note else "reviewed",
@@ -86,3 +97,53 @@ def mark_reviewed(order: Order, *, admin_id: int, note: str | None = None) -> No
     )
     db.session.flush()
     db.session.refresh(order)
+
+
+def can_allow_early_shipping(parcel: ProducerOrder, today: date) -> bool:
+    return (
+        parcel.status in UNSENT_PARCEL_STATUSES
+        and not parcel.may_ship_early
+        and ships_later(parcel, today)
+    )
+
+
+def allow_early_shipping(parcel: ProducerOrder, *, reason: str, admin_id: int, today: date) -> None:
+    """Let the producer ship a pre-order parcel before its ships-from date. The reason is
+    required and recorded in an override event the producer sees.
+
+    Raises ``InvalidTransition`` when the parcel is not an unsent pre-order still ahead of its
+    date, or was allowed (or moved on) meanwhile."""
+    if not reason.strip():
+        raise ValueError("a reason is required")
+    if not can_allow_early_shipping(parcel, today):
+        raise InvalidTransition(
+            f"producer order {parcel.id} has nothing to allow", current=parcel.status
+        )
+    result = db.session.execute(
+        update(ProducerOrder)
+        .where(
+            ProducerOrder.id == parcel.id,
+            ProducerOrder.may_ship_early.is_(False),
+            ProducerOrder.status.in_(UNSENT_PARCEL_STATUSES),
+        )
+        .values(may_ship_early=True)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition(f"producer order {parcel.id} changed meanwhile")
+    db.session.add(
+        OrderEvent(
+            order_id=parcel.order_id,
+            producer_order_id=parcel.id,
+            actor="admin",
+            actor_id=admin_id,
+            kind=EventKind.OVERRIDE,
+            visibility=EventVisibility.PRODUCER,
+            from_status=parcel.status,
+            to_status=parcel.status,
+            reason=f"may ship before {parcel.ships_from:%Y-%m-%d}: {reason}",
+        )
+    )
+    db.session.flush()
+    db.session.refresh(parcel)
+    log.info("parcel %s may ship early (admin %s)", parcel.id, admin_id)

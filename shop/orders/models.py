@@ -15,11 +15,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import TimestampMixin, one_of, utcnow
 from shop.extensions import db
+from shop.lines import LineKind, line_target_check
 
 
 class OrderStatus(StrEnum):
@@ -47,6 +49,24 @@ class PaymentMethod(StrEnum):
     STRIPE = "stripe"
     COD = "cod"
     DEMO = "demo"
+
+
+class EventKind(StrEnum):
+    STATUS_CHANGED = "status_changed"
+    FLAGGED = "flagged"
+    REVIEWED = "reviewed"
+    NOTE = "note"
+    REFUND = "refund"
+    OVERRIDE = "override"  # the office let a rule be bypassed (e.g. shipping a pre-order early)
+
+
+class EventVisibility(StrEnum):
+    """Who sees an event: ``customer`` (everyone), ``producer`` (producer and office), ``staff``
+    (the office only)."""
+
+    CUSTOMER = "customer"
+    PRODUCER = "producer"
+    STAFF = "staff"
 
 
 class DeliveryMethod(StrEnum):
@@ -99,6 +119,9 @@ class Order(TimestampMixin, db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_reason: Mapped[str | None] = mapped_column(Text)
+    # The idempotency token of the checkout form that placed the order: a repeat of the same
+    # submission finds this order instead of placing another.
+    checkout_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
@@ -141,6 +164,9 @@ class ProducerOrder(TimestampMixin, db.Model):
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(60))
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The office allowed this pre-order parcel to ship before ``ships_from`` (the reason is in
+    # the order's events).
+    may_ship_early: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship(back_populates="producer_orders")
@@ -159,21 +185,26 @@ class OrderLine(db.Model):
         CheckConstraint("unit_price_vnd > 0", name="price_positive"),
         CheckConstraint("line_total_vnd = unit_price_vnd * quantity", name="total_adds_up"),
         CheckConstraint("vat_rate IN (0, 5, 8, 10)", name="vat_rate_known"),
+        CheckConstraint("vat_vnd >= 0 AND vat_vnd <= line_total_vnd", name="vat_within_total"),
         CheckConstraint(
             "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_qty"
         ),
+        CheckConstraint(line_target_check(), name="kind_target"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
     producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_order.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=LineKind.PRODUCT)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     unit_label: Mapped[str] = mapped_column(String(60))
     unit_price_vnd: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     vat_rate: Mapped[int] = mapped_column(SmallInteger)
     line_total_vnd: Mapped[int] = mapped_column(Integer)
+    # The VAT contained in ``line_total_vnd`` (prices include VAT), in đồng.
+    vat_vnd: Mapped[int] = mapped_column(Integer)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
@@ -181,18 +212,33 @@ class OrderLine(db.Model):
 
 
 class OrderEvent(db.Model):
-    """Every status change: who, when, from, to, why."""
+    """Every status change, flag, review, refund and override: who, when, from, to, why, and who
+    may see it. Templates filter on ``kind`` and ``visibility``, never on the reason text."""
 
     __tablename__ = "order_event"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", EventKind), name="kind_known"),
+        CheckConstraint(one_of("visibility", EventVisibility), name="visibility_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
     producer_order_id: Mapped[int | None] = mapped_column(ForeignKey("producer_order.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actor: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20), default=EventKind.STATUS_CHANGED)
+    visibility: Mapped[str] = mapped_column(String(10), default=EventVisibility.CUSTOMER)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+# What each audience may see (the office sees everything).
+VISIBLE_TO: dict[str, frozenset[str]] = {
+    EventVisibility.CUSTOMER: frozenset({EventVisibility.CUSTOMER}),
+    EventVisibility.PRODUCER: frozenset({EventVisibility.CUSTOMER, EventVisibility.PRODUCER}),
+    EventVisibility.STAFF: frozenset(EventVisibility),
+}

@@ -13,14 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from shop.addresses.services import Address
 from shop.addresses.services import resolve as resolve_address
-from shop.catalog.availability import AvailabilityKind, availability
 from shop.catalog.models import Producer, Product, ShippingClass
-from shop.catalog.signals import stock_wanted
-from shop.db import begin_write_transaction
+from shop.catalog.services import check_purchasable
+from shop.catalog.signals import lapsed_stock_asked
 from shop.errors import (
     AgeConfirmationRequired,
     DeliveryNotPossible,
@@ -31,11 +31,16 @@ from shop.errors import (
     PaymentMismatch,
     PaymentNotAllowed,
     ProductUnavailable,
+    TooEarlyToShip,
 )
 from shop.extensions import db
+from shop.lines import LineKind
+from shop.money import vat_included
 from shop.orders.emails import queue_order_email
 from shop.orders.models import (
     DeliveryMethod,
+    EventKind,
+    EventVisibility,
     Order,
     OrderEvent,
     OrderLine,
@@ -51,8 +56,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LineRequest:
+    """One line the shopper asks for (from a cart, later from a quote or an agency)."""
+
     product_id: int
     quantity: int
+    kind: LineKind = LineKind.PRODUCT
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,83 @@ class OrderRules:
     cod_max_vnd: int = 5_000_000
 
 
+@dataclass(frozen=True)
+class PlannedLine:
+    """A checked, re-priced line as it will be written (name and unit in the order's language)."""
+
+    kind: LineKind
+    product_id: int
+    name: str
+    unit_label: str
+    unit_price_vnd: int
+    quantity: int
+    vat_rate: int
+
+    @property
+    def line_total_vnd(self) -> int:
+        return self.unit_price_vnd * self.quantity
+
+    @property
+    def vat_vnd(self) -> int:
+        return vat_included(self.line_total_vnd, self.vat_rate)
+
+
+@dataclass(frozen=True)
+class PlannedParcel:
+    """One producer's part: its lines, delivery method and fee, and pre-order date."""
+
+    producer_id: int
+    delivery_method: DeliveryMethod
+    delivery_vnd: int
+    ships_from: date | None
+    lines: tuple[PlannedLine, ...]
+
+    @property
+    def subtotal_vnd(self) -> int:
+        return sum(line.line_total_vnd for line in self.lines)
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    """Everything an order will be, computed and checked but not yet written (a quote can be
+    a saved plan). ``place_order`` writes it."""
+
+    contact: Contact
+    address: Address  # the contact's province and commune, checked against the address list
+    payment_method: PaymentMethod
+    payment_ttl: timedelta
+    parcels: tuple[PlannedParcel, ...]
+
+    @property
+    def lines(self) -> list[PlannedLine]:
+        return [line for parcel in self.parcels for line in parcel.lines]
+
+    @property
+    def subtotal_vnd(self) -> int:
+        return sum(parcel.subtotal_vnd for parcel in self.parcels)
+
+    @property
+    def delivery_vnd(self) -> int:
+        return sum(parcel.delivery_vnd for parcel in self.parcels)
+
+    @property
+    def total_vnd(self) -> int:
+        return self.subtotal_vnd + self.delivery_vnd
+
+    @property
+    def vat_vnd(self) -> int:
+        return sum(line.vat_vnd for line in self.lines)
+
+    @property
+    def stock_wanted(self) -> dict[int, int]:
+        """Units of each product to reserve."""
+        wanted: dict[int, int] = defaultdict(int)
+        for line in self.lines:
+            if line.kind == LineKind.PRODUCT:
+                wanted[line.product_id] += line.quantity
+        return dict(wanted)
+
+
 def delivery_method_for(products: list[Product]) -> DeliveryMethod:
     if any(p.shipping_class != ShippingClass.AMBIENT for p in products):
         return DeliveryMethod.CHILLED_EXPRESS
@@ -89,6 +174,8 @@ def delivery_method_for(products: list[Product]) -> DeliveryMethod:
 def _merge(lines: list[LineRequest], max_quantity: int) -> dict[int, int]:
     merged: dict[int, int] = defaultdict(int)
     for line in lines:
+        if line.kind != LineKind.PRODUCT:
+            raise ProductUnavailable(f"{line.kind} lines cannot be ordered yet")
         if not isinstance(line.quantity, int) or line.quantity < 1:
             raise InvalidQuantity("quantity must be a whole number of at least 1")
         merged[line.product_id] += line.quantity
@@ -112,55 +199,54 @@ def _load_products(product_ids: list[int]) -> list[Product]:
     return list(products)
 
 
-def check_purchasable(product: Product | None, today: date) -> None:
-    """Raise ``ProductUnavailable`` unless the product can be bought today."""
-    answer = availability(product, today) if product is not None else None
-    if answer is None or answer.kind == AvailabilityKind.PAUSED:
-        raise ProductUnavailable("this product is no longer on sale")
-    if answer.kind == AvailabilityKind.OUT_OF_SEASON:
-        raise ProductUnavailable(f"{product.name_vi} is out of season", product_id=product.id)
-
-
 def reserve_stock(quantities: dict[int, int]) -> None:
     """Take stock with one conditional update per product, in id order (no deadlocks)."""
-    for product_id in sorted(quantities):
-        quantity = quantities[product_id]
+    _adjust_stock(released={}, wanted=quantities)
+
+
+def _adjust_stock(*, released: dict[int, int], wanted: dict[int, int]) -> None:
+    """Give back ``released`` and take ``wanted``: one update per product, in product-id order
+    (every writer locks products in that order, so two of them never deadlock). Taking is
+    conditional on enough stock; ``OutOfStock`` otherwise."""
+    for product_id in sorted(set(released) | set(wanted)):
+        back, take = released.get(product_id, 0), wanted.get(product_id, 0)
+        stmt = update(Product).where(Product.id == product_id)
+        if take:
+            stmt = stmt.where(Product.stock + back >= take)
         result = db.session.execute(
-            update(Product)
-            .where(Product.id == product_id, Product.stock >= quantity)
-            .values(stock=Product.stock - quantity)
-            .execution_options(synchronize_session=False)
+            stmt.values(stock=Product.stock + back - take).execution_options(
+                synchronize_session=False
+            )
         )
-        if result.rowcount != 1:
-            raise OutOfStock("not enough stock left", product_id=product_id, wanted=quantity)
+        if take and result.rowcount != 1:
+            raise OutOfStock("not enough stock left", product_id=product_id, wanted=take)
+
+
+def _held(order: Order) -> dict[int, int]:
+    """The stock an order holds, per product."""
+    quantities: dict[int, int] = defaultdict(int)
+    for line in order.lines:
+        if line.kind == LineKind.PRODUCT:
+            quantities[line.product_id] += line.quantity - line.refunded_quantity
+    return dict(quantities)
 
 
 def release_stock(order: Order) -> None:
     """Give back what an order reserved. Callers guarantee it runs once (after a CAS)."""
-    quantities: dict[int, int] = defaultdict(int)
-    for line in order.lines:
-        quantities[line.product_id] += line.quantity - line.refunded_quantity
-    for product_id in sorted(quantities):
-        db.session.execute(
-            update(Product)
-            .where(Product.id == product_id)
-            .values(stock=Product.stock + quantities[product_id])
-            .execution_options(synchronize_session=False)
-        )
+    _adjust_stock(released=_held(order), wanted={})
 
 
-def place_order(
+def plan_order(
     lines: list[LineRequest],
     contact: Contact,
     *,
     payment_method: PaymentMethod,
     rules: OrderRules,
-    now: datetime,
     today: date,
-    user_id: int | None = None,
     adult_confirmed: bool = False,
-) -> Order:
-    """Re-price, check, reserve and create the order with its producer orders and lines."""
+) -> OrderPlan:
+    """Re-price every line from the database, check sale, season, age, delivery address and
+    payment, and group the lines by producer with their fees. Writes nothing."""
     address = resolve_address(contact.province_code, contact.commune_code)
     if address is None:
         raise InvalidAddress(
@@ -179,8 +265,10 @@ def place_order(
     by_producer: dict[int, list[Product]] = defaultdict(list)
     for product in products:
         by_producer[product.producer_id].append(product)
-    parcels: dict[int, tuple[DeliveryMethod, int]] = {}
-    for producer_id, group in by_producer.items():
+    english = contact.locale != "vi"
+    parcels = []
+    for producer_id in sorted(by_producer):
+        group = by_producer[producer_id]
         method = delivery_method_for(group)
         producer: Producer = group[0].producer
         if method is DeliveryMethod.CHILLED_EXPRESS and not producer.delivers_fresh_to(
@@ -190,27 +278,69 @@ def place_order(
                 f"{producer.name} cannot deliver fresh goods to {contact.province}",
                 producer_id=producer_id,
             )
-        fee = (
-            rules.chilled_fee_vnd
-            if method is DeliveryMethod.CHILLED_EXPRESS
-            else (rules.standard_fee_vnd)
+        ships = [p.preorder_ships_from for p in group if p.preorder and p.preorder_ships_from]
+        parcels.append(
+            PlannedParcel(
+                producer_id=producer_id,
+                delivery_method=method,
+                delivery_vnd=(
+                    rules.chilled_fee_vnd
+                    if method is DeliveryMethod.CHILLED_EXPRESS
+                    else rules.standard_fee_vnd
+                ),
+                ships_from=max(ships) if ships else None,
+                lines=tuple(
+                    PlannedLine(
+                        kind=LineKind.PRODUCT,
+                        product_id=product.id,
+                        name=(product.name_en or product.name_vi) if english else product.name_vi,
+                        unit_label=(product.unit_en or product.unit_vi)
+                        if english
+                        else product.unit_vi,
+                        unit_price_vnd=product.price_vnd,
+                        quantity=quantities[product.id],
+                        vat_rate=product.vat_rate,
+                    )
+                    for product in group
+                ),
+            )
         )
-        parcels[producer_id] = (method, fee)
-
-    subtotal = sum(by_id[pid].price_vnd * qty for pid, qty in quantities.items())
-    delivery = sum(fee for _method, fee in parcels.values())
-    total = subtotal + delivery
+    plan = OrderPlan(
+        contact=contact,
+        address=address,
+        payment_method=payment_method,
+        payment_ttl=rules.payment_ttl,
+        parcels=tuple(parcels),
+    )
     if payment_method is PaymentMethod.COD:
         if any(p.preorder for p in products):
             raise PaymentNotAllowed("cash on delivery is not available for pre-orders")
-        if total > rules.cod_max_vnd:
+        if plan.total_vnd > rules.cod_max_vnd:
             raise PaymentNotAllowed(
                 "the total is above the cash-on-delivery limit", limit=rules.cod_max_vnd
             )
+    return plan
 
-    reserve_stock(quantities)
 
-    online = payment_method is not PaymentMethod.COD
+def place_order(
+    plan: OrderPlan,
+    *,
+    now: datetime,
+    user_id: int | None = None,
+    checkout_token: str | None = None,
+) -> Order:
+    """Write a plan: release lapsed holds on its products and reserve its stock (one pass in
+    product-id order), then create the order with its producer orders, lines and first event.
+
+    ``checkout_token`` is unique among orders: a second order with the same token fails with an
+    ``IntegrityError`` (the caller then finds the first one with ``find_order_by_checkout_token``).
+    """
+    wanted = plan.stock_wanted
+    released = _expire_lapsed_holds(list(wanted), now)
+    _adjust_stock(released=released, wanted=wanted)
+
+    contact, address = plan.contact, plan.address
+    online = plan.payment_method is not PaymentMethod.COD
     order = Order(
         reference=f"TMP-{secrets.token_hex(6)}",
         user_id=user_id,
@@ -224,48 +354,43 @@ def place_order(
         commune_code=address.commune.code,
         street=contact.street,
         note=contact.note,
-        subtotal_vnd=subtotal,
-        delivery_vnd=delivery,
-        total_vnd=total,
+        subtotal_vnd=plan.subtotal_vnd,
+        delivery_vnd=plan.delivery_vnd,
+        total_vnd=plan.total_vnd,
         paid_vnd=0,
         refunded_vnd=0,
-        payment_method=payment_method,
+        payment_method=plan.payment_method,
         status=OrderStatus.AWAITING_PAYMENT if online else OrderStatus.PLACED,
         access_token=secrets.token_urlsafe(32),
-        expires_at=now + rules.payment_ttl if online else None,
+        expires_at=now + plan.payment_ttl if online else None,
+        checkout_token=checkout_token,
     )
     db.session.add(order)
-    for producer_id in sorted(by_producer):
-        method, fee = parcels[producer_id]
-        group = by_producer[producer_id]
-        ships = [p.preorder_ships_from for p in group if p.preorder and p.preorder_ships_from]
+    for parcel in plan.parcels:
         producer_order = ProducerOrder(
-            producer_id=producer_id,
+            producer_id=parcel.producer_id,
             status=ProducerOrderStatus.PENDING if online else ProducerOrderStatus.NEW,
-            delivery_method=method,
-            delivery_vnd=fee,
-            subtotal_vnd=sum(p.price_vnd * quantities[p.id] for p in group),
+            delivery_method=parcel.delivery_method,
+            delivery_vnd=parcel.delivery_vnd,
+            subtotal_vnd=parcel.subtotal_vnd,
             ships_from=(
-                datetime.combine(max(ships), datetime.min.time(), tzinfo=now.tzinfo)
-                if ships
+                datetime.combine(parcel.ships_from, datetime.min.time(), tzinfo=now.tzinfo)
+                if parcel.ships_from
                 else None
             ),
         )
         order.producer_orders.append(producer_order)
-        for product in group:
-            quantity = quantities[product.id]
+        for planned in parcel.lines:
             line = OrderLine(
-                product_id=product.id,
-                name=product.name_vi
-                if contact.locale == "vi"
-                else product.name_en or product.name_vi,
-                unit_label=product.unit_vi
-                if contact.locale == "vi"
-                else product.unit_en or product.unit_vi,
-                unit_price_vnd=product.price_vnd,
-                quantity=quantity,
-                vat_rate=product.vat_rate,
-                line_total_vnd=product.price_vnd * quantity,
+                kind=planned.kind,
+                product_id=planned.product_id,
+                name=planned.name,
+                unit_label=planned.unit_label,
+                unit_price_vnd=planned.unit_price_vnd,
+                quantity=planned.quantity,
+                vat_rate=planned.vat_rate,
+                line_total_vnd=planned.line_total_vnd,
+                vat_vnd=planned.vat_vnd,
                 refunded_quantity=0,
             )
             order.lines.append(line)
@@ -277,8 +402,15 @@ def place_order(
     )
     db.session.flush()
     queue_order_email(order, "placed")
-    log.info("order %s placed: %d đồng by %s", order.reference, total, payment_method)
+    log.info("order %s placed: %d đồng by %s", order.reference, plan.total_vnd, plan.payment_method)
     return order
+
+
+def find_order_by_checkout_token(token: str) -> Order | None:
+    """The order a checkout submission placed, if it placed one."""
+    if not token:
+        return None
+    return db.session.scalar(select(Order).where(Order.checkout_token == token))
 
 
 def find_order(reference: str) -> Order | None:
@@ -294,34 +426,84 @@ def find_order(reference: str) -> Order | None:
     )
 
 
+def _lapse(orders: list[Order], reason: str) -> tuple[int, dict[int, int]]:
+    """Expire each unpaid order (a compare-and-set each, in the given order); returns how many
+    expired and the stock they held, to be given back by the caller in product-id order."""
+    count, released = 0, defaultdict(int)
+    for order in orders:
+        try:
+            transition_order(order, OrderStatus.EXPIRED, actor="system", reason=reason)
+        except InvalidTransition:
+            continue  # paid, failed or expired by someone else meanwhile
+        _cancel_producer_orders(order, actor="system", reason=reason)
+        count += 1
+        for product_id, quantity in _held(order).items():
+            released[product_id] += quantity
+    return count, dict(released)
+
+
 def expire_order(order: Order, *, reason: str = "payment window closed") -> bool:
     """Expire an unpaid order and release its stock; False if it had already moved on."""
-    try:
-        transition_order(order, OrderStatus.EXPIRED, actor="system", reason=reason)
-    except InvalidTransition:
-        return False
-    release_stock(order)
-    _cancel_producer_orders(order, actor="system", reason=reason)
-    return True
+    count, released = _lapse([order], reason)
+    _adjust_stock(released=released, wanted={})
+    return count == 1
 
 
-def expire_due_orders(now: datetime, limit: int = 500, product_ids: list[int] | None = None) -> int:
-    """The `flask orders expire` job: expire every order whose reservation lapsed (only those
-    holding ``product_ids`` when given).
-
-    Safe to run on two machines at once: each order is expired (and its stock released) by
-    whichever compare-and-set wins; the other sees no row to update and skips it.
-    """
+def _due_orders(now: datetime, limit: int, product_ids: list[int] | None = None) -> list[Order]:
     stmt = select(Order).where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.expires_at < now)
-    if product_ids:
+    if product_ids is not None:
         holding = select(OrderLine.order_id).where(OrderLine.product_id.in_(product_ids))
         stmt = stmt.where(Order.id.in_(holding))
-    due = db.session.scalars(
-        stmt.order_by(Order.id)
-        .limit(limit)
-        .options(selectinload(Order.lines), selectinload(Order.producer_orders))
+    return list(
+        db.session.scalars(
+            stmt.order_by(Order.id)
+            .limit(limit)
+            .options(selectinload(Order.lines), selectinload(Order.producer_orders))
+        ).all()
+    )
+
+
+def _expire_lapsed_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
+    """Inside a write transaction about to take ``product_ids``: expire the unpaid orders whose
+    hold on them has lapsed; returns the stock they give back (not yet written)."""
+    if not product_ids:
+        return {}
+    _count, released = _lapse(
+        _due_orders(now, limit=1000, product_ids=product_ids), "payment window closed"
+    )
+    return released
+
+
+def expire_due_orders(now: datetime, limit: int = 500) -> int:
+    """The `flask orders expire` job: expire every order whose reservation lapsed.
+
+    Safe to run on two machines at once, and beside purchases: each order is expired (and its
+    stock released) by whichever compare-and-set wins; the other sees no row to update and
+    skips it. Orders are locked in id order, then the stock given back in product-id order —
+    the same order every writer uses.
+    """
+    count, released = _lapse(_due_orders(now, limit), "payment window closed")
+    _adjust_stock(released=released, wanted={})
+    return count
+
+
+def lapsed_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
+    """Read only: the stock of ``product_ids`` held by unpaid orders whose payment window has
+    lapsed. It counts as available; the next write that needs it releases it."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.quantity - OrderLine.refunded_quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.status == OrderStatus.AWAITING_PAYMENT,
+            Order.expires_at < now,
+            OrderLine.kind == LineKind.PRODUCT,
+            OrderLine.product_id.in_(product_ids),
+        )
+        .group_by(OrderLine.product_id)
     ).all()
-    return sum(expire_order(order) for order in due)
+    return {product_id: int(quantity) for product_id, quantity in rows}
 
 
 def mark_paid(
@@ -381,6 +563,8 @@ def flag_for_review(order: Order, reason: str) -> None:
         OrderEvent(
             order_id=order.id,
             actor="system",
+            kind=EventKind.FLAGGED,
+            visibility=EventVisibility.STAFF,
             from_status=order.status,
             to_status=order.status,
             reason=f"flagged for review: {reason}",
@@ -407,6 +591,12 @@ def confirm_producer_order(producer_order: ProducerOrder, *, user_id: int) -> No
     )
 
 
+def ships_later(producer_order: ProducerOrder, today: date) -> bool:
+    """Whether a pre-order parcel's ships-from date is still ahead."""
+    ships_from = producer_order.ships_from
+    return ships_from is not None and ships_from.date() > today
+
+
 def ship_producer_order(
     producer_order: ProducerOrder,
     *,
@@ -414,7 +604,16 @@ def ship_producer_order(
     tracking_number: str,
     user_id: int,
     now: datetime,
+    today: date | None = None,
 ) -> None:
+    """Mark a confirmed parcel shipped. A pre-order parcel cannot ship before its ships-from
+    date unless the office allowed it (``allow_early_shipping``): ``TooEarlyToShip``."""
+    if ships_later(producer_order, today or now.date()) and not producer_order.may_ship_early:
+        raise TooEarlyToShip(
+            f"producer order {producer_order.id} ships from {producer_order.ships_from:%Y-%m-%d}",
+            current=producer_order.status,
+            ships_from=producer_order.ships_from.date(),
+        )
     transition_producer_order(
         producer_order,
         ProducerOrderStatus.SHIPPED,
@@ -454,11 +653,6 @@ def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: 
             )
 
 
-@stock_wanted.connect
-def _expire_lapsed_holds(_sender, product_ids: list[int], now: datetime, **_extra) -> None:
-    """A shopper is looking at a product short of stock: release lapsed holds on it now."""
-    begin_write_transaction(db.session)
-    if expire_due_orders(now, product_ids=product_ids):
-        db.session.commit()
-    else:
-        db.session.rollback()
+@lapsed_stock_asked.connect
+def _answer_lapsed_holds(_sender, product_ids: list[int], now: datetime, **_extra) -> dict:
+    return lapsed_holds(product_ids, now)

@@ -12,6 +12,8 @@ from sqlalchemy import update
 from shop.errors import InvalidTransition
 from shop.extensions import db
 from shop.orders.models import (
+    EventKind,
+    EventVisibility,
     Order,
     OrderEvent,
     OrderStatus,
@@ -80,6 +82,8 @@ def transition_order(
     actor: str,
     actor_id: int | None = None,
     reason: str | None = None,
+    kind: EventKind = EventKind.STATUS_CHANGED,
+    visibility: EventVisibility = EventVisibility.CUSTOMER,
     **values: object,
 ) -> None:
     """Move ``order`` to ``target`` (and set ``values``) and record the event."""
@@ -92,6 +96,8 @@ def transition_order(
             from_status=current,
             to_status=target,
             reason=reason,
+            kind=kind,
+            visibility=visibility,
         )
     )
 
@@ -103,6 +109,8 @@ def transition_producer_order(
     actor: str,
     actor_id: int | None = None,
     reason: str | None = None,
+    kind: EventKind = EventKind.STATUS_CHANGED,
+    visibility: EventVisibility = EventVisibility.CUSTOMER,
     **values: object,
 ) -> None:
     """Move one producer's parcel to ``target`` (and set ``values``) and record the event."""
@@ -118,5 +126,7 @@ def transition_producer_order(
             from_status=current,
             to_status=target,
             reason=reason,
+            kind=kind,
+            visibility=visibility,
         )
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -21,11 +22,19 @@ from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
 from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
-from shop.errors import InvalidTransition
+from shop.errors import InvalidTransition, TooEarlyToShip
 from shop.extensions import db
 from shop.http import paginate
 from shop.orders.labels import parcel_status_label
-from shop.orders.models import Order, OrderEvent, OrderStatus, ProducerOrder, ProducerOrderStatus
+from shop.orders.models import (
+    VISIBLE_TO,
+    EventVisibility,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProducerOrder,
+    ProducerOrderStatus,
+)
 from shop.orders.services import (
     confirm_producer_order,
     deliver_producer_order,
@@ -33,7 +42,7 @@ from shop.orders.services import (
 )
 from shop.producer import bp
 from shop.producer.forms import COMMON_CARRIERS, ShipForm
-from shop.templating import local_today
+from shop.templating import local_today, localdate
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +142,10 @@ def _load_parcel(parcel_id: int) -> ProducerOrder:
 def _render_detail(parcel: ProducerOrder, ship_form: ShipForm | None = None, status: int = 200):
     events = db.session.scalars(
         select(OrderEvent)
-        .where(OrderEvent.producer_order_id == parcel.id)
+        .where(
+            OrderEvent.producer_order_id == parcel.id,
+            OrderEvent.visibility.in_(VISIBLE_TO[EventVisibility.PRODUCER]),
+        )
         .order_by(OrderEvent.created_at, OrderEvent.id)
     ).all()
     return render_template(
@@ -179,6 +191,16 @@ def _apply(parcel_id: int, action: str, change):
     parcel = _load_parcel(parcel_id)
     try:
         change(parcel)
+    except TooEarlyToShip as error:
+        db.session.rollback()
+        flash(
+            _(
+                "This is a pre-order for %(date)s: it cannot be marked shipped before then. "
+                "If it must leave earlier, ask the OCOP office.",
+                date=localdate(error.details["ships_from"]),
+            ),
+            "error",
+        )
     except InvalidTransition:
         db.session.rollback()
         _refused(action, _load_parcel(parcel_id))
@@ -213,7 +235,12 @@ def ship(parcel_id: int):
         parcel_id,
         "ship",
         lambda parcel: ship_producer_order(
-            parcel, carrier=carrier, tracking_number=tracking, user_id=user_id, now=utcnow()
+            parcel,
+            carrier=carrier,
+            tracking_number=tracking,
+            user_id=user_id,
+            now=utcnow(),
+            today=local_today(),
         ),
     )
 

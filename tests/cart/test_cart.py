@@ -200,23 +200,50 @@ def test_cart_pages_need_csrf(client, demo):
     assert response.status_code == 400
 
 
-def test_viewing_a_sold_out_product_releases_lapsed_holds(client, demo):
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(WRITES)]
+
+
+def test_lapsed_holds_count_as_stock_on_read_and_are_released_by_the_checkout(client, demo):
     from datetime import UTC, datetime
 
+    from shop.orders.models import Order, OrderStatus
+    from tests.checkout.test_checkout import checkout
+    from tests.conftest import count_queries
     from tests.factories import gen_order, order_rules
 
     honey = product("mat-ong-hoa-vai")
-    gen_order(
+    lapsed = gen_order(
         [(honey, honey.stock)],
         now=datetime(2026, 11, 1, tzinfo=UTC),  # long lapsed
         rules=order_rules(max_line_quantity=100),
     )
     db.session.commit()
+    lapsed_id = lapsed.id
     assert product("mat-ong-hoa-vai").stock == 0
-    body = client.get("/products/mat-ong-hoa-vai?lang=en").get_data(as_text=True)
+
+    with count_queries(db.engine) as statements:
+        body = client.get("/products/mat-ong-hoa-vai?lang=en").get_data(as_text=True)
+    assert _writes(statements) == []  # a product page never writes
     assert 'id="buy"' in body
+    assert "In stock." in body  # the stock line counts the lapsed hold
+
+    assert add(client, "mat-ong-hoa-vai", "2").status_code == 302
+    with count_queries(db.engine) as statements:
+        body = cart_html(client)
+    assert _writes(statements) == []  # nor does the cart
+    assert "left in stock" not in body
     db.session.expire_all()
-    assert product("mat-ong-hoa-vai").stock == 60
+    assert product("mat-ong-hoa-vai").stock == 0  # the hold is still there, only not counted
+
+    response = checkout(client)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert product("mat-ong-hoa-vai").stock == 60 - 2  # released once, then 2 reserved
+    assert db.session.get(Order, lapsed_id).status == OrderStatus.EXPIRED
 
 
 def test_a_fresh_product_for_a_new_test(client, app):

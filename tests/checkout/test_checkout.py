@@ -46,10 +46,26 @@ def fill_cart(client, *items):
         )
 
 
-def checkout(client, **overrides):
+_CHECKOUT_TOKEN = re.compile(
+    r'name="checkout_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="checkout_token"'
+)
+
+
+def checkout_form(client) -> dict[str, str]:
+    """The hidden fields of the checkout form as a browser receives them (CSRF and the
+    submission's idempotency token)."""
+    body = client.get("/checkout", follow_redirects=True).get_data(as_text=True)
+    match = _CHECKOUT_TOKEN.search(body)
+    return {
+        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body).group(1),
+        "checkout_token": (match.group(1) or match.group(2)) if match else "",
+    }
+
+
+def checkout(client, form: dict[str, str] | None = None, **overrides):
     data = {**GOOD, **overrides}
     data = {k: v for k, v in data.items() if v is not None}
-    data["csrf_token"] = csrf_token(client, "/checkout")
+    data.update(form or checkout_form(client))
     return client.post("/checkout?lang=en", data=data)
 
 
@@ -242,3 +258,97 @@ def test_stripe_checkout_hands_over_to_the_hosted_page(client, demo, app):
     assert params["line_items[1][price_data][unit_amount]"] == "30000"  # delivery
     assert params["success_url"].endswith("returned=1")
     assert db.session.scalar(select(func.count(Payment.id))) == 1
+
+
+# --- one order per checkout submission ------------------------------------------------------
+
+
+def test_the_same_submission_sent_again_gets_the_first_orders_page(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1))
+    form = checkout_form(client)
+    first = checkout(client, form, payment_method="cod")
+    assert first.status_code == 302
+    [order] = orders()
+    for _ in range(3):
+        again = checkout(client, form, payment_method="cod")
+        assert again.status_code == 302
+        assert again.headers["Location"] == first.headers["Location"]
+        assert f"/orders/{order.reference}" in again.headers["Location"]
+    assert len(orders()) == 1
+    assert product("my-gao-chu-xuan-truong").stock == 199
+
+
+def test_a_checkout_form_without_its_token_is_sent_back_not_ordered(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1))
+    form = {**checkout_form(client), "checkout_token": ""}
+    response = checkout(client, form)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "The form had expired; please check it and send it again." in body
+    assert 'name="checkout_token"' in body
+    assert 'value="Nguyễn Văn An"' in body  # what was typed is kept
+    assert orders() == []
+
+
+def test_a_second_submission_of_the_same_cart_in_another_tab_places_nothing(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1))
+    tab_a, tab_b = checkout_form(client), checkout_form(client)
+    assert checkout(client, tab_a).status_code == 302
+    response = checkout(client, tab_b)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/cart")  # nothing left to order
+    assert len(orders()) == 1
+
+
+@pytest.mark.postgres
+def test_five_simultaneous_posts_of_one_checkout_place_one_order(pg_app):
+    from shop.catalog.models import Product as ProductModel
+    from tests.conftest import run_threads
+    from tests.factories import gen_product
+
+    gen_product(slug="one-left", stock=1)
+    db.session.commit()
+    first = pg_app.test_client()
+    first.set_cookie("lang", "en")
+    token = csrf_token(first, "/products/one-left")
+    product_id = db.session.scalar(select(ProductModel.id).where(ProductModel.slug == "one-left"))
+    added = first.post(
+        "/cart/add", data={"csrf_token": token, "product_id": product_id, "quantity": "1"}
+    )
+    assert added.status_code == 302
+    form = checkout_form(first)
+    cookie = first.get_cookie("session").value
+    clients = []
+    for _ in range(5):
+        other = pg_app.test_client()
+        other.set_cookie("session", cookie)
+        other.set_cookie("lang", "en")
+        clients.append(other)
+
+    def submit(i: int):
+        response = checkout(clients[i], form, payment_method="cod")
+        return response.status_code, response.headers.get("Location", "")
+
+    results = run_threads(5, submit)
+    assert all(status == 302 for status, _location in results), results
+    placed = orders()
+    assert len(placed) == 1
+    assert {location for _status, location in results} == {
+        f"/orders/{placed[0].reference}?token={placed[0].access_token}"
+    }
+    assert db.session.scalar(select(ProductModel.stock).where(ProductModel.id == product_id)) == 0
+
+
+def test_the_customer_sees_only_the_events_meant_for_customers(client, app):
+    from shop.orders.admin_actions import mark_reviewed
+    from shop.orders.services import flag_for_review
+    from tests.factories import gen_order, gen_product
+
+    order = gen_order([(gen_product(), 1)])
+    flag_for_review(order, "odd amount")
+    mark_reviewed(order, admin_id=None, note="fine")
+    db.session.commit()
+    body = client.get(f"/orders/{order.reference}?token={order.access_token}&lang=en")
+    history = body.get_data(as_text=True).split('<ol class="events">', 1)[1].split("</ol>", 1)[0]
+    assert history.count("<li>") == 1  # placed; not the flag nor the review
+    assert "Awaiting payment" in history

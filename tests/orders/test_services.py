@@ -246,3 +246,122 @@ def test_rules_from_config(app):
     rules = order_rules(max_line_quantity=2)
     with pytest.raises(InvalidQuantity):
         gen_order([(gen_product(), 3)], rules=rules)
+
+
+# --- the plan, typed lines and their VAT --------------------------------------------------
+
+
+def test_a_plan_is_checked_and_priced_but_writes_nothing(app):
+    from shop.orders.models import PaymentMethod
+    from shop.orders.services import LineRequest, place_order, plan_order
+
+    tea_farm = gen_producer()
+    tea = gen_product(producer=tea_farm, price_vnd=160_000, stock=10, vat_rate=8)
+    honey = gen_product(producer=tea_farm, price_vnd=190_000, stock=5, vat_rate=10)
+    db.session.commit()
+    plan = plan_order(
+        [LineRequest(tea.id, 2), LineRequest(honey.id, 1)],
+        gen_contact(),
+        payment_method=PaymentMethod.DEMO,
+        rules=order_rules(),
+        today=NOW.date(),
+    )
+    assert not db.session.new
+    assert not db.session.dirty
+    assert stock(tea) == 10
+    assert plan.subtotal_vnd == 2 * 160_000 + 190_000
+    assert plan.total_vnd == plan.subtotal_vnd + 30_000
+    # VAT contained in a VAT-inclusive total, rounded half up to the đồng.
+    assert [line.vat_vnd for line in plan.lines] == [23_704, 17_273]
+    assert plan.vat_vnd == 23_704 + 17_273
+
+    order = place_order(plan, now=NOW)
+    assert stock(tea) == 8
+    assert {(line.kind, line.vat_vnd) for line in order.lines} == {
+        ("product", 23_704),
+        ("product", 17_273),
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "values"),
+    [
+        ("order_line", {"product_id": None}),  # a product line without its product
+        ("order_line", {"kind": "bundle_component"}),  # a kind not sold yet
+        ("order_line", {"vat_vnd": -1}),
+        ("cart_line", {"product_id": None}),
+        ("cart_line", {"kind": "session_seats"}),
+    ],
+)
+def test_the_database_keeps_each_line_kind_to_its_target(app, table, values):
+    from sqlalchemy import text, update
+    from sqlalchemy.exc import IntegrityError
+
+    from shop.cart.models import Cart, CartLine
+    from shop.orders.models import OrderLine
+
+    product = gen_product(stock=5)
+    gen_order([(product, 1)])
+    cart = Cart(token="t" * 20)
+    cart.lines.append(CartLine(product_id=product.id, quantity=1, price_seen_vnd=1000))
+    db.session.add(cart)
+    db.session.commit()
+    model = OrderLine if table == "order_line" else CartLine
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(model).values(**values))
+    db.session.rollback()
+    assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1  # noqa: S608
+
+
+def test_ship_refuses_a_pre_order_before_its_date(app):
+    from shop.errors import TooEarlyToShip
+    from shop.orders.admin_actions import allow_early_shipping
+
+    lychee = gen_product(
+        preorder=True, preorder_ships_from=date(2027, 6, 5), preorder_cap=50, stock=5
+    )
+    order = gen_order([(lychee, 1)])
+    mark_paid(order, amount_vnd=order.total_vnd, currency="vnd", actor="test")
+    parcel = order.producer_orders[0]
+    confirm_producer_order(parcel, user_id=None)
+    ship = {"carrier": "VNPost", "tracking_number": "1", "user_id": None, "now": NOW}
+    with pytest.raises(TooEarlyToShip):
+        ship_producer_order(parcel, **ship, today=date(2027, 6, 4))
+    assert parcel.status == ProducerOrderStatus.CONFIRMED
+    with pytest.raises(ValueError, match="reason"):
+        allow_early_shipping(parcel, reason="  ", admin_id=None, today=date(2027, 6, 4))
+    allow_early_shipping(parcel, reason="leaves in May", admin_id=None, today=date(2027, 6, 4))
+    ship_producer_order(parcel, **ship, today=date(2027, 6, 4))
+    assert parcel.status == ProducerOrderStatus.SHIPPED
+
+
+def test_a_pre_order_ships_on_its_date(app):
+    lychee = gen_product(
+        preorder=True, preorder_ships_from=date(2027, 6, 5), preorder_cap=50, stock=5
+    )
+    order = gen_order([(lychee, 1)])
+    mark_paid(order, amount_vnd=order.total_vnd, currency="vnd", actor="test")
+    parcel = order.producer_orders[0]
+    confirm_producer_order(parcel, user_id=None)
+    ship_producer_order(
+        parcel, carrier="VNPost", tracking_number="1", user_id=None, now=NOW, today=date(2027, 6, 5)
+    )
+    assert parcel.status == ProducerOrderStatus.SHIPPED
+
+
+def test_events_carry_a_kind_and_who_may_see_them(app):
+    from shop.orders.admin_actions import mark_reviewed
+    from shop.orders.services import flag_for_review
+
+    order = gen_order([(gen_product(), 1)])
+    flag_for_review(order, "odd amount")
+    mark_reviewed(order, admin_id=None, note="fine")
+    mark_payment_failed(order, actor="test", reason="declined")
+    db.session.flush()
+    db.session.refresh(order)
+    assert [(e.kind, e.visibility) for e in order.events if e.producer_order_id is None] == [
+        ("status_changed", "customer"),
+        ("flagged", "staff"),
+        ("reviewed", "staff"),
+        ("status_changed", "customer"),
+    ]

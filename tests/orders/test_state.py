@@ -27,6 +27,28 @@ def test_every_status_has_a_row_in_the_tables():
     assert set(PRODUCER_ORDER_TRANSITIONS) == set(ProducerOrderStatus)
 
 
+# The producer order (parcel) state machine written out by hand, not derived from the table:
+# a move added to or dropped from PRODUCER_ORDER_TRANSITIONS fails here.
+EXPECTED_PRODUCER_ORDER_MOVES = {
+    ("pending", "new"),  # the order is paid (or cash on delivery accepted)
+    ("pending", "cancelled"),  # payment failed or expired
+    ("new", "confirmed"),
+    ("new", "cancelled"),
+    ("confirmed", "shipped"),
+    ("confirmed", "cancelled"),
+    ("shipped", "delivered"),
+}
+
+
+def test_the_producer_order_table_is_exactly_the_expected_one():
+    allowed = {
+        (str(current), str(target))
+        for current, targets in PRODUCER_ORDER_TRANSITIONS.items()
+        for target in targets
+    }
+    assert allowed == EXPECTED_PRODUCER_ORDER_MOVES
+
+
 def test_the_expected_order_moves_are_allowed():
     assert ORDER_TRANSITIONS[OrderStatus.AWAITING_PAYMENT] == {
         OrderStatus.PAID,

@@ -344,3 +344,69 @@ def test_a_cancelled_parcel_cannot_be_confirmed(client, staff):
     response = post(client, f"/producer/orders/{parcel.id}/confirm", follow_redirects=True)
     assert "This parcel cannot be confirmed now: it is “Cancelled”." in html(response)
     assert fresh(ProducerOrder, parcel.id).status == ProducerOrderStatus.CANCELLED
+
+
+# --- pre-orders: not before their date, unless the office allows it ---------------------------
+
+
+def test_a_pre_order_ships_only_from_its_date_unless_the_office_allows_it(client, staff, app):
+    from tests.conftest import sign_in
+    from tests.factories import DEFAULT_PASSWORD, gen_user
+
+    _user, mine = staff
+    lychee = gen_product(
+        producer=mine,
+        preorder=True,
+        preorder_ships_from=date(2027, 6, 5),
+        preorder_cap=50,
+        stock=10,
+    )
+    order = paid_order([(lychee, 1)])
+    parcel = parcel_of(order, mine)
+    confirm_producer_order(parcel, user_id=None)
+    admin = gen_user("admin")
+    db.session.commit()
+    ship = {"carrier": "Viettel Post", "tracking_number": "VTP-1"}
+
+    response = post(client, f"/producer/orders/{parcel.id}/ship", ship, follow_redirects=True)
+    assert "This is a pre-order for Jun 5, 2027: it cannot be marked shipped" in html(response)
+    assert fresh(ProducerOrder, parcel.id).status == ProducerOrderStatus.CONFIRMED
+
+    office = app.test_client()
+    office.set_cookie("lang", "en")
+    assert sign_in(office, admin.email, DEFAULT_PASSWORD).status_code == 302
+    page = f"/admin/orders/{order.reference}"
+    assert "Allow shipping before the pre-order date" in html(office.get(page))
+    allow = f"{page}/parcels/{parcel.id}/allow-early-shipping"
+    token = csrf_token(office, page)
+    refused = office.post(allow, data={"csrf_token": token, f"early-{parcel.id}-reason": " "})
+    assert refused.status_code == 400
+    assert "Say why this parcel may ship early." in html(refused)
+    assert not fresh(ProducerOrder, parcel.id).may_ship_early
+    reason = "The customer leaves the country in May"
+    allowed = office.post(allow, data={"csrf_token": token, f"early-{parcel.id}-reason": reason})
+    assert allowed.status_code == 302
+    event = db.session.scalar(
+        select(OrderEvent).where(
+            OrderEvent.producer_order_id == parcel.id, OrderEvent.kind == "override"
+        )
+    )
+    assert event.actor_id == admin.id
+    assert reason in event.reason
+    assert event.visibility == "producer"
+
+    detail = html(client.get(f"/producer/orders/{parcel.id}"))
+    assert "the OCOP office has allowed you to ship it earlier" in detail
+    assert reason in detail  # the producer sees why
+    assert post(client, f"/producer/orders/{parcel.id}/ship", ship).status_code == 302
+    assert fresh(ProducerOrder, parcel.id).status == ProducerOrderStatus.SHIPPED
+
+    # Once shipped, no page speaks of the pre-order date any more.
+    detail = html(client.get(f"/producer/orders/{parcel.id}"))
+    listing = html(client.get("/producer/orders"))
+    customer = html(office.get(f"/orders/{order.reference}?token={order.access_token}"))
+    for body in (detail, listing, customer):
+        assert "Shipped on" in body
+        assert "Pre-order: ships from" not in body
+        assert "ships from Jun" not in body
+    assert reason not in customer  # the override is not the customer's business
