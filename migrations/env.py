@@ -93,10 +93,23 @@ def run_migrations_online():
             # The app's statement timeout guards web requests; a migration may take longer.
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode copies a table and drops the old one, which foreign keys from rows in
+            # other tables would refuse; they are checked again once every step has run.
+            # On the driver's connection: inside SQLAlchemy's BEGIN the pragma would do nothing.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.commit()
+            raw = connection.connection.dbapi_connection
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("RESET statement_timeout")
             connection.commit()

@@ -24,10 +24,10 @@ def site_app(app):
     return app
 
 
-def evil_csrf_token(client, path: str) -> str:
-    """The CSRF token of ``path`` fetched with the forged Host (cookies follow the host)."""
+def evil_form_value(client, path: str, name: str = "csrf_token") -> str:
+    """A hidden form value of ``path`` fetched with the forged Host (cookies follow the host)."""
     body = client.get(path, headers=EVIL).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body).group(1)
+    return re.search(rf'name="{name}"[^>]*value="([^"]+)"', body).group(1)
 
 
 def absolute_links(body: str) -> list[str]:
@@ -40,7 +40,7 @@ def absolute_links(body: str) -> list[str]:
 def test_reset_link_in_the_e_mail_ignores_a_forged_host(client, site_app, outbox):
     gen_user(email="buyer@example.com")
     db.session.commit()
-    token = evil_csrf_token(client, "/account/reset")
+    token = evil_form_value(client, "/account/reset")
     response = client.post(
         "/account/reset", data={"csrf_token": token, "email": "buyer@example.com"}, headers=EVIL
     )
@@ -86,7 +86,12 @@ def test_stripe_return_urls_ignore_a_forged_host(client, site_app, demo):
     fill_cart(client, ("my-gao-chu-xuan-truong", 2))
     session_cookie = client.get_cookie("session")
     client.set_cookie("session", session_cookie.value, domain="evil.example")
-    data = {**GOOD, "payment_method": "stripe", "csrf_token": evil_csrf_token(client, "/checkout")}
+    data = {
+        **GOOD,
+        "payment_method": "stripe",
+        "csrf_token": evil_form_value(client, "/checkout"),
+        "checkout_token": evil_form_value(client, "/checkout", "checkout_token"),
+    }
     response = client.post("/checkout?lang=en", data=data, headers=EVIL)
     assert response.status_code == 302
     params = fake.requests[0]["params"]

@@ -439,7 +439,7 @@ def test_server_error_page_in_both_languages(app, client):
     assert "Something went wrong" in html(en)
     json_error = client.get("/_boom", headers={"Accept": "application/json"})
     assert json_error.status_code == 500
-    assert json_error.get_json()["error"]["code"] == "500"
+    assert json_error.get_json()["error"]["code"] == "server_error"
 
 
 def test_stylesheet_and_scripts_stay_within_budget():

@@ -369,7 +369,7 @@ def test_a_pre_order_ships_only_from_its_date_unless_the_office_allows_it(client
     ship = {"carrier": "Viettel Post", "tracking_number": "VTP-1"}
 
     response = post(client, f"/producer/orders/{parcel.id}/ship", ship, follow_redirects=True)
-    assert "This is a pre-order for Jun 5, 2027: it cannot be marked shipped" in html(response)
+    assert "This is a pre-order for 5 Jun 2027: it cannot be marked shipped" in html(response)
     assert fresh(ProducerOrder, parcel.id).status == ProducerOrderStatus.CONFIRMED
 
     office = app.test_client()
