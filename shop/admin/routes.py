@@ -32,7 +32,6 @@ from shop.orders.labels import order_status_label
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import find_order
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from shop.payments.providers import stripe_gateway
 from shop.payments.services import record_refund, send_refund
 
 log = logging.getLogger(__name__)
@@ -109,6 +108,20 @@ def orders():
         review=review,
         flagged=flagged,
     )
+
+
+@bp.get("/orders/review")
+@role_required(Role.ADMIN)
+def review_list():
+    """Orders flagged for review (money that arrived for an order that could not take it, an
+    amount that did not match…), oldest first, each with why it was flagged."""
+    condition = Order.needs_review.is_(True)
+    listing = paginate(
+        select(Order).where(condition).order_by(Order.updated_at.asc(), Order.id.asc()),
+        select(func.count(Order.id)).where(condition),
+        PER_PAGE,
+    )
+    return render_template("admin/review.html", listing=listing)
 
 
 def _load_order(reference: str) -> Order:
@@ -203,6 +216,10 @@ def _refund_message(error: RefundNotAllowed, order: Order) -> str:
         return _("Everything paid for this order has already been refunded.")
     if reason == "no_gateway":
         return _("Card refunds need Stripe to be configured on this server.")
+    if reason == "bad_quantity":
+        return _("Refund quantities must be whole numbers of at least 1.")
+    if reason == "unknown_line":
+        return _("One of the lines to refund is not part of this order.")
     return _(
         "That is more than is left to refund; part of this order may have been refunded "
         "meanwhile. Check the amounts and try again."
@@ -217,7 +234,7 @@ def _send(refund_id: int) -> bool:
     begin_write_transaction(db.session)
     refund = db.session.get(Refund, refund_id)
     try:
-        send_refund(refund, gateway=stripe_gateway(), actor="admin")
+        send_refund(refund, actor="admin")
     except RefundNotAllowed as error:
         db.session.rollback()
         order = db.session.get(Order, refund.order_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -12,13 +13,14 @@ from shop.catalog.models import Product
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, OrderStatus
 from shop.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
-from shop.payments.services import ReturnUrls, start_stripe_payment
-from shop.payments.stripe_gateway import StripeGateway
 from tests.conftest import run_threads
 from tests.factories import gen_order, gen_product
-from tests.payments.stripe_fakes import WEBHOOK_SECRET, RecordingHTTPClient, event, sign
+from tests.payments.attempts import start_attempt
+from tests.payments.stripe_fakes import WEBHOOK_SECRET, event, sign
 
 pytestmark = pytest.mark.usefixtures("webhook_secret")
+# gen_order's default moment: long past, so these orders' reservations have lapsed.
+PLACED_AT = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -26,14 +28,12 @@ def webhook_secret(app):
     app.config["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
 
 
-def stripe_order(session_id: str = "cs_test_1", price: int = 100_000, stock: int = 5):
+def stripe_order(
+    session_id: str = "cs_test_1", price: int = 100_000, stock: int = 5, now=PLACED_AT
+):
     product = gen_product(price_vnd=price, stock=stock)
-    order = gen_order([(product, 1)], method="stripe")
-    client = RecordingHTTPClient(
-        {"/v1/checkout/sessions": {"id": session_id, "object": "checkout.session", "url": "u"}}
-    )
-    gateway = StripeGateway("sk_test", api_base="http://stripe.test", http_client=client)
-    start_stripe_payment(order, gateway=gateway, urls=ReturnUrls("a", "b"))
+    order = gen_order([(product, 1)], method="stripe", now=now)
+    start_attempt(order, session_id=session_id, now=now)
     db.session.commit()
     return order, product
 
@@ -130,8 +130,10 @@ def test_unpaid_completion_waits_for_the_async_result(client):
     post(client, event("evt_1", "checkout.session.completed", unpaid))
     assert refreshed(order).status == OrderStatus.AWAITING_PAYMENT
     post(client, event("evt_2", "checkout.session.async_payment_failed", unpaid))
-    assert refreshed(order).status == OrderStatus.PAYMENT_FAILED
-    assert db.session.scalar(select(Product.stock).where(Product.id == product.id)) == 3
+    # The attempt failed; the order waits (a new attempt may follow) until its hold lapses.
+    assert db.session.scalar(select(Payment.status)) == PaymentStatus.FAILED
+    assert refreshed(order).status == OrderStatus.AWAITING_PAYMENT
+    assert db.session.scalar(select(Product.stock).where(Product.id == product.id)) == 2
 
 
 def test_amount_mismatch_flags_the_order_and_keeps_the_event(client):
