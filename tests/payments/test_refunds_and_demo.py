@@ -17,6 +17,7 @@ from shop.payments.services import (
     record_refund,
     send_refund,
 )
+from tests.conftest import csrf_token
 from tests.factories import gen_order, gen_product
 from tests.payments.attempts import start_attempt
 from tests.payments.stripe_fakes import RecordingHTTPClient
@@ -147,3 +148,73 @@ def test_orders_expire_command(app, runner):
     assert runner.invoke(args=["orders", "expire"]).output.startswith("0 order(s)")
     db.session.expire_all()
     assert db.session.get(type(product), product.id).stock == 3
+
+
+def demo_post(client, payment, order, button: str):
+    """POST a demo button, as a page loaded earlier (while the payment was open) would."""
+    url = f"/pay/demo/{payment.provider_reference}?token={order.access_token}&lang=en"
+    token = csrf_token(client, "/account/login")  # one CSRF token per session
+    return client.post(url, data={"csrf_token": token, button: "1"})
+
+
+def fresh(model, id_):
+    db.session.expire_all()
+    return db.session.get(model, id_)
+
+
+@pytest.mark.parametrize("button", ["pay", "decline"])
+def test_demo_buttons_on_an_expired_order_are_refused(app, client, button):
+    from datetime import timedelta
+
+    from shop.catalog.models import Product
+    from shop.orders.services import expire_due_orders
+
+    product = gen_product(stock=3)
+    order = gen_order([(product, 2)], now=utcnow())
+    payment = start_attempt(order)
+    db.session.commit()
+    url = f"/pay/demo/{payment.provider_reference}?token={order.access_token}&lang=en"
+    body = client.get(url).get_data(as_text=True)  # the page is loaded while it is payable
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    assert expire_due_orders(utcnow() + timedelta(hours=1)) == 1
+    db.session.commit()
+    response = client.post(url, data={"csrf_token": token, button: "1"})
+    assert response.status_code == 409
+    assert "can no longer be made" in response.get_data(as_text=True)
+    order = fresh(Order, order.id)
+    assert order.status == OrderStatus.EXPIRED
+    assert not order.needs_review
+    assert order.paid_vnd == 0
+    assert fresh(Payment, payment.id).status == PaymentStatus.EXPIRED
+    assert fresh(Product, product.id).stock == 3
+
+
+def test_demo_pay_after_the_reservation_lapsed_is_refused(app, client):
+    order = gen_order([(gen_product(), 1)])  # placed 2026-11-28: its hold lapsed long ago
+    payment = start_attempt(order)
+    db.session.commit()
+    assert demo_post(client, payment, order, "pay").status_code == 409
+    assert fresh(Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+    assert fresh(Payment, payment.id).status == PaymentStatus.PENDING
+
+
+def test_demo_pay_after_a_decline_is_refused(app, client):
+    order = gen_order([(gen_product(), 1)], now=utcnow())
+    payment = start_attempt(order)
+    db.session.commit()
+    assert demo_post(client, payment, order, "decline").status_code == 302
+    assert demo_post(client, payment, order, "pay").status_code == 409
+    assert fresh(Payment, payment.id).status == PaymentStatus.FAILED
+    assert fresh(Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+
+
+def test_demo_pay_on_an_order_given_up_is_refused(app, client):
+    from shop.orders.services import mark_payment_failed
+
+    order = gen_order([(gen_product(), 1)], now=utcnow())
+    payment = start_attempt(order)
+    assert mark_payment_failed(order, actor="customer")
+    db.session.commit()
+    assert fresh(Payment, payment.id).status == PaymentStatus.EXPIRED  # closed with the order
+    assert demo_post(client, payment, order, "pay").status_code == 409
+    assert fresh(Order, order.id).status == OrderStatus.PAYMENT_FAILED
