@@ -32,6 +32,7 @@ from shop.orders.labels import order_status_label
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import find_order
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from shop.payments.providers import get_provider
 from shop.payments.services import record_refund, send_refund
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def _render_detail(
         and order.status in REFUNDABLE_STATUSES
         and order.refundable_vnd > 0,
         captured=captured,
+        collects_online=get_provider(order.payment_method).collects_online,
         can_cancel=can_cancel(order),
         refund_form=refund_form or refund_form_for(order),
         cancel_form=cancel_form or CancelForm(),

@@ -193,7 +193,11 @@ def place_order(
 
     reserve_stock(quantities)
 
-    online = payment_method is not PaymentMethod.COD
+    # Cash on delivery is accepted at once; online providers leave the order awaiting payment.
+    # (Imported here: payments builds on orders, not the other way round.)
+    from shop.payments.providers import get_provider
+
+    online = get_provider(payment_method).collects_online
     order = Order(
         reference=f"TMP-{secrets.token_hex(6)}",
         user_id=user_id,
@@ -547,7 +551,7 @@ def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: 
     parcels = [po for po in order.producer_orders if po.status != ProducerOrderStatus.CANCELLED]
     if parcels and all(po.status == ProducerOrderStatus.DELIVERED for po in parcels):
         values = {}
-        if order.payment_method == PaymentMethod.COD:
+        if order.status == OrderStatus.PLACED:  # accepted unpaid: the courier collected it
             values["paid_vnd"] = order.total_vnd
         if order.status in (OrderStatus.PAID, OrderStatus.PLACED, OrderStatus.PARTIALLY_REFUNDED):
             transition_order(

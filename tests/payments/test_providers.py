@@ -59,3 +59,30 @@ def test_the_checkout_page_lists_the_registry_choices(client, demo, app):
     assert 'value="cod"' in body
     assert "Cash on delivery" in body
     assert 'value="stripe"' not in body
+
+
+@pytest.mark.parametrize(("price", "allowed"), [(4_970_000, True), (4_970_001, False)])
+def test_a_placed_cash_order_of_exactly_five_million_is_accepted(app, price, allowed):
+    """The whole path the checkout takes: 4.970.000 ₫ + 30.000 ₫ delivery = 5.000.000 ₫."""
+    from shop.payments.services import check_payment_allowed
+    from tests.factories import gen_order, gen_product
+
+    order = gen_order([(gen_product(price_vnd=price, stock=1), 1)], method="cod")
+    assert order.total_vnd == price + 30_000
+    if allowed:
+        check_payment_allowed(order)
+    else:
+        with pytest.raises(PaymentNotAllowed):
+            check_payment_allowed(order)
+
+
+def test_a_placed_pre_order_cannot_be_paid_in_cash(app):
+    from datetime import date
+
+    from shop.payments.services import check_payment_allowed
+    from tests.factories import gen_order, gen_product
+
+    lychee = gen_product(preorder=True, preorder_ships_from=date(2027, 6, 5), preorder_cap=9)
+    order = gen_order([(lychee, 1)], method="cod")
+    with pytest.raises(PaymentNotAllowed):
+        check_payment_allowed(order)
