@@ -31,7 +31,14 @@ from shop.errors import (
 from shop.extensions import db
 from shop.money import format_vnd
 from shop.orders.models import Order, OrderStatus, PaymentMethod
-from shop.orders.services import Contact, OrderRules, find_order, place_order
+from shop.orders.services import (
+    Contact,
+    OrderRules,
+    find_order,
+    lock_order,
+    mark_payment_failed,
+    place_order,
+)
 from shop.payments.models import PaymentStatus
 from shop.payments.providers import ProviderError, checkout_providers, get_provider
 from shop.payments.services import (
@@ -272,14 +279,16 @@ def order_detail(reference: str):
         if order.status == OrderStatus.AWAITING_PAYMENT:
             pending = open_payment(order)
     holds = reservation_holds(order, utcnow())
+    last_failed = latest is not None and latest.status == PaymentStatus.FAILED
     return render_template(
         "orders/order_detail.html",
         order=order,
         token=order.access_token if token else None,
         pending=pending,
-        last_failed=latest is not None and latest.status == PaymentStatus.FAILED,
+        last_failed=last_failed,
         can_retry=holds and pending is None,
-        can_restore=order.status in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED),
+        can_restore=order.status in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED)
+        or (holds and pending is None and last_failed),
         action_form=EmptyForm(),
         returned=request.args.get("returned") == "1",
     )
@@ -287,7 +296,7 @@ def order_detail(reference: str):
 
 @bp.post("/orders/<reference>/pay")
 def pay_again(reference: str):
-    """ "Try again": a new payment attempt while the order's reservation still holds."""
+    """The "Try again" button: a new payment attempt while the reservation still holds."""
     order, _token = _viewable_order(reference)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -296,16 +305,22 @@ def pay_again(reference: str):
 
 @bp.post("/orders/<reference>/restore-cart")
 def restore_cart(reference: str):
-    """ "Put these back in my cart": after an order expired or its payment failed, its lines go
-    back into the shopper's cart (what can still be bought, up to the line limit)."""
+    """ "Put these back in my cart": the lines of an unpaid order go back into the shopper's cart
+    (what can still be bought, up to the line limit). An order still holding its stock after a
+    failed payment gives it back first (payment failed, stock released once)."""
     order, _token = _viewable_order(reference)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    order_id = order.id
+    begin_write_transaction(db.session)
+    order = lock_order(order_id)
+    if order.status == OrderStatus.AWAITING_PAYMENT and open_payment(order) is None:
+        mark_payment_failed(order, actor="customer", reason="put back in the cart")
     if order.status not in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED):
+        db.session.rollback()
         flash(_("Only an expired or unpaid order can go back into the cart."), "info")
         return redirect(_order_url(order))
     lines = [(line.product_id, line.quantity) for line in order.lines]
-    begin_write_transaction(db.session)
     cart = current_cart(create=True)
     skipped = 0
     for product_id, quantity in lines:
@@ -314,15 +329,16 @@ def restore_cart(reference: str):
         if missing < 1:
             continue  # already in the cart (put back before)
         try:
-            add_to_cart(
-                cart,
-                product_id,
-                missing,
-                today=local_today(),
-                max_quantity=current_app.config["MAX_LINE_QUANTITY"],
-                adult_confirmed=True,  # confirmed at this order's checkout
-                now=utcnow(),
-            )
+            with db.session.begin_nested():
+                add_to_cart(
+                    cart,
+                    product_id,
+                    missing,
+                    today=local_today(),
+                    max_quantity=current_app.config["MAX_LINE_QUANTITY"],
+                    adult_confirmed=True,  # confirmed at this order's checkout
+                    now=utcnow(),
+                )
         except ShopError:
             skipped += 1
     db.session.commit()

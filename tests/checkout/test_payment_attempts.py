@@ -16,6 +16,7 @@ from shop.orders.models import Order, OrderStatus
 from shop.orders.services import expire_due_orders
 from shop.payments.models import Payment, PaymentStatus
 from tests.checkout.test_checkout import GOOD, checkout, fill_cart, orders, product
+from tests.conftest import csrf_token
 from tests.payments.stripe_fakes import RecordingHTTPClient
 
 SESSION = {"id": "cs_test_9", "object": "checkout.session", "url": "https://pay.test/cs_9"}
@@ -55,8 +56,9 @@ def use_stripe(app) -> FlakyStripe:
 
 
 def post_form(client, page_url: str, action: str, **data):
-    body = client.get(page_url).get_data(as_text=True)
-    return client.post(action, data={"csrf_token": _CSRF.search(body).group(1), **data})
+    """POST ``action`` as a form on ``page_url`` would (also when the page no longer shows it)."""
+    client.get(page_url)
+    return client.post(action, data={"csrf_token": csrf_token(client, "/account/login"), **data})
 
 
 def test_the_order_is_committed_before_the_provider_is_called(client, demo, app):
@@ -118,7 +120,7 @@ def test_a_declined_payment_offers_try_again_and_sends_an_email(client, demo, ou
     page = client.get(declined.headers["Location"] + "&lang=en").get_data(as_text=True)
     assert "Your payment did not go through" in page
     assert "Try again" in page
-    assert "Put these back in my cart" not in page
+    assert "Or give up this order" in page  # the other way out while the stock is held
     placed, failed = outbox()
     assert failed["Subject"] == f"Payment for order {order.reference} did not go through"
     assert "nothing was charged" in failed.get_content()
@@ -191,3 +193,58 @@ def test_restoring_needs_the_order_link(client, demo, app):
         f"/orders/{order.reference}/restore-cart", data={"csrf_token": token, "token": "guess"}
     )
     assert response.status_code == 404
+
+
+def test_giving_up_after_a_decline_releases_the_stock_and_refills_the_cart(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 3))
+    location = checkout(client).headers["Location"]
+    client.post(location, data={"csrf_token": pay_page(client, location), "decline": "1"})
+    [order] = orders()
+    assert product("my-gao-chu-xuan-truong").stock == 197
+    order_url = f"/orders/{order.reference}?token={order.access_token}"
+    response = post_form(
+        client, order_url, f"/orders/{order.reference}/restore-cart", token=order.access_token
+    )
+    assert response.headers["Location"] == "/cart"
+    [order] = orders()
+    assert order.status == OrderStatus.PAYMENT_FAILED
+    assert product("my-gao-chu-xuan-truong").stock == 200  # released once
+    assert [
+        (line.product.slug, line.quantity) for line in db.session.scalars(select(CartLine))
+    ] == [("my-gao-chu-xuan-truong", 3)]
+    # The old payment page is closed now.
+    assert (
+        client.post(
+            location, data={"csrf_token": csrf_token(client, "/account/login"), "pay": "1"}
+        ).status_code
+        == 409
+    )
+
+
+def test_an_open_payment_page_keeps_the_order(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1))
+    checkout(client)
+    [order] = orders()
+    order_url = f"/orders/{order.reference}?token={order.access_token}"
+    response = post_form(
+        client, order_url, f"/orders/{order.reference}/restore-cart", token=order.access_token
+    )
+    assert response.headers["Location"] == order_url
+    assert orders()[0].status == OrderStatus.AWAITING_PAYMENT
+
+
+def test_products_no_longer_on_sale_stay_out_of_the_cart(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1), ("vai-thieu-luc-ngan-hong-xuan", 1))
+    checkout(client)
+    [order] = orders()
+    expire_due_orders(utcnow() + timedelta(hours=1))
+    product("vai-thieu-luc-ngan-hong-xuan").active = False
+    db.session.commit()
+    order_url = f"/orders/{order.reference}?token={order.access_token}"
+    post_form(
+        client, order_url, f"/orders/{order.reference}/restore-cart", token=order.access_token
+    )
+    cart = client.get("/cart?lang=en").get_data(as_text=True)
+    assert "could not go back into your cart" in cart
+    slugs = [line.product.slug for line in db.session.scalars(select(CartLine))]
+    assert slugs == ["my-gao-chu-xuan-truong"]
