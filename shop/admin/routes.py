@@ -30,7 +30,7 @@ from shop.money import format_vnd
 from shop.orders.admin_actions import can_cancel, cancel_order, mark_reviewed
 from shop.orders.labels import order_status_label
 from shop.orders.models import Order, OrderStatus
-from shop.orders.services import find_order
+from shop.orders.services import REFUNDABLE_STATUSES, find_order
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from shop.payments.providers import get_provider
 from shop.payments.services import record_refund, send_refund
@@ -39,12 +39,6 @@ log = logging.getLogger(__name__)
 
 PER_PAGE = 50
 SEARCH_MAX = 254
-REFUNDABLE_STATUSES = (
-    OrderStatus.PAID,
-    OrderStatus.PARTIALLY_REFUNDED,
-    OrderStatus.COMPLETED,
-    OrderStatus.CANCELLED,
-)
 ACTOR_LABELS = {
     "customer": _l("Customer"),
     "producer": _l("Producer"),

@@ -27,6 +27,7 @@ from shop.errors import PaymentNotAllowed, RefundNotAllowed
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus
 from shop.orders.services import (
+    REFUNDABLE_STATUSES,
     apply_refund,
     expire_order,
     flag_for_review,
@@ -311,12 +312,7 @@ def record_refund(
     """Record a refund (pending) before anything is sent to the provider. The order's refunded
     total and lines are raised by the orders domain (``apply_refund``), which refuses anything
     beyond what was paid."""
-    if order.status not in (
-        OrderStatus.PAID,
-        OrderStatus.PARTIALLY_REFUNDED,
-        OrderStatus.COMPLETED,
-        OrderStatus.CANCELLED,
-    ):
+    if order.status not in REFUNDABLE_STATUSES:
         raise RefundNotAllowed("only paid orders can be refunded", reason="not_paid")
     payment = db.session.scalar(
         select(Payment)
