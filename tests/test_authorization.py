@@ -19,9 +19,10 @@ from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.models import Payment, Refund
-from shop.payments.services import payment_succeeded, record_refund, start_demo_payment
+from shop.payments.services import payment_succeeded, record_refund
 from tests.conftest import csrf_token, sign_in
 from tests.factories import DEFAULT_PASSWORD, gen_order, gen_producer, gen_product, gen_user
+from tests.payments.attempts import start_attempt
 
 ANONYMOUS = "anonymous"
 CUSTOMER = "customer"
@@ -82,6 +83,9 @@ ROUTES = [
     ),
     Route("admin list", "admin.orders", "GET", "/admin/orders", frozenset({ADMIN}), 200),
     Route(
+        "review list", "admin.review_list", "GET", "/admin/orders/review", frozenset({ADMIN}), 200
+    ),
+    Route(
         "admin detail",
         "admin.order_detail",
         "GET",
@@ -140,7 +144,7 @@ ROUTES = [
 
 
 def _paid(order: Order) -> Order:
-    payment = start_demo_payment(order)
+    payment = start_attempt(order)
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
     db.session.refresh(order)
     return order

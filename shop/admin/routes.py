@@ -42,9 +42,9 @@ from shop.orders.admin_actions import (
 )
 from shop.orders.labels import order_status_label
 from shop.orders.models import Order, OrderStatus
-from shop.orders.services import find_order
+from shop.orders.services import REFUNDABLE_STATUSES, find_order
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from shop.payments.providers import stripe_gateway
+from shop.payments.providers import get_provider
 from shop.payments.services import record_refund, send_refund
 from shop.templating import local_today
 
@@ -52,12 +52,6 @@ log = logging.getLogger(__name__)
 
 PER_PAGE = 50
 SEARCH_MAX = 254
-REFUNDABLE_STATUSES = (
-    OrderStatus.PAID,
-    OrderStatus.PARTIALLY_REFUNDED,
-    OrderStatus.COMPLETED,
-    OrderStatus.CANCELLED,
-)
 ACTOR_LABELS = {
     "customer": _l("Customer"),
     "producer": _l("Producer"),
@@ -124,6 +118,20 @@ def orders():
     )
 
 
+@bp.get("/orders/review")
+@role_required(Role.ADMIN)
+def review_list():
+    """Orders flagged for review (money that arrived for an order that could not take it, an
+    amount that did not match…), oldest first, each with why it was flagged."""
+    condition = Order.needs_review.is_(True)
+    listing = paginate(
+        select(Order).where(condition).order_by(Order.updated_at.asc(), Order.id.asc()),
+        select(func.count(Order.id)).where(condition),
+        PER_PAGE,
+    )
+    return render_template("admin/review.html", listing=listing)
+
+
 def _load_order(reference: str) -> Order:
     order = find_order(reference)
     if order is None:
@@ -187,6 +195,7 @@ def _render_detail(
         and order.status in REFUNDABLE_STATUSES
         and order.refundable_vnd > 0,
         captured=captured,
+        collects_online=get_provider(order.payment_method).collects_online,
         can_cancel=can_cancel(order),
         refund_form=refund_form or refund_form_for(order),
         cancel_form=cancel_form or CancelForm(),
@@ -227,6 +236,10 @@ def _refund_message(error: RefundNotAllowed, order: Order) -> str:
         return _("Everything paid for this order has already been refunded.")
     if reason == "no_gateway":
         return _("Card refunds need Stripe to be configured on this server.")
+    if reason == "bad_quantity":
+        return _("Refund quantities must be whole numbers of at least 1.")
+    if reason == "unknown_line":
+        return _("One of the lines to refund is not part of this order.")
     return _(
         "That is more than is left to refund; part of this order may have been refunded "
         "meanwhile. Check the amounts and try again."
@@ -241,7 +254,7 @@ def _send(refund_id: int) -> bool:
     begin_write_transaction(db.session)
     refund = db.session.get(Refund, refund_id)
     try:
-        send_refund(refund, gateway=stripe_gateway(), actor="admin")
+        send_refund(refund, actor="admin")
     except RefundNotAllowed as error:
         db.session.rollback()
         order = db.session.get(Order, refund.order_id)

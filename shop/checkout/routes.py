@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from shop.accounts.forms import EmptyForm
 from shop.cart.routes import current_cart
-from shop.cart.services import consume_cart, view_cart
+from shop.cart.services import add_to_cart, consume_cart, view_cart
 from shop.checkout import bp
 from shop.checkout.forms import CheckoutForm, is_checkout_token, new_checkout_token
 from shop.db import begin_write_transaction, utcnow
@@ -36,12 +37,22 @@ from shop.orders.services import (
     OrderRules,
     find_order,
     find_order_by_checkout_token,
+    lock_order,
+    mark_payment_failed,
     place_order,
     plan_order,
 )
-from shop.payments.models import Payment, PaymentStatus
-from shop.payments.providers import online_method, stripe_gateway
-from shop.payments.services import ReturnUrls, start_demo_payment, start_stripe_payment
+from shop.payments.models import PaymentStatus
+from shop.payments.providers import ProviderError, checkout_providers, get_provider
+from shop.payments.services import (
+    attempt_not_started,
+    attempt_started,
+    check_payment_allowed,
+    latest_payment,
+    open_attempt,
+    open_payment,
+    reservation_holds,
+)
 from shop.templating import current_lang, local_today
 from shop.urls import absolute_url
 
@@ -60,13 +71,8 @@ def order_rules() -> OrderRules:
 
 
 def payment_choices() -> list[tuple[str, str]]:
-    online = online_method()
-    label = (
-        _("Card (Stripe, secure payment page)")
-        if online is PaymentMethod.STRIPE
-        else _("Demo payment (no money moves)")
-    )
-    return [(str(online), label), (str(PaymentMethod.COD), _("Cash on delivery"))]
+    """The payment providers offered on this server, the default first."""
+    return [(provider.id, str(provider.label)) for provider in checkout_providers()]
 
 
 def _form(view) -> CheckoutForm:
@@ -74,7 +80,7 @@ def _form(view) -> CheckoutForm:
     form.payment_method.choices = payment_choices()
     if request.method == "GET":
         form.checkout_token.data = new_checkout_token()
-        form.payment_method.data = str(online_method())
+        form.payment_method.data = form.payment_method.choices[0][0]
         if current_user.is_authenticated:
             form.email.data = form.email.data or current_user.email
             form.recipient_name.data = form.recipient_name.data or current_user.name
@@ -130,10 +136,6 @@ def _render(form, view, error: str | None = None, status: int = 200):
     )
 
 
-def _order_page(order: Order) -> str:
-    return url_for("checkout.order_detail", reference=order.reference, token=order.access_token)
-
-
 def _placed_by(token: str | None) -> Order | None:
     """The order this checkout submission already placed, if any."""
     return find_order_by_checkout_token(token) if is_checkout_token(token) else None
@@ -143,7 +145,7 @@ def _placed_by(token: str | None) -> Order | None:
 def start():
     token = request.form.get("checkout_token") if request.method == "POST" else None
     if (placed := _placed_by(token)) is not None:
-        return redirect(_order_page(placed))  # the same submission again: its order
+        return redirect(_order_url(placed))  # the same submission again: its order
     cart = current_cart()
     view = view_cart(cart, today=local_today(), now=utcnow())
     if not view.lines or view.has_problems:
@@ -190,11 +192,11 @@ def start():
             adult_confirmed=bool(form.adult_confirmed.data),
         )
         order = place_order(plan, now=utcnow(), user_id=user_id, checkout_token=token)
-        redirect_to = _start_payment(order, method)
+        check_payment_allowed(order)
     except (CartChanged, IntegrityError) as error:
         db.session.rollback()
         if (placed := _placed_by(token)) is not None:
-            return redirect(_order_page(placed))
+            return redirect(_order_url(placed))
         if isinstance(error, IntegrityError):
             raise
         flash(_("Your cart changed while you were checking out; please check it."), "error")
@@ -214,8 +216,10 @@ def start():
             getattr(form, field).errors.append(message)
             message = None
         return _render(form, view, message, status=409 if isinstance(error, OutOfStock) else 400)
+    order_id = order.id
     db.session.commit()
-    return redirect(redirect_to)
+    # The order is committed (and the cart consumed) before any provider is called.
+    return redirect(_start_payment(order_id))
 
 
 @bp.post("/checkout/find-commune")
@@ -231,33 +235,61 @@ def find_commune():
     return _render(form, view)
 
 
-def _start_payment(order: Order, method: PaymentMethod) -> str:
-    status_url = url_for(
-        "checkout.order_detail", reference=order.reference, token=order.access_token
+def _order_url(order: Order, **params) -> str:
+    return url_for(
+        "checkout.order_detail", reference=order.reference, token=order.access_token, **params
     )
-    if method is PaymentMethod.COD:
-        return status_url
-    if method is PaymentMethod.STRIPE:
-        payment = start_stripe_payment(
-            order,
-            gateway=stripe_gateway(),
-            urls=ReturnUrls(
-                success=absolute_url(
-                    "checkout.order_detail",
-                    reference=order.reference,
-                    token=order.access_token,
-                    returned="1",
-                ),
-                cancel=absolute_url(
-                    "checkout.order_detail", reference=order.reference, token=order.access_token
-                ),
+
+
+def _start_payment(order_id: int) -> str:
+    """Open a payment attempt for a committed order and hand the shopper to its provider;
+    returns where to send them. Three steps, the provider call outside any write transaction:
+    record the attempt and commit; call the provider; record its answer and commit. If the
+    provider fails, the order keeps waiting for payment and its page offers "Try again"."""
+    begin_write_transaction(db.session)
+    order = db.session.get(Order, order_id)
+    order_url = _order_url(order)
+    try:
+        request_ = open_attempt(
+            order_id,
+            now=utcnow(),
+            success_url=absolute_url(
+                "checkout.order_detail",
+                reference=order.reference,
+                token=order.access_token,
+                returned="1",
+            ),
+            cancel_url=absolute_url(
+                "checkout.order_detail", reference=order.reference, token=order.access_token
             ),
         )
-        return payment.redirect_url
-    payment = start_demo_payment(order)
-    return url_for(
-        "payments.demo_payment", reference=payment.provider_reference, token=order.access_token
-    )
+    except PaymentNotAllowed:
+        db.session.rollback()
+        flash(_("This order is no longer waiting for payment."), "info")
+        return order_url
+    if request_ is None:  # paid on delivery: nothing to start
+        db.session.rollback()
+        return order_url
+    db.session.commit()
+    try:
+        started = get_provider(request_.provider).start(request_)
+    except ProviderError:
+        log.exception("payment %s could not be started", request_.payment_id)
+        begin_write_transaction(db.session)
+        attempt_not_started(request_.payment_id)
+        db.session.commit()
+        flash(
+            _(
+                "The payment service could not be reached; nothing was charged. Your order is "
+                "reserved: please try again."
+            ),
+            "error",
+        )
+        return order_url
+    begin_write_transaction(db.session)
+    recorded = attempt_started(request_.payment_id, started)
+    db.session.commit()
+    return started.redirect_url if recorded else order_url
 
 
 def _load_order(reference: str) -> Order:
@@ -275,26 +307,98 @@ def can_view(order: Order, token: str | None) -> bool:
     return False
 
 
-@bp.get("/orders/<reference>")
-def order_detail(reference: str):
+def _viewable_order(reference: str) -> tuple[Order, str | None]:
     order = _load_order(reference)
-    token = request.args.get("token")
+    token = request.values.get("token")
     if not can_view(order, token):
         abort(404)
-    pending = None
-    if order.status == OrderStatus.AWAITING_PAYMENT:
-        pending = db.session.scalar(
-            select(Payment)
-            .where(Payment.order_id == order.id, Payment.status == PaymentStatus.PENDING)
-            .order_by(Payment.id.desc())
-        )
+    return order, token
+
+
+@bp.get("/orders/<reference>")
+def order_detail(reference: str):
+    order, token = _viewable_order(reference)
+    pending = latest = None
+    provider = get_provider(order.payment_method)
+    if provider.collects_online:
+        latest = latest_payment(order)
+        if order.status == OrderStatus.AWAITING_PAYMENT:
+            pending = open_payment(order)
+    holds = reservation_holds(order, utcnow())
+    last_failed = latest is not None and latest.status == PaymentStatus.FAILED
     return render_template(
         "orders/order_detail.html",
         order=order,
         token=order.access_token if token else None,
         pending=pending,
+        last_failed=last_failed,
+        can_retry=holds and pending is None,
+        can_restore=order.status in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED)
+        or (holds and pending is None and last_failed),
+        action_form=EmptyForm(),
         returned=request.args.get("returned") == "1",
     )
+
+
+@bp.post("/orders/<reference>/pay")
+def pay_again(reference: str):
+    """The "Try again" button: a new payment attempt while the reservation still holds."""
+    order, _token = _viewable_order(reference)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return redirect(_start_payment(order.id))
+
+
+@bp.post("/orders/<reference>/restore-cart")
+def restore_cart(reference: str):
+    """ "Put these back in my cart": the lines of an unpaid order go back into the shopper's cart
+    (what can still be bought, up to the line limit). An order still holding its stock after a
+    failed payment gives it back first (payment failed, stock released once)."""
+    order, _token = _viewable_order(reference)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    order_id = order.id
+    begin_write_transaction(db.session)
+    order = lock_order(order_id)
+    if order.status == OrderStatus.AWAITING_PAYMENT and open_payment(order) is None:
+        mark_payment_failed(order, actor="customer", reason="put back in the cart")
+    if order.status not in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED):
+        db.session.rollback()
+        flash(_("Only an expired or unpaid order can go back into the cart."), "info")
+        return redirect(_order_url(order))
+    lines = [(line.product_id, line.quantity) for line in order.lines]
+    cart = current_cart(create=True)
+    skipped = 0
+    for product_id, quantity in lines:
+        existing = next((line for line in cart.lines if line.product_id == product_id), None)
+        missing = quantity - (existing.quantity if existing else 0)
+        if missing < 1:
+            continue  # already in the cart (put back before)
+        try:
+            with db.session.begin_nested():
+                add_to_cart(
+                    cart,
+                    product_id,
+                    missing,
+                    today=local_today(),
+                    max_quantity=current_app.config["MAX_LINE_QUANTITY"],
+                    adult_confirmed=True,  # confirmed at this order's checkout
+                    now=utcnow(),
+                )
+        except ShopError:
+            skipped += 1
+    db.session.commit()
+    if skipped:
+        flash(
+            _(
+                "Some products could not go back into your cart: they are sold out or no "
+                "longer on sale."
+            ),
+            "info",
+        )
+    else:
+        flash(_("The products of this order are back in your cart."), "success")
+    return redirect(url_for("cart.show"))
 
 
 @bp.get("/account/orders")

@@ -1,4 +1,5 @@
-"""Order e-mails (placed, paid, shipped, refunded), in the order's language, sent on commit."""
+"""Order e-mails (placed, paid, payment failed, shipped, refunded), in the order's language,
+sent on commit."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ SUBJECTS = {
     "paid": lambda ref: gettext("Payment received for order %(reference)s", reference=ref),
     "shipped": lambda ref: gettext("A parcel of order %(reference)s is on its way", reference=ref),
     "refunded": lambda ref: gettext("Refund for order %(reference)s", reference=ref),
+    "payment_failed": lambda ref: gettext(
+        "Payment for order %(reference)s did not go through", reference=ref
+    ),
 }
 
 

@@ -29,8 +29,8 @@ from shop.errors import (
     InvalidTransition,
     OutOfStock,
     PaymentMismatch,
-    PaymentNotAllowed,
     ProductUnavailable,
+    RefundNotAllowed,
     TooEarlyToShip,
 )
 from shop.extensions import db
@@ -49,6 +49,7 @@ from shop.orders.models import (
     ProducerOrder,
     ProducerOrderStatus,
 )
+from shop.orders.signals import order_released
 from shop.orders.state import transition_order, transition_producer_order
 
 log = logging.getLogger(__name__)
@@ -305,21 +306,15 @@ def plan_order(
                 ),
             )
         )
-    plan = OrderPlan(
+    # Whether the payment method may take this order (cash-on-delivery ceiling, pre-orders) is
+    # the payment provider's rule: the checkout asks it before committing the placed order.
+    return OrderPlan(
         contact=contact,
         address=address,
         payment_method=payment_method,
         payment_ttl=rules.payment_ttl,
         parcels=tuple(parcels),
     )
-    if payment_method is PaymentMethod.COD:
-        if any(p.preorder for p in products):
-            raise PaymentNotAllowed("cash on delivery is not available for pre-orders")
-        if plan.total_vnd > rules.cod_max_vnd:
-            raise PaymentNotAllowed(
-                "the total is above the cash-on-delivery limit", limit=rules.cod_max_vnd
-            )
-    return plan
 
 
 def place_order(
@@ -340,7 +335,11 @@ def place_order(
     _adjust_stock(released=released, wanted=wanted)
 
     contact, address = plan.contact, plan.address
-    online = plan.payment_method is not PaymentMethod.COD
+    # Cash on delivery is accepted at once; online providers leave the order awaiting payment.
+    # (Imported here: payments builds on orders, not the other way round.)
+    from shop.payments.providers import get_provider
+
+    online = get_provider(plan.payment_method).collects_online
     order = Order(
         reference=f"TMP-{secrets.token_hex(6)}",
         user_id=user_id,
@@ -436,10 +435,26 @@ def _lapse(orders: list[Order], reason: str) -> tuple[int, dict[int, int]]:
         except InvalidTransition:
             continue  # paid, failed or expired by someone else meanwhile
         _cancel_producer_orders(order, actor="system", reason=reason)
+        order_released.send(order, order_id=order.id, actor="system")
         count += 1
         for product_id, quantity in _held(order).items():
             released[product_id] += quantity
     return count, dict(released)
+
+
+def lock_order(order_id: int) -> Order:
+    """Read the order's current row and hold it until the transaction ends.
+
+    ``SELECT … FOR UPDATE`` on PostgreSQL (a concurrent outcome waits, then reads what the
+    first one committed); on SQLite the write transaction already excludes other writers.
+    Every payment outcome starts here, so it decides on the order's real status, not a stale copy.
+    """
+    return db.session.scalars(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def expire_order(order: Order, *, reason: str = "payment window closed") -> bool:
@@ -509,9 +524,10 @@ def lapsed_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
 def mark_paid(
     order: Order, *, amount_vnd: int, currency: str, actor: str, reason: str | None = None
 ) -> bool:
-    """Record a successful payment. The amount and currency must equal the order's total;
-    otherwise the order is flagged for review and stays unpaid. Returns whether it was paid now.
-    """
+    """Money arrived for the order (the caller holds it with ``lock_order``). Marks it paid
+    when it is awaiting payment and the amount and currency equal its total. Money that cannot
+    be taken — wrong amount, or an order already paid, expired, failed or cancelled — is never
+    ignored: the order is flagged for review. Returns whether the order was paid now."""
     if currency.lower() != "vnd" or amount_vnd != order.total_vnd:
         flag_for_review(
             order,
@@ -519,11 +535,6 @@ def mark_paid(
             f"{order.total_vnd} VND",
         )
         raise PaymentMismatch("paid amount does not match the order", amount=amount_vnd)
-    if order.status != OrderStatus.AWAITING_PAYMENT:
-        if order.status in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED):
-            # Money arrived for an order whose stock was released: a person must decide.
-            flag_for_review(order, f"payment received while the order was {order.status}")
-        return False
     try:
         transition_order(
             order,
@@ -534,6 +545,11 @@ def mark_paid(
             expires_at=None,
         )
     except InvalidTransition:
+        # Already paid (a second attempt was paid too), or the stock was released: a person
+        # must decide whether to refund or ship.
+        flag_for_review(
+            order, f"payment of {amount_vnd} VND received while the order was {order.status}"
+        )
         return False
     for producer_order in order.producer_orders:
         transition_producer_order(producer_order, ProducerOrderStatus.NEW, actor=actor)
@@ -541,14 +557,23 @@ def mark_paid(
     return True
 
 
+def payment_attempt_failed(order: Order) -> None:
+    """A payment attempt was declined or failed. The order keeps its reservation until it
+    lapses, so the shopper can try again; tell them (in the order's language)."""
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        queue_order_email(order, "payment_failed")
+
+
 def mark_payment_failed(order: Order, *, actor: str, reason: str | None = None) -> bool:
-    """A declined or failed payment: the order fails and its stock comes back, once."""
+    """The shopper gives up after a failed payment: the order fails and its stock comes back,
+    once."""
     try:
         transition_order(order, OrderStatus.PAYMENT_FAILED, actor=actor, reason=reason)
     except InvalidTransition:
         return False
     release_stock(order)
     _cancel_producer_orders(order, actor=actor, reason=reason)
+    order_released.send(order, order_id=order.id, actor=actor)
     return True
 
 
@@ -580,6 +605,104 @@ def _cancel_producer_orders(order: Order, *, actor: str, reason: str | None) -> 
             transition_producer_order(
                 producer_order, ProducerOrderStatus.CANCELLED, actor=actor, reason=reason
             )
+
+
+# --- refunds (the payments domain records the money; the order's columns change here) -------
+
+REFUNDABLE_STATUSES = (
+    OrderStatus.PAID,
+    OrderStatus.PARTIALLY_REFUNDED,
+    OrderStatus.COMPLETED,
+    OrderStatus.CANCELLED,
+)
+
+
+def plan_refund(order: Order, lines: dict[int, int] | None) -> tuple[int, dict[int, int]]:
+    """The amount for refunding ``lines`` ({line id: quantity}); None means everything left
+    (delivery included). Refuses unknown lines and quantities that are not a whole number
+    between 1 and what is left of the line (``RefundNotAllowed`` with a reason code)."""
+    if lines is None:
+        return order.refundable_vnd, {
+            line.id: line.quantity - line.refunded_quantity
+            for line in order.lines
+            if line.quantity > line.refunded_quantity
+        }
+    _check_refund_lines(order, lines)
+    by_id = {line.id: line for line in order.lines}
+    return sum(by_id[line_id].unit_price_vnd * qty for line_id, qty in lines.items()), dict(lines)
+
+
+def _check_refund_lines(order: Order, lines: dict[int, int]) -> None:
+    by_id = {line.id: line for line in order.lines}
+    for line_id, quantity in lines.items():
+        line = by_id.get(line_id)
+        if line is None:
+            raise RefundNotAllowed("that line is not part of this order", reason="unknown_line")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise RefundNotAllowed(
+                "refund quantities must be whole numbers of at least 1", reason="bad_quantity"
+            )
+        if quantity > line.quantity - line.refunded_quantity:
+            raise RefundNotAllowed(
+                f"at most {line.quantity - line.refunded_quantity} of {line.name} can be refunded",
+                reason="too_much",
+            )
+
+
+def apply_refund(order: Order, *, amount_vnd: int, lines: dict[int, int]) -> None:
+    """Raise the order's refunded total by ``amount_vnd`` and each line's refunded quantity.
+
+    The guard lives here, before the database CHECKs: never more than was paid and not yet
+    refunded, only this order's lines, only positive whole quantities. The updates are
+    conditional, so two admins refunding at once cannot overshoot either.
+    """
+    if order.status not in REFUNDABLE_STATUSES:
+        raise RefundNotAllowed("only paid orders can be refunded", reason="not_paid")
+    if isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int) or amount_vnd <= 0:
+        raise RefundNotAllowed("nothing left to refund", reason="nothing_left")
+    _check_refund_lines(order, lines)
+    if order.refunded_vnd + amount_vnd > order.paid_vnd:
+        raise RefundNotAllowed("that is more than was paid and not yet refunded", reason="too_much")
+    raised = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.refunded_vnd + amount_vnd <= Order.paid_vnd)
+        .values(refunded_vnd=Order.refunded_vnd + amount_vnd)
+        .execution_options(synchronize_session=False)
+    )
+    if raised.rowcount != 1:
+        raise RefundNotAllowed("that is more than was paid and not yet refunded", reason="too_much")
+    for line_id, quantity in sorted(lines.items()):
+        result = db.session.execute(
+            update(OrderLine)
+            .where(
+                OrderLine.id == line_id,
+                OrderLine.order_id == order.id,
+                OrderLine.refunded_quantity + quantity <= OrderLine.quantity,
+            )
+            .values(refunded_quantity=OrderLine.refunded_quantity + quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise RefundNotAllowed("that line was refunded meanwhile", reason="too_much")
+    db.session.refresh(order)
+    for line in order.lines:
+        db.session.refresh(line)
+
+
+def refund_completed(order: Order, *, amount_vnd: int, actor: str, reason: str | None) -> None:
+    """The provider accepted a refund already applied with ``apply_refund``: move the order to
+    (partly) refunded and tell the customer."""
+    db.session.refresh(order)
+    target = (
+        OrderStatus.REFUNDED
+        if order.refunded_vnd >= order.paid_vnd
+        else OrderStatus.PARTIALLY_REFUNDED
+    )
+    queue_order_email(order, "refunded", amount_vnd=amount_vnd)
+    try:
+        transition_order(order, target, actor=actor, reason=reason)
+    except InvalidTransition:
+        log.warning("order %s: refund recorded without status change", order.reference)
 
 
 # --- fulfilment by producers ---------------------------------------------------------------
@@ -641,7 +764,7 @@ def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: 
     parcels = [po for po in order.producer_orders if po.status != ProducerOrderStatus.CANCELLED]
     if parcels and all(po.status == ProducerOrderStatus.DELIVERED for po in parcels):
         values = {}
-        if order.payment_method == PaymentMethod.COD:
+        if order.status == OrderStatus.PLACED:  # accepted unpaid: the courier collected it
             values["paid_vnd"] = order.total_vnd
         if order.status in (OrderStatus.PAID, OrderStatus.PLACED, OrderStatus.PARTIALLY_REFUNDED):
             transition_order(

@@ -1,30 +1,221 @@
-"""Which online provider takes payments, and the configured Stripe gateway."""
+"""Payment providers behind one registry (pretix ``BasePaymentProvider`` / saleor plugin style).
+
+Each provider is an object with an id (stored on the order and the payment), a label for the
+checkout, ``is_allowed`` (may this order or plan be paid this way?) and its operations: starting
+a payment and sending a refund. Nothing outside this module asks *which* provider an order
+uses; it asks the provider object. Provider calls talk to the outside world, so they run outside
+any write transaction and get plain data (``StartRequest``), never database rows.
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
-from shop.orders.models import PaymentMethod
-from shop.payments.stripe_gateway import StripeGateway
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from shop.errors import PaymentNotAllowed, RefundNotAllowed
+from shop.payments.stripe_gateway import CheckoutLine, GatewayError, StripeGateway
+
+log = logging.getLogger(__name__)
+
+STRIPE_MIN_VND = 20_000
+STRIPE_MAX_VND = 99_999_999
 
 
-def online_method() -> PaymentMethod:
-    """Stripe when a secret key is configured, else the demo provider."""
-    return (
-        PaymentMethod.STRIPE
-        if current_app.config.get("STRIPE_SECRET_KEY")
-        else (PaymentMethod.DEMO)
-    )
+class ProviderError(Exception):
+    """The provider could not be reached or refused the request; nothing was charged."""
 
 
-def stripe_gateway() -> StripeGateway | None:
-    """The gateway for the configured key (tests may put a fake HTTP client in
-    ``app.extensions["stripe_http_client"]``); None when Stripe is not configured."""
-    key = current_app.config.get("STRIPE_SECRET_KEY")
-    if not key:
-        return None
-    return StripeGateway(
-        key,
-        api_base=current_app.config.get("STRIPE_API_BASE") or None,
-        http_client=current_app.extensions.get("stripe_http_client"),
-    )
+class PaymentSubject(Protocol):
+    """What ``is_allowed`` looks at: a placed order's or a plan's total and pre-order flag."""
+
+    @property
+    def total_vnd(self) -> int: ...
+
+    @property
+    def has_preorder(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Subject:
+    total_vnd: int
+    has_preorder: bool
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """Everything a provider needs to open a payment, copied out of the committed attempt."""
+
+    provider: str
+    payment_id: int
+    idempotency_key: str
+    order_reference: str
+    access_token: str
+    email: str
+    locale: str
+    amount_vnd: int
+    expires_at: datetime
+    lines: tuple[CheckoutLine, ...]
+    success_url: str
+    cancel_url: str
+
+
+@dataclass(frozen=True)
+class StartedPayment:
+    provider_reference: str
+    redirect_url: str
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    refund_id: int
+    order_id: int
+    amount_vnd: int
+    provider_payment_id: str | None
+
+
+class PaymentProvider:
+    id: str = ""
+    label = _l("Payment")
+    # False: the money is collected outside the shop (cash on delivery), so the order is
+    # accepted at once and no payment is started.
+    collects_online: bool = True
+
+    def is_available(self) -> bool:
+        """Offered at checkout on this server (configured)."""
+        return True
+
+    def check_allowed(self, subject: PaymentSubject) -> None:
+        """Raise ``PaymentNotAllowed`` (with details for the message) unless allowed."""
+
+    def is_allowed(self, subject: PaymentSubject) -> bool:
+        try:
+            self.check_allowed(subject)
+        except PaymentNotAllowed:
+            return False
+        return True
+
+    def start(self, request: StartRequest) -> StartedPayment:
+        raise NotImplementedError
+
+    def refund(self, request: RefundRequest) -> str:
+        """Send a recorded refund; returns the provider's reference for it."""
+        raise RefundNotAllowed("this payment method has no refunds", reason="no_payment")
+
+
+class CashOnDelivery(PaymentProvider):
+    id = "cod"
+    label = _l("Cash on delivery")
+    collects_online = False
+
+    def check_allowed(self, subject: PaymentSubject) -> None:
+        if subject.has_preorder:
+            raise PaymentNotAllowed(
+                "cash on delivery is not available for pre-orders", rule="preorder"
+            )
+        limit = current_app.config["COD_MAX_VND"]
+        if subject.total_vnd > limit:
+            raise PaymentNotAllowed("the total is above the cash-on-delivery limit", limit=limit)
+
+
+class DemoProvider(PaymentProvider):
+    """A local page with Pay and Decline; no money moves. Offered when Stripe is not set up."""
+
+    id = "demo"
+    label = _l("Demo payment (no money moves)")
+
+    def is_available(self) -> bool:
+        return not current_app.config.get("STRIPE_SECRET_KEY")
+
+    def start(self, request: StartRequest) -> StartedPayment:
+        reference = f"demo_{request.idempotency_key}"
+        return StartedPayment(
+            provider_reference=reference,
+            redirect_url=url_for(
+                "payments.demo_payment", reference=reference, token=request.access_token
+            ),
+        )
+
+    def refund(self, request: RefundRequest) -> str:
+        return f"demo_refund_{request.refund_id}"
+
+
+class StripeProvider(PaymentProvider):
+    """Stripe Checkout: a hosted page; the outcome arrives by webhook."""
+
+    id = "stripe"
+    label = _l("Card (Stripe, secure payment page)")
+
+    def is_available(self) -> bool:
+        return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+    def check_allowed(self, subject: PaymentSubject) -> None:
+        if not STRIPE_MIN_VND <= subject.total_vnd <= STRIPE_MAX_VND:
+            raise PaymentNotAllowed(
+                "card payments take totals from 20.000 ₫ to 99.999.999 ₫",
+                minimum=STRIPE_MIN_VND,
+                maximum=STRIPE_MAX_VND,
+            )
+
+    def gateway(self) -> StripeGateway | None:
+        """The gateway for the configured key (tests may put a fake HTTP client in
+        ``app.extensions["stripe_http_client"]``); None when Stripe is not configured."""
+        key = current_app.config.get("STRIPE_SECRET_KEY")
+        if not key:
+            return None
+        return StripeGateway(
+            key,
+            api_base=current_app.config.get("STRIPE_API_BASE") or None,
+            http_client=current_app.extensions.get("stripe_http_client"),
+        )
+
+    def start(self, request: StartRequest) -> StartedPayment:
+        gateway = self.gateway()
+        if gateway is None:
+            raise ProviderError("Stripe is not configured")
+        try:
+            session = gateway.create_checkout_session(
+                order_reference=request.order_reference,
+                lines=list(request.lines),
+                customer_email=request.email,
+                locale=request.locale,
+                expires_at=int(request.expires_at.timestamp()),
+                success_url=request.success_url,
+                cancel_url=request.cancel_url,
+                idempotency_key=request.idempotency_key,
+            )
+        except GatewayError as exc:
+            raise ProviderError(str(exc)) from exc
+        return StartedPayment(provider_reference=session.id, redirect_url=session.url)
+
+    def refund(self, request: RefundRequest) -> str:
+        gateway = self.gateway()
+        if gateway is None or not request.provider_payment_id:
+            raise RefundNotAllowed("Stripe is not configured for this refund", reason="no_gateway")
+        return gateway.refund(
+            payment_intent=request.provider_payment_id,
+            amount_vnd=request.amount_vnd,
+            idempotency_key=f"refund-{request.refund_id}",
+            metadata={"order_id": str(request.order_id), "refund_id": str(request.refund_id)},
+        )
+
+
+PROVIDERS: dict[str, PaymentProvider] = {
+    provider.id: provider for provider in (StripeProvider(), DemoProvider(), CashOnDelivery())
+}
+
+
+def get_provider(provider_id: str) -> PaymentProvider:
+    try:
+        return PROVIDERS[str(provider_id)]
+    except KeyError:
+        raise PaymentNotAllowed("unknown payment method", provider=str(provider_id)) from None
+
+
+def checkout_providers() -> list[PaymentProvider]:
+    """The providers offered at checkout on this server, the default first."""
+    return [provider for provider in PROVIDERS.values() if provider.is_available()]

@@ -1,62 +1,107 @@
-"""Starting payments, recording their outcome, and refunds — for every provider.
+"""Payment attempts, their outcomes, and refunds — for every provider.
 
-Providers report outcomes through ``payment_succeeded`` / ``payment_failed`` /
-``payment_expired``: the Stripe webhook, and the demo provider's Pay and Decline buttons, call
-the very same functions. Nothing here commits; the webhook handler or route does, once.
+Starting a payment is three steps, so that no provider is ever called inside a write
+transaction: ``open_attempt`` records a pending attempt (its idempotency key comes from the
+committed order and attempt number) and the caller commits; the provider is called with plain
+data; ``attempt_started`` / ``attempt_not_started`` record its answer in a new transaction.
+
+Outcomes (``payment_succeeded`` / ``payment_failed`` / ``payment_expired``) come from the Stripe
+webhook, the demo page and the expiry job alike. Each one locks the order row first
+(``lock_order``: its status is re-read under the transaction), then makes one compare-and-set on
+the payment and, where the order moves, one on the order. Money that arrives for an order that
+can no longer take it is recorded on the payment and the order is flagged for review.
+Nothing here commits; the route, webhook handler or job does, once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 
-from shop.errors import InvalidTransition, PaymentNotAllowed, RefundNotAllowed
+from shop.catalog.models import Product
+from shop.db import utcnow
+from shop.errors import PaymentNotAllowed, RefundNotAllowed
 from shop.extensions import db
-from shop.orders.emails import queue_order_email
-from shop.orders.models import Order, OrderLine, OrderStatus, PaymentMethod
-from shop.orders.services import expire_order, mark_paid, mark_payment_failed
-from shop.orders.state import transition_order
+from shop.orders.models import Order, OrderLine, OrderStatus
+from shop.orders.services import (
+    REFUNDABLE_STATUSES,
+    apply_refund,
+    expire_order,
+    flag_for_review,
+    lock_order,
+    mark_paid,
+    payment_attempt_failed,
+    plan_refund,
+    refund_completed,
+)
+from shop.orders.signals import order_released
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from shop.payments.stripe_gateway import CheckoutLine, StripeGateway
+from shop.payments.providers import (
+    RefundRequest,
+    StartedPayment,
+    StartRequest,
+    Subject,
+    get_provider,
+)
+from shop.payments.stripe_gateway import CheckoutLine
 
 log = logging.getLogger(__name__)
 
-STRIPE_MIN_VND = 20_000
-STRIPE_MAX_VND = 99_999_999
+S = PaymentStatus
+# Money taken is a fact even after an attempt expired or failed locally: a late success is
+# recorded (and the order flagged if it can no longer be paid). Nothing leaves "succeeded".
+PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.SUCCEEDED, S.FAILED, S.EXPIRED}),
+    S.FAILED: frozenset({S.SUCCEEDED}),
+    S.EXPIRED: frozenset({S.SUCCEEDED}),
+    S.SUCCEEDED: frozenset(),
+}
 
 
-@dataclass(frozen=True)
-class ReturnUrls:
-    success: str
-    cancel: str
-
-
-def check_stripe_amount(total_vnd: int) -> None:
-    if total_vnd < STRIPE_MIN_VND or total_vnd > STRIPE_MAX_VND:
-        raise PaymentNotAllowed(
-            "card payments take totals from 20.000 ₫ to 99.999.999 ₫",
-            minimum=STRIPE_MIN_VND,
-            maximum=STRIPE_MAX_VND,
+def payment_subject(order: Order) -> Subject:
+    """What the providers' ``is_allowed`` looks at, for a placed order."""
+    has_preorder = db.session.scalar(
+        select(
+            exists().where(
+                OrderLine.order_id == order.id,
+                OrderLine.product_id == Product.id,
+                Product.preorder.is_(True),
+            )
         )
+    )
+    return Subject(total_vnd=order.total_vnd, has_preorder=bool(has_preorder))
 
 
-def _next_idempotency_key(order: Order) -> str:
+def check_payment_allowed(order: Order) -> None:
+    """Raise ``PaymentNotAllowed`` unless the order's provider accepts it (the checkout calls
+    this in the transaction that places the order, so a refusal places nothing)."""
+    get_provider(order.payment_method).check_allowed(payment_subject(order))
+
+
+# --- starting a payment attempt --------------------------------------------------------------
+
+
+def open_attempt(
+    order_id: int, *, now: datetime, success_url: str, cancel_url: str
+) -> StartRequest | None:
+    """Record a new pending attempt for an order awaiting payment whose reservation still holds,
+    and return what the provider needs (plain data, usable after the commit). None when the
+    order's provider collects the money outside the shop (cash on delivery)."""
+    order = lock_order(order_id)
+    provider = get_provider(order.payment_method)
+    if not provider.collects_online:
+        return None
+    if not reservation_holds(order, now):
+        raise PaymentNotAllowed("this order is not waiting for payment", reason="closed")
+    provider.check_allowed(payment_subject(order))
     attempts = db.session.scalar(select(func.count(Payment.id)).where(Payment.order_id == order.id))
-    return f"order-{order.reference}-attempt-{(attempts or 0) + 1}"
-
-
-def start_stripe_payment(order: Order, *, gateway: StripeGateway, urls: ReturnUrls) -> Payment:
-    """Create a hosted Checkout Session for the order; the payment row is recorded first."""
-    if order.status != OrderStatus.AWAITING_PAYMENT or order.expires_at is None:
-        raise PaymentNotAllowed("this order is not waiting for payment")
-    check_stripe_amount(order.total_vnd)
     payment = Payment(
         order_id=order.id,
-        provider=PaymentMethod.STRIPE,
-        idempotency_key=_next_idempotency_key(order),
+        provider=provider.id,
+        idempotency_key=f"order-{order.reference}-attempt-{(attempts or 0) + 1}",
         amount_vnd=order.total_vnd,
         currency="vnd",
         status=PaymentStatus.PENDING,
@@ -70,39 +115,63 @@ def start_stripe_payment(order: Order, *, gateway: StripeGateway, urls: ReturnUr
     if order.delivery_vnd:
         label = "Phí giao hàng" if order.locale == "vi" else "Delivery"
         lines.append(CheckoutLine(name=label, unit_amount_vnd=order.delivery_vnd, quantity=1))
-    session = gateway.create_checkout_session(
-        order_reference=order.reference,
-        lines=lines,
-        customer_email=order.email,
-        locale=order.locale,
-        expires_at=int(order.expires_at.timestamp()),
-        success_url=urls.success,
-        cancel_url=urls.cancel,
+    return StartRequest(
+        provider=provider.id,
+        payment_id=payment.id,
         idempotency_key=payment.idempotency_key,
-    )
-    payment.provider_reference = session.id
-    payment.redirect_url = session.url
-    db.session.flush()
-    return payment
-
-
-def start_demo_payment(order: Order) -> Payment:
-    """The demo provider: a local page with Pay and Decline; no money moves."""
-    if order.status != OrderStatus.AWAITING_PAYMENT:
-        raise PaymentNotAllowed("this order is not waiting for payment")
-    key = _next_idempotency_key(order)
-    payment = Payment(
-        order_id=order.id,
-        provider=PaymentMethod.DEMO,
-        provider_reference=f"demo_{key}",
-        idempotency_key=key,
+        order_reference=order.reference,
+        access_token=order.access_token,
+        email=order.email,
+        locale=order.locale,
         amount_vnd=order.total_vnd,
-        currency="vnd",
-        status=PaymentStatus.PENDING,
+        expires_at=_aware(order.expires_at),
+        lines=tuple(lines),
+        success_url=success_url,
+        cancel_url=cancel_url,
     )
-    db.session.add(payment)
-    db.session.flush()
-    return payment
+
+
+def attempt_started(payment_id: int, started: StartedPayment) -> bool:
+    """Record the provider's session for a pending attempt; False if it was closed meanwhile
+    (an outcome or the expiry job got there first)."""
+    result = db.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment_id,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.provider_reference.is_(None),
+        )
+        .values(provider_reference=started.provider_reference, redirect_url=started.redirect_url)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def attempt_not_started(payment_id: int) -> bool:
+    """The provider failed before taking any money: close the attempt (the order keeps its
+    reservation and the shopper can try again)."""
+    payment = db.session.get(Payment, payment_id)
+    lock_order(payment.order_id)
+    return _set_payment_status(payment, PaymentStatus.FAILED)
+
+
+def open_payment(order: Order) -> Payment | None:
+    """The attempt the shopper can still pay (opened at the provider and pending), if any."""
+    return db.session.scalar(
+        select(Payment)
+        .where(
+            Payment.order_id == order.id,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.redirect_url.is_not(None),
+        )
+        .order_by(Payment.id.desc())
+    )
+
+
+def latest_payment(order: Order) -> Payment | None:
+    return db.session.scalar(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
+    )
 
 
 def find_payment(provider: str, provider_reference: str) -> Payment | None:
@@ -113,12 +182,30 @@ def find_payment(provider: str, provider_reference: str) -> Payment | None:
     )
 
 
-def _set_payment_status(
-    payment: Payment, status: PaymentStatus, *, from_statuses=(PaymentStatus.PENDING,), **values
-) -> bool:
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def reservation_holds(order: Order, now: datetime) -> bool:
+    """The order waits for payment and its stock reservation has not lapsed."""
+    return (
+        order.status == OrderStatus.AWAITING_PAYMENT
+        and order.expires_at is not None
+        and _aware(order.expires_at) > now
+    )
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+def _set_payment_status(payment: Payment, status: PaymentStatus, **values) -> bool:
+    """Compare-and-set on the payment along ``PAYMENT_TRANSITIONS``; False if another outcome
+    moved it first (or the table does not allow it)."""
+    sources = [s for s, targets in PAYMENT_TRANSITIONS.items() if status in targets]
     result = db.session.execute(
         update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(from_statuses))
+        .where(Payment.id == payment.id, Payment.status.in_(sources))
         .values(status=status, **values)
         .execution_options(synchronize_session=False)
     )
@@ -134,77 +221,98 @@ def payment_succeeded(
     actor: str,
     provider_payment_id: str | None = None,
 ) -> bool:
-    """The provider took the money. Marks the order paid when the amount matches (else flags
-    it for review and raises ``PaymentMismatch``). Returns whether anything changed."""
-    order = db.session.get(Order, payment.order_id)
-    # Money taken is a fact even after the session expired or failed locally: record it, and
-    # let mark_paid flag the order for review if it can no longer be paid.
-    changed = _set_payment_status(
+    """The provider took the money: record it on the payment, then mark the order paid — or,
+    if the order can no longer take it (already paid, expired, failed, cancelled) or the amount
+    differs, flag the order for review (``PaymentMismatch`` is raised for a wrong amount).
+    Returns whether the order was paid now."""
+    order = lock_order(payment.order_id)
+    if not _set_payment_status(
         payment,
         PaymentStatus.SUCCEEDED,
-        from_statuses=(PaymentStatus.PENDING, PaymentStatus.EXPIRED, PaymentStatus.FAILED),
         captured_vnd=amount_vnd,
         provider_payment_id=provider_payment_id or payment.provider_payment_id,
-    )
-    if not changed:
-        return False
+    ):
+        return False  # this attempt's success was already recorded
     return mark_paid(order, amount_vnd=amount_vnd, currency=currency, actor=actor)
 
 
 def payment_failed(payment: Payment, *, actor: str, reason: str | None = None) -> bool:
-    order = db.session.get(Order, payment.order_id)
+    """The attempt was declined or failed: the order keeps its reservation (the shopper may try
+    again until it lapses) and the customer is told. Returns whether the payment changed."""
+    order = lock_order(payment.order_id)
     if not _set_payment_status(payment, PaymentStatus.FAILED):
         return False
-    return mark_payment_failed(order, actor=actor, reason=reason)
+    log.info("payment %s of order %s failed (%s): %s", payment.id, order.reference, actor, reason)
+    payment_attempt_failed(order)
+    return True
 
 
-def payment_expired(payment: Payment, *, actor: str) -> bool:
-    order = db.session.get(Order, payment.order_id)
+def payment_expired(payment: Payment, *, actor: str, now: datetime | None = None) -> bool:
+    """The provider closed the attempt unpaid. The order expires (releasing its stock) only when
+    its reservation has lapsed and no other attempt is still open; an order paid through another
+    attempt is left alone."""
+    order = lock_order(payment.order_id)
     if not _set_payment_status(payment, PaymentStatus.EXPIRED):
         return False
-    return expire_order(order, reason=f"{actor}: checkout session expired")
+    now = now or utcnow()
+    lapsed = order.expires_at is not None and _aware(order.expires_at) <= now
+    others_open = db.session.scalar(
+        select(
+            exists().where(
+                Payment.order_id == order.id,
+                Payment.id != payment.id,
+                Payment.status == PaymentStatus.PENDING,
+            )
+        )
+    )
+    if order.status == OrderStatus.AWAITING_PAYMENT and lapsed and not others_open:
+        expire_order(order, reason=f"{actor}: checkout session expired")
+    return True
+
+
+@order_released.connect
+def _close_open_attempts(_sender, order_id: int, **_extra) -> None:
+    """The order expired or failed: its pending attempts expire with it (a late success on one
+    of them is still recorded, and flags the order)."""
+    pending = db.session.scalars(
+        select(Payment).where(Payment.order_id == order_id, Payment.status == PaymentStatus.PENDING)
+    ).all()
+    for payment in pending:
+        _set_payment_status(payment, PaymentStatus.EXPIRED)
+
+
+def _open_demo_attempt(payment: Payment, now: datetime) -> Order:
+    order = lock_order(payment.order_id)
+    db.session.refresh(payment)
+    if payment.status != PaymentStatus.PENDING or not reservation_holds(order, now):
+        raise PaymentNotAllowed("this payment is closed", reason="closed")
+    return order
+
+
+def demo_pay(payment: Payment, *, now: datetime) -> bool:
+    """The demo page's Pay: no money moves, so a closed attempt or an order that is no longer
+    waiting (expired, failed, paid) is refused rather than recorded."""
+    _open_demo_attempt(payment, now)
+    return payment_succeeded(
+        payment, amount_vnd=payment.amount_vnd, currency="vnd", actor="demo-provider"
+    )
+
+
+def demo_decline(payment: Payment, *, now: datetime) -> bool:
+    _open_demo_attempt(payment, now)
+    return payment_failed(payment, actor="demo-provider", reason="declined on the demo page")
 
 
 # --- refunds -------------------------------------------------------------------------------
 
 
-def plan_refund(order: Order, lines: dict[int, int] | None) -> tuple[int, dict[int, int]]:
-    """The amount for refunding ``lines`` ({line id: quantity}); None means everything left."""
-    by_id = {line.id: line for line in order.lines}
-    if lines is None:
-        return order.refundable_vnd, {
-            line.id: line.quantity - line.refunded_quantity
-            for line in order.lines
-            if line.quantity > line.refunded_quantity
-        }
-    amount = 0
-    for line_id, quantity in lines.items():
-        line = by_id.get(line_id)
-        if line is None:
-            raise RefundNotAllowed("that line is not part of this order", reason="unknown_line")
-        if quantity < 1 or quantity > line.quantity - line.refunded_quantity:
-            raise RefundNotAllowed(
-                f"at most {line.quantity - line.refunded_quantity} of {line.name} can be refunded",
-                reason="too_much",
-            )
-        amount += line.unit_price_vnd * quantity
-    return amount, dict(lines)
-
-
 def record_refund(
     order: Order, *, lines: dict[int, int] | None, reason: str, admin_id: int | None
 ) -> Refund:
-    """Record a refund (pending) before anything is sent to the provider.
-
-    Never more than was paid: the order's refunded total and each line's refunded quantity are
-    raised with conditional updates, so two admins refunding at once cannot overshoot.
-    """
-    if order.status not in (
-        OrderStatus.PAID,
-        OrderStatus.PARTIALLY_REFUNDED,
-        OrderStatus.COMPLETED,
-        OrderStatus.CANCELLED,
-    ):
+    """Record a refund (pending) before anything is sent to the provider. The order's refunded
+    total and lines are raised by the orders domain (``apply_refund``), which refuses anything
+    beyond what was paid."""
+    if order.status not in REFUNDABLE_STATUSES:
         raise RefundNotAllowed("only paid orders can be refunded", reason="not_paid")
     payment = db.session.scalar(
         select(Payment)
@@ -217,26 +325,7 @@ def record_refund(
     amount, quantities = plan_refund(order, lines)
     if amount <= 0:
         raise RefundNotAllowed("nothing left to refund", reason="nothing_left")
-    raised = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.refunded_vnd + amount <= Order.paid_vnd)
-        .values(refunded_vnd=Order.refunded_vnd + amount)
-        .execution_options(synchronize_session=False)
-    )
-    if raised.rowcount != 1:
-        raise RefundNotAllowed("that is more than was paid and not yet refunded", reason="too_much")
-    for line_id, quantity in quantities.items():
-        result = db.session.execute(
-            update(OrderLine)
-            .where(
-                OrderLine.id == line_id,
-                OrderLine.refunded_quantity + quantity <= OrderLine.quantity,
-            )
-            .values(refunded_quantity=OrderLine.refunded_quantity + quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            raise RefundNotAllowed("that line was refunded meanwhile", reason="too_much")
+    apply_refund(order, amount_vnd=amount, lines=quantities)
     refund = Refund(
         payment_id=payment.id,
         order_id=order.id,
@@ -248,12 +337,11 @@ def record_refund(
     )
     db.session.add(refund)
     db.session.flush()
-    db.session.refresh(order)
     return refund
 
 
 def complete_refund(refund: Refund, *, provider_reference: str, actor: str) -> None:
-    """The provider accepted the refund: record it and move the order's status."""
+    """The provider accepted the refund: record it and let the order move on."""
     result = db.session.execute(
         update(Refund)
         .where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
@@ -264,45 +352,33 @@ def complete_refund(refund: Refund, *, provider_reference: str, actor: str) -> N
         return
     db.session.refresh(refund)
     order = db.session.get(Order, refund.order_id)
-    db.session.refresh(order)
-    target = (
-        OrderStatus.REFUNDED
-        if order.refunded_vnd >= order.paid_vnd
-        else OrderStatus.PARTIALLY_REFUNDED
-    )
-    queue_order_email(order, "refunded", amount_vnd=refund.amount_vnd)
-    try:
-        transition_order(order, target, actor=actor, reason=refund.reason)
-    except InvalidTransition:
-        log.warning(
-            "order %s: refund %s recorded without status change", order.reference, refund.id
-        )
+    refund_completed(order, amount_vnd=refund.amount_vnd, actor=actor, reason=refund.reason)
 
 
-def send_refund(refund: Refund, *, gateway: StripeGateway | None, actor: str) -> None:
-    """Send a recorded refund to its provider with an idempotency key of its own."""
+def send_refund(refund: Refund, *, actor: str) -> None:
+    """Send a recorded refund through its payment's provider, with an idempotency key of its
+    own (``refund-<id>``), and record the answer."""
     payment = db.session.get(Payment, refund.payment_id)
-    if payment.provider == PaymentMethod.STRIPE:
-        if gateway is None or not payment.provider_payment_id:
-            raise RefundNotAllowed("Stripe is not configured for this refund", reason="no_gateway")
-        reference = gateway.refund(
-            payment_intent=payment.provider_payment_id,
+    reference = get_provider(payment.provider).refund(
+        RefundRequest(
+            refund_id=refund.id,
+            order_id=refund.order_id,
             amount_vnd=refund.amount_vnd,
-            idempotency_key=f"refund-{refund.id}",
-            metadata={"order_id": str(refund.order_id), "refund_id": str(refund.id)},
+            provider_payment_id=payment.provider_payment_id,
         )
-    else:  # demo: nothing to send
-        reference = f"demo_refund_{refund.id}"
+    )
     complete_refund(refund, provider_reference=reference, actor=actor)
 
 
-def record_external_refund(*, payment_intent: str, amount_refunded_vnd: int, actor: str) -> None:
-    """``charge.refunded``: Stripe's total refunded for a payment. Refunds we sent are already
-    recorded; any amount beyond them (refunded from the Stripe dashboard) is recorded here."""
+def record_external_refund(
+    *, payment_intent: str, amount_refunded_vnd: int, actor: str, provider: str = "stripe"
+) -> None:
+    """A provider's total refunded for a payment (Stripe ``charge.refunded``). Refunds we sent
+    are already recorded; any amount beyond them (refunded from the provider's dashboard) is
+    recorded here, or flagged for review when it is more than the order has left."""
     payment = db.session.scalar(
         select(Payment).where(
-            Payment.provider == PaymentMethod.STRIPE,
-            Payment.provider_payment_id == payment_intent,
+            Payment.provider == provider, Payment.provider_payment_id == payment_intent
         )
     )
     if payment is None:
@@ -315,21 +391,19 @@ def record_external_refund(*, payment_intent: str, amount_refunded_vnd: int, act
     extra = amount_refunded_vnd - known
     if extra <= 0:
         return
-    order = db.session.get(Order, payment.order_id)
-    raised = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.refunded_vnd + extra <= Order.paid_vnd)
-        .values(refunded_vnd=Order.refunded_vnd + extra)
-        .execution_options(synchronize_session=False)
-    )
-    if raised.rowcount != 1:
-        log.error("order %s: Stripe reports more refunded than was paid", order.reference)
+    order = lock_order(payment.order_id)
+    try:
+        apply_refund(order, amount_vnd=extra, lines={})
+    except RefundNotAllowed as error:
+        flag_for_review(
+            order, f"the provider refunded {extra} VND outside the shop: {error.details}"
+        )
         return
     refund = Refund(
         payment_id=payment.id,
         order_id=order.id,
         amount_vnd=extra,
-        reason="refunded outside the shop (Stripe dashboard)",
+        reason="refunded outside the shop (provider dashboard)",
         status=RefundStatus.PENDING,
     )
     db.session.add(refund)

@@ -19,6 +19,10 @@ class WebhookSignatureError(Exception):
     """The payload is not signed with our webhook secret, or the signature is stale."""
 
 
+class GatewayError(Exception):
+    """Stripe could not be reached or refused the request (network, API or card error)."""
+
+
 @dataclass(frozen=True)
 class CheckoutLine:
     name: str
@@ -58,31 +62,34 @@ class StripeGateway:
         idempotency_key: str,
     ) -> CheckoutSession:
         metadata = {"order_reference": order_reference}
-        session = self._client.v1.checkout.sessions.create(
-            params={
-                "mode": "payment",
-                "client_reference_id": order_reference,
-                "customer_email": customer_email,
-                "locale": locale,
-                "expires_at": expires_at,
-                "success_url": success_url,
-                "cancel_url": cancel_url,
-                "metadata": metadata,
-                "payment_intent_data": {"metadata": metadata},
-                "line_items": [
-                    {
-                        "quantity": line.quantity,
-                        "price_data": {
-                            "currency": "vnd",
-                            "unit_amount": line.unit_amount_vnd,
-                            "product_data": {"name": line.name},
-                        },
-                    }
-                    for line in lines
-                ],
-            },
-            options={"idempotency_key": idempotency_key},
-        )
+        params = {
+            "mode": "payment",
+            "client_reference_id": order_reference,
+            "customer_email": customer_email,
+            "locale": locale,
+            "expires_at": expires_at,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "line_items": [
+                {
+                    "quantity": line.quantity,
+                    "price_data": {
+                        "currency": "vnd",
+                        "unit_amount": line.unit_amount_vnd,
+                        "product_data": {"name": line.name},
+                    },
+                }
+                for line in lines
+            ],
+        }
+        try:
+            session = self._client.v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise GatewayError(str(exc)) from exc
         return CheckoutSession(id=session.id, url=session.url)
 
     def expire_checkout_session(self, session_id: str, *, idempotency_key: str) -> None:
@@ -93,10 +100,17 @@ class StripeGateway:
     def refund(
         self, *, payment_intent: str, amount_vnd: int, idempotency_key: str, metadata: dict
     ) -> str:
-        refund = self._client.v1.refunds.create(
-            params={"payment_intent": payment_intent, "amount": amount_vnd, "metadata": metadata},
-            options={"idempotency_key": idempotency_key},
-        )
+        try:
+            refund = self._client.v1.refunds.create(
+                params={
+                    "payment_intent": payment_intent,
+                    "amount": amount_vnd,
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise GatewayError(str(exc)) from exc
         return refund.id
 
 

@@ -17,8 +17,9 @@ from shop.orders.services import (
     flag_for_review,
     ship_producer_order,
 )
-from shop.payments.services import payment_succeeded, record_refund, start_demo_payment
+from shop.payments.services import payment_succeeded, record_refund
 from tests.factories import gen_order, gen_product, gen_user
+from tests.payments.attempts import start_attempt
 
 
 def stock(product: Product) -> int:
@@ -26,7 +27,7 @@ def stock(product: Product) -> int:
 
 
 def paid(order: Order) -> Order:
-    payment = start_demo_payment(order)
+    payment = start_attempt(order)
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
     db.session.refresh(order)
     return order

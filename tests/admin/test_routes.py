@@ -15,9 +15,10 @@ from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus, ProducerOrder, ProducerOrderStatus
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.models import Refund, RefundStatus
-from shop.payments.services import payment_succeeded, record_refund, start_demo_payment
+from shop.payments.services import payment_succeeded, record_refund
 from tests.conftest import csrf_token
 from tests.factories import gen_contact, gen_order, gen_producer, gen_product
+from tests.payments.attempts import start_attempt
 
 
 def html(response) -> str:
@@ -31,7 +32,7 @@ def text(response) -> str:
 
 def paid_order(items, **kwargs) -> Order:
     order = gen_order(items, **kwargs)
-    payment = start_demo_payment(order)
+    payment = start_attempt(order)
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
     db.session.refresh(order)
     return order
@@ -186,7 +187,7 @@ def test_detail_shows_everything_about_the_order(client, admin):
     refund = record_refund(order, lines={tea_line.id: 1}, reason="one box crushed", admin_id=None)
     from shop.payments.services import send_refund
 
-    send_refund(refund, gateway=None, actor="admin")
+    send_refund(refund, actor="admin")
     flag_for_review(order, "customer disputes the delivery fee")
     db.session.commit()
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from shop.errors import PaymentNotAllowed
-from shop.payments.services import ReturnUrls, start_stripe_payment
 from shop.payments.stripe_gateway import CheckoutLine, StripeGateway
 from tests.factories import gen_order, gen_product, order_rules
+from tests.payments.attempts import start_attempt
 from tests.payments.stripe_fakes import RecordingHTTPClient
 
 SESSION = {
@@ -87,13 +87,17 @@ def test_expire_and_refund_requests():
     }
 
 
+def use_stripe(app, client: RecordingHTTPClient) -> None:
+    app.config.update(STRIPE_SECRET_KEY="sk_test_123", STRIPE_API_BASE="http://stripe.test")
+    app.extensions["stripe_http_client"] = client
+
+
 def test_start_stripe_payment_for_an_order(app):
     client = RecordingHTTPClient({"/v1/checkout/sessions": SESSION})
+    use_stripe(app, client)
     now = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     order = gen_order([(gen_product(price_vnd=150_000), 2)], method="stripe", now=now)
-    payment = start_stripe_payment(
-        order, gateway=gateway(client), urls=ReturnUrls("http://s/ok", "http://s/no")
-    )
+    payment = start_attempt(order, call_provider=True, now=now)
     assert payment.provider_reference == "cs_test_123"
     assert payment.redirect_url == SESSION["url"]
     assert payment.amount_vnd == order.total_vnd == 330_000
@@ -103,20 +107,21 @@ def test_start_stripe_payment_for_an_order(app):
         f"order-{order.reference}-attempt-1"
     )
     client.responses["/v1/checkout/sessions"] = {**SESSION, "id": "cs_test_456"}
-    second = start_stripe_payment(
-        order, gateway=gateway(client), urls=ReturnUrls("http://s/ok", "http://s/no")
-    )
+    second = start_attempt(order, call_provider=True, now=now)
     assert second.idempotency_key == f"order-{order.reference}-attempt-2"
 
 
 @pytest.mark.parametrize(("price", "quantity"), [(5_000, 1), (99_999_999, 1)])
 def test_totals_outside_stripe_limits_are_refused_before_calling_stripe(app, price, quantity):
     client = RecordingHTTPClient({"/v1/checkout/sessions": SESSION})
+    use_stripe(app, client)
+    now = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     order = gen_order(
         [(gen_product(price_vnd=price, stock=5), quantity)],
         method="stripe",
         rules=order_rules(standard_fee_vnd=10_000),
+        now=now,
     )
     with pytest.raises(PaymentNotAllowed):
-        start_stripe_payment(order, gateway=gateway(client), urls=ReturnUrls("a", "b"))
+        start_attempt(order, call_provider=True, now=now)
     assert client.requests == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -12,13 +13,14 @@ from shop.catalog.models import Product
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, OrderStatus
 from shop.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
-from shop.payments.services import ReturnUrls, start_stripe_payment
-from shop.payments.stripe_gateway import StripeGateway
 from tests.conftest import run_threads
 from tests.factories import gen_order, gen_product
-from tests.payments.stripe_fakes import WEBHOOK_SECRET, RecordingHTTPClient, event, sign
+from tests.payments.attempts import start_attempt
+from tests.payments.stripe_fakes import WEBHOOK_SECRET, event, sign
 
 pytestmark = pytest.mark.usefixtures("webhook_secret")
+# gen_order's default moment: long past, so these orders' reservations have lapsed.
+PLACED_AT = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -26,14 +28,12 @@ def webhook_secret(app):
     app.config["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
 
 
-def stripe_order(session_id: str = "cs_test_1", price: int = 100_000, stock: int = 5):
+def stripe_order(
+    session_id: str = "cs_test_1", price: int = 100_000, stock: int = 5, now=PLACED_AT
+):
     product = gen_product(price_vnd=price, stock=stock)
-    order = gen_order([(product, 1)], method="stripe")
-    client = RecordingHTTPClient(
-        {"/v1/checkout/sessions": {"id": session_id, "object": "checkout.session", "url": "u"}}
-    )
-    gateway = StripeGateway("sk_test", api_base="http://stripe.test", http_client=client)
-    start_stripe_payment(order, gateway=gateway, urls=ReturnUrls("a", "b"))
+    order = gen_order([(product, 1)], method="stripe", now=now)
+    start_attempt(order, session_id=session_id, now=now)
     db.session.commit()
     return order, product
 
@@ -130,8 +130,10 @@ def test_unpaid_completion_waits_for_the_async_result(client):
     post(client, event("evt_1", "checkout.session.completed", unpaid))
     assert refreshed(order).status == OrderStatus.AWAITING_PAYMENT
     post(client, event("evt_2", "checkout.session.async_payment_failed", unpaid))
-    assert refreshed(order).status == OrderStatus.PAYMENT_FAILED
-    assert db.session.scalar(select(Product.stock).where(Product.id == product.id)) == 3
+    # The attempt failed; the order waits (a new attempt may follow) until its hold lapses.
+    assert db.session.scalar(select(Payment.status)) == PaymentStatus.FAILED
+    assert refreshed(order).status == OrderStatus.AWAITING_PAYMENT
+    assert db.session.scalar(select(Product.stock).where(Product.id == product.id)) == 2
 
 
 def test_amount_mismatch_flags_the_order_and_keeps_the_event(client):
@@ -227,3 +229,80 @@ def test_eight_concurrent_deliveries_of_one_event_apply_once(pg_app):
         select(func.count(OrderEvent.id)).where(OrderEvent.to_status == OrderStatus.PAID)
     )
     assert paid_events == 1
+
+
+def two_sessions(placed_at):
+    """One order, two Stripe Checkout Sessions (the customer opened the payment page twice)."""
+    order, product = stripe_order("cs_first", stock=5, now=placed_at)
+    start_attempt(order, session_id="cs_second", now=placed_at)
+    db.session.commit()
+    return order, product
+
+
+def stock_of(product) -> int:
+    return db.session.scalar(select(Product.stock).where(Product.id == product.id))
+
+
+def payment_statuses() -> dict[str, str]:
+    db.session.expire_all()
+    return {p.provider_reference: p.status for p in db.session.scalars(select(Payment))}
+
+
+@pytest.mark.parametrize("placed_at", [None, PLACED_AT], ids=["holding", "lapsed"])
+def test_two_sessions_one_paid_then_the_other_expires(client, placed_at):
+    order, product = two_sessions(placed_at or datetime.now(UTC))
+    paid = session_obj(order, "cs_second")
+    post(client, event("evt_1", "checkout.session.completed", paid))
+    unpaid = session_obj(order, "cs_first", payment_status="unpaid", amount_total=None)
+    post(client, event("evt_2", "checkout.session.expired", unpaid))
+    order = refreshed(order)
+    assert order.status == OrderStatus.PAID
+    assert stock_of(product) == 4
+    assert not order.needs_review
+    assert payment_statuses() == {"cs_first": "expired", "cs_second": "succeeded"}
+
+
+@pytest.mark.parametrize("placed_at", [None, PLACED_AT], ids=["holding", "lapsed"])
+def test_two_sessions_one_expires_then_the_other_is_paid(client, placed_at):
+    order, product = two_sessions(placed_at or datetime.now(UTC))
+    unpaid = session_obj(order, "cs_first", payment_status="unpaid", amount_total=None)
+    post(client, event("evt_1", "checkout.session.expired", unpaid))
+    # The other session is still open: the order keeps waiting and keeps its stock.
+    assert refreshed(order).status == OrderStatus.AWAITING_PAYMENT
+    assert stock_of(product) == 4
+    post(client, event("evt_2", "checkout.session.completed", session_obj(order, "cs_second")))
+    order = refreshed(order)
+    assert order.status == OrderStatus.PAID
+    assert stock_of(product) == 4
+    assert not order.needs_review
+    assert payment_statuses() == {"cs_first": "expired", "cs_second": "succeeded"}
+
+
+def test_both_sessions_paid_flags_the_second_payment(client):
+    order, product = two_sessions(datetime.now(UTC))
+    post(client, event("evt_1", "checkout.session.completed", session_obj(order, "cs_first")))
+    second = session_obj(order, "cs_second", payment_intent="pi_test_2")
+    post(client, event("evt_2", "checkout.session.completed", second))
+    order = refreshed(order)
+    assert order.status == OrderStatus.PAID
+    assert order.paid_vnd == order.total_vnd
+    assert stock_of(product) == 4
+    assert order.needs_review
+    assert "while the order was paid" in order.review_reason
+    assert payment_statuses() == {"cs_first": "succeeded", "cs_second": "succeeded"}
+
+
+def test_money_after_the_expiry_job_is_recorded_and_flagged(client, app):
+    from shop.orders.services import expire_due_orders
+
+    order, product = stripe_order(stock=5)
+    assert expire_due_orders(datetime.now(UTC)) == 1
+    db.session.commit()
+    assert payment_statuses() == {"cs_test_1": "expired"}  # the job closed the open attempt
+    post(client, event("evt_1", "checkout.session.completed", session_obj(order)))
+    order = refreshed(order)
+    assert order.status == OrderStatus.EXPIRED
+    assert stock_of(product) == 5
+    assert order.needs_review
+    payment = db.session.scalar(select(Payment))
+    assert (payment.status, payment.captured_vnd) == ("succeeded", order.total_vnd)

@@ -12,9 +12,10 @@ from shop.catalog.models import Producer, Product
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, OrderStatus, ProducerOrder, ProducerOrderStatus
 from shop.orders.services import confirm_producer_order, ship_producer_order
-from shop.payments.services import payment_succeeded, start_demo_payment
+from shop.payments.services import payment_succeeded
 from tests.conftest import csrf_token
 from tests.factories import gen_contact, gen_order, gen_producer, gen_product
+from tests.payments.attempts import start_attempt
 
 
 def html(response) -> str:
@@ -24,7 +25,7 @@ def html(response) -> str:
 def paid_order(items, **kwargs) -> Order:
     """An order paid through the demo provider: its parcels are "new"."""
     order = gen_order(items, **kwargs)
-    payment = start_demo_payment(order)
+    payment = start_attempt(order)
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
     db.session.refresh(order)
     return order
