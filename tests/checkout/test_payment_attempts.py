@@ -15,7 +15,7 @@ from shop.extensions import db
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import expire_due_orders
 from shop.payments.models import Payment, PaymentStatus
-from tests.checkout.test_checkout import GOOD, checkout, fill_cart, orders, product
+from tests.checkout.test_checkout import GOOD, checkout, checkout_form, fill_cart, orders, product
 from tests.conftest import csrf_token
 from tests.payments.stripe_fakes import RecordingHTTPClient
 
@@ -136,7 +136,7 @@ def test_a_declined_payment_offers_try_again_and_sends_an_email(client, demo, ou
 
 def test_the_payment_failed_email_is_in_the_order_language(client, demo, outbox):
     fill_cart(client, ("my-gao-chu-xuan-truong", 1))
-    data = {**GOOD, "csrf_token": pay_page(client, "/checkout")}
+    data = {**GOOD, **checkout_form(client)}
     location = client.post("/checkout?lang=vi", data=data).headers["Location"]
     token = pay_page(client, location)
     client.post(location, data={"csrf_token": token, "decline": "1"})
