@@ -26,6 +26,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     configure_extensions(app)
     configure_database(app)
     configure_i18n(app)
+    configure_jobs(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
@@ -70,6 +71,12 @@ def configure_i18n(app: Flask) -> None:
     from shop.i18n import init_i18n
 
     init_i18n(app)
+
+
+def configure_jobs(app: Flask) -> None:
+    from shop.jobs import init_jobs
+
+    init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
@@ -10,9 +10,13 @@ from flask_babel import force_locale, gettext
 from shop.accounts.models import User
 from shop.mail import send_email
 
+if TYPE_CHECKING:
+    from shop.outbox.models import OutboxMessage
 
-def send_password_reset(user: User, token: str) -> Path | None:
-    """The reset link, valid for ``PASSWORD_RESET_MAX_AGE_SECONDS`` and for one use."""
+
+def send_password_reset(user: User, token: str) -> OutboxMessage:
+    """The reset link, valid for ``PASSWORD_RESET_MAX_AGE_SECONDS`` and for one use; queued in
+    the outbox (the caller commits)."""
     with force_locale(user.locale):
         link = url_for("accounts.reset_password", token=token, lang=user.locale, _external=True)
         minutes = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 60
