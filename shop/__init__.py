@@ -23,6 +23,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     )
     app.config.from_object(config or config_from_env())
     configure_logging(app)
+    check_translations(app)
     configure_extensions(app)
     configure_database(app)
     configure_i18n(app)
@@ -40,6 +41,13 @@ def configure_logging(app: Flask) -> None:
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def check_translations(app: Flask) -> None:
+    """Production refuses to start without compiled catalogues (it would serve English)."""
+    from shop.catalogues import check_compiled_catalogues
+
+    check_compiled_catalogues(app)
 
 
 def configure_extensions(app: Flask) -> None:
