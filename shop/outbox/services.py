@@ -101,16 +101,20 @@ def claim_due(now: datetime, limit: int) -> list[int]:
     ``FOR UPDATE SKIP LOCKED``, so two workers take different rows instead of waiting; the
     ``status = 'pending'`` condition makes the claim a compare-and-set everywhere.
     """
-    due = (
+    # Two statements, not UPDATE … WHERE id IN (SELECT … LIMIT): PostgreSQL may rescan such a
+    # subquery and, seeing its own updates, claim far more than ``limit`` rows.
+    due = db.session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == S.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    )
+    ).all()
+    if not due:
+        return []
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == S.PENDING)
+        .where(OutboxMessage.id.in_(due), OutboxMessage.status == S.PENDING)
         .values(status=S.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)

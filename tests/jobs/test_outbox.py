@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from shop.db import utcnow
+from shop.db import begin_write_transaction, utcnow
 from shop.extensions import db
 from shop.mail import send_email
 from shop.orders.models import Order
 from shop.outbox.models import MessageStatus, OutboxMessage
-from shop.outbox.services import deliver_due
+from shop.outbox.services import claim_due, deliver_due
 from tests.conftest import run_threads
 from tests.factories import gen_order, gen_product
 
@@ -195,3 +195,53 @@ def test_two_workers_at_once_deliver_each_message_once(pg_app, monkeypatch):
     db.session.expire_all()
     statuses = db.session.scalars(select(OutboxMessage.status)).all()
     assert set(statuses) == {MessageStatus.SENT}
+
+
+@pytest.mark.postgres
+def test_two_workers_claiming_at_once_take_different_messages(pg_app):
+    now = utcnow()
+    for i in range(20):
+        db.session.add(
+            OutboxMessage(
+                kind="email",
+                idempotency_key=f"claim-{i}",
+                payload={
+                    "to": "a@example.com",
+                    "subject": "S",
+                    "text_body": "B",
+                    "html_body": None,
+                },
+                status=MessageStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now - timedelta(seconds=1),
+            )
+        )
+    db.session.commit()
+
+    def claim(i: int) -> list[int]:
+        with pg_app.app_context():
+            try:
+                begin_write_transaction(db.session)
+                ids = claim_due(now, 10)
+                time.sleep(0.3)  # hold the claimed rows while the other worker claims
+                db.session.commit()
+                return ids
+            finally:
+                db.session.remove()
+
+    first, second = run_threads(2, claim)
+    assert len(first) == len(second) == 10  # each its own batch, within the limit
+    assert not set(first) & set(second)
+
+
+def test_outbox_commands_report_deliver_and_retry(smtp_down, runner, monkeypatch):
+    smtp_down.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    send_email("anh@example.com", "Xin chào", "Nội dung")
+    db.session.commit()  # the only attempt fails: failed for good
+    assert "failed: 1" in runner.invoke(args=["outbox", "status"]).output
+    RecordingSMTP.sent = []
+    monkeypatch.setattr("shop.mail.smtplib.SMTP", RecordingSMTP)
+    assert "1 message(s) queued again" in runner.invoke(args=["outbox", "retry"]).output
+    assert len(RecordingSMTP.sent) == 1  # the retry is delivered (immediate mode)
+    assert "0 sent" in runner.invoke(args=["outbox", "deliver"]).output
+    assert "sent: 1" in runner.invoke(args=["outbox", "status"]).output
