@@ -60,7 +60,9 @@ def job_app() -> Flask:
         if _worker_app is None:
             from shop import create_app
 
+            mode = huey.immediate  # a running consumer stays a consumer, whatever the config
             _worker_app = create_app()
+            huey.immediate = mode
         return _worker_app
 
 
