@@ -26,7 +26,7 @@ translations: $(MO_FILES)
 run: $(VENV)/.runtime translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run-all --host 127.0.0.1 --port 5000
 
 seed: $(VENV)/.runtime translations
 	$(BIN)/flask db upgrade

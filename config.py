@@ -80,8 +80,26 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 
-    # Seconds a worker reuses a rendered listing or home page body (0 turns it off).
+    # Redis, shared by every app server and job worker: the job queue, and the cache unless
+    # CACHE_REDIS_URL says otherwise. Unset: the queue is a SQLite file, the cache per process.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Seconds a rendered listing or home page body is reused (0 turns it off); any change to
+    # products, certificates or producers invalidates it at once (shop/cache.py).
     CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 30)
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "") or REDIS_URL
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "ocop:")
+
+    # The job worker (shop/jobs): its queue without Redis, and whether tasks run inline instead.
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
+    JOBS_IMMEDIATE = _bool("JOBS_IMMEDIATE", False)
+    # The outbox: retries back off exponentially from the base up to the cap, then give up.
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 10)
+    OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 30)
+    OUTBOX_RETRY_MAX_SECONDS = _int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+    OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 50)
+    OUTBOX_CLAIM_TIMEOUT_SECONDS = _int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
+    # Refuse to start when the compiled translation catalogues (.mo) are missing.
+    REQUIRE_COMPILED_TRANSLATIONS = False
     # Shows the "demo catalogue, prices are estimates" notice on every page.
     SHOW_DEMO_NOTICE = _bool("SHOW_DEMO_NOTICE", True)
 
@@ -136,6 +154,9 @@ class TestConfig(Config):
     MAIL_SERVER = None
     MAIL_OUTBOX_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-outbox")
     RATELIMIT_STORAGE_URI = "memory://"
+    # Jobs run inline (Huey immediate mode, in-memory queue); the cache is per process.
+    JOBS_IMMEDIATE = True
+    CACHE_REDIS_URL = ""
 
 
 class ProductionConfig(Config):
@@ -143,6 +164,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     LANG_COOKIE_SECURE = True
     HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
+    REQUIRE_COMPILED_TRANSLATIONS = True
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

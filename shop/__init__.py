@@ -23,11 +23,13 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     )
     app.config.from_object(config or config_from_env())
     configure_logging(app)
+    check_translations(app)
     configure_security(app)
     configure_extensions(app)
     configure_database(app)
     configure_i18n(app)
     configure_edge(app)
+    configure_jobs(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_handlers(app)
@@ -47,6 +49,13 @@ def configure_security(app: Flask) -> None:
     from shop.security import configure_security as configure
 
     configure(app)
+
+
+def check_translations(app: Flask) -> None:
+    """Production refuses to start without compiled catalogues (it would serve English)."""
+    from shop.catalogues import check_compiled_catalogues
+
+    check_compiled_catalogues(app)
 
 
 def configure_extensions(app: Flask) -> None:
@@ -86,6 +95,12 @@ def configure_edge(app: Flask) -> None:
     from shop.edge import init_edge
 
     init_edge(app)
+
+
+def configure_jobs(app: Flask) -> None:
+    from shop.jobs import init_jobs
+
+    init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:

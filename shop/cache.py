@@ -1,62 +1,128 @@
-"""A small in-process cache with a time-to-live, for rendered catalogue fragments.
+"""The catalogue cache: rendered listing and home-page bodies, in Flask-Caching.
 
-Each worker process keeps its own; entries live ``CATALOGUE_CACHE_SECONDS`` (0 turns caching
-off), so a change to the catalogue shows on listing pages within that time everywhere. Product
-pages, carts and checkout never read from it.
+Per process (``SimpleCache``) by default; in Redis when ``CACHE_REDIS_URL`` (or ``REDIS_URL``)
+is set, shared by every app server. Entries live ``CATALOGUE_CACHE_SECONDS`` (0 turns the cache
+off). Every key carries the catalogue version, and any commit that touched products, their
+images, certificates, producers or categories — through the unit of work or an ``UPDATE``
+statement (stock) — replaces the version, so the next request renders afresh and a new price
+or stock figure shows at once. With the per-process cache that holds within one process; with
+more than one process, use Redis. Product pages, carts and checkout never read from it.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
+import hashlib
+import logging
+import uuid
 from collections.abc import Callable, Hashable
+from itertools import chain
 from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from shop.extensions import cache
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
-
-class TTLCache:
-    def __init__(self, ttl_seconds: float, max_entries: int = 1024) -> None:
-        self.ttl = ttl_seconds
-        self.max_entries = max_entries
-        self._data: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get_or_set(self, key: Hashable, compute: Callable[[], T]) -> T:
-        if self.ttl <= 0:
-            return compute()
-        now = time.monotonic()
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is not None and entry[0] > now:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return entry[1]  # type: ignore[return-value]
-            self.misses += 1
-        value = compute()
-        with self._lock:
-            self._data[key] = (now + self.ttl, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+CATALOGUE_TABLES = frozenset(
+    {"product", "product_image", "ocop_certificate", "producer", "category"}
+)
+VERSION_KEY = "catalogue-version"
+_CHANGED = "catalogue_changed"
 
 
 def init_cache(app: Flask) -> None:
-    app.extensions["catalogue_cache"] = TTLCache(app.config["CATALOGUE_CACHE_SECONDS"])
+    seconds = app.config["CATALOGUE_CACHE_SECONDS"]
+    redis_url = app.config.get("CACHE_REDIS_URL")
+    if seconds <= 0:
+        settings: dict = {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    elif redis_url:
+        settings = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
+    else:
+        settings = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+    settings.update(
+        CACHE_DEFAULT_TIMEOUT=max(seconds, 0), CACHE_KEY_PREFIX=app.config["CACHE_KEY_PREFIX"]
+    )
+    cache.init_app(app, config=settings)
 
 
-def catalogue_cache() -> TTLCache:
-    return current_app.extensions["catalogue_cache"]
+class CatalogueCache:
+    """``get_or_set`` under the current catalogue version; a broken cache (Redis down) only
+    costs a render, never a failed page."""
+
+    def get_or_set(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if current_app.config["CATALOGUE_CACHE_SECONDS"] <= 0:
+            return compute()
+        try:
+            full_key = f"catalogue:{catalogue_version()}:{_digest(key)}"
+            value = cache.get(full_key)
+        except Exception:  # the cache is an optimisation: render without it
+            log.warning("catalogue cache unavailable", exc_info=True)
+            return compute()
+        if value is None:
+            value = compute()
+            try:
+                cache.set(full_key, value)
+            except Exception:
+                log.warning("catalogue cache unavailable", exc_info=True)
+        return value
+
+    def clear(self) -> None:
+        bump_catalogue_version()
+
+
+def catalogue_cache() -> CatalogueCache:
+    return CatalogueCache()
+
+
+def _digest(key: Hashable) -> str:
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:40]
+
+
+def catalogue_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+        version = cache.get(VERSION_KEY) or "0"
+    return version
+
+
+def bump_catalogue_version() -> None:
+    """A new random version: every body cached so far is no longer looked up (and expires)."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, _flush_context) -> None:
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if getattr(obj, "__tablename__", None) in CATALOGUE_TABLES:
+            session.info[_CHANGED] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_changes(state) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in CATALOGUE_TABLES:
+            state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_after_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        if current_app.config["CATALOGUE_CACHE_SECONDS"] <= 0:
+            return
+        try:
+            bump_catalogue_version()
+        except Exception:  # a committed change must not fail on the cache
+            log.exception("could not invalidate the catalogue cache")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, _previous_transaction) -> None:
+    if not session.in_transaction():
+        session.info.pop(_CHANGED, None)

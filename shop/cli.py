@@ -1,6 +1,11 @@
-"""Flask commands: the demo seed, admin creation, and the catalogue's periodic jobs."""
+"""Flask commands: the demo seed, admin creation, the job worker and the periodic jobs."""
 
 from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
 
 import click
 from flask import Flask
@@ -77,6 +82,81 @@ def register_commands(app: Flask) -> None:
         click.echo(f"{expired} order(s) expired.")
 
     app.cli.add_command(orders)
+
+    jobs = click.Group("jobs", help="The job worker (outbox delivery, periodic jobs).")
+
+    @jobs.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Worker threads.")
+    @click.option(
+        "--no-periodic", is_flag=True, help="Do not schedule the periodic jobs from this worker."
+    )
+    def jobs_worker_command(workers: int, no_periodic: bool) -> None:
+        """Run the job worker in the foreground (the same as ``huey_consumer shop.jobs.huey``)."""
+        from shop.jobs import huey, use_app
+
+        use_app(app)
+        huey.immediate = False
+        consumer = huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=not no_periodic
+        )
+        consumer.run()
+
+    app.cli.add_command(jobs)
+
+    @app.cli.command("run-all")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True)
+    def run_all_command(host: str, port: int) -> None:
+        """The development server with the job worker beside it; stopping one stops both."""
+        from werkzeug.serving import run_simple
+
+        def stop(signum, _frame):
+            raise SystemExit(128 + signum)
+
+        # Ctrl-C and a plain `kill` both end the server and then the worker (the finally below).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, stop)
+        worker = subprocess.Popen(  # noqa: S603 - our own command, no user input
+            [sys.executable, "-m", "flask", "jobs", "worker"], env=os.environ.copy()
+        )
+        try:
+            run_simple(host, port, app, threaded=True)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    outbox = click.Group("outbox", help="Side effects waiting for the job worker.")
+
+    @outbox.command("status")
+    def outbox_status_command() -> None:
+        """How many messages are pending, sending, sent and failed."""
+        from shop.outbox.services import status_counts
+
+        counts = status_counts()
+        for status in ("pending", "sending", "sent", "failed"):
+            click.echo(f"{status}: {counts.get(status, 0)}")
+
+    @outbox.command("deliver")
+    def outbox_deliver_command() -> None:
+        """Deliver the due messages now, in this process (what the worker does every minute)."""
+        from shop.outbox.services import deliver_due
+
+        report = deliver_due()
+        click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
+
+    @outbox.command("retry")
+    def outbox_retry_command() -> None:
+        """Give the messages that failed for good a fresh set of attempts."""
+        from shop.outbox.services import retry_failed
+
+        count = retry_failed()
+        db.session.commit()
+        click.echo(f"{count} message(s) queued again.")
+
+    app.cli.add_command(outbox)
 
     i18n = click.Group("i18n", help="Translation catalogue chores.")
 

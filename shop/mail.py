@@ -1,9 +1,10 @@
-"""Outgoing e-mail: SMTP when ``MAIL_SERVER`` is set, else an ``.eml`` file in the outbox.
+"""Outgoing e-mail: queued in the outbox table, delivered by the job worker.
 
-Without ``MAIL_SERVER`` (a laptop, the demo, the tests) every message is written to
-``MAIL_OUTBOX_DIR`` (default ``instance/outbox/``) and its text is logged, so links in it can be
-followed from the console. Callers render the bodies in the recipient's language; this module
-only builds and delivers the message.
+``send_email`` writes the message to the outbox in the caller's transaction (the caller
+commits); the worker then calls ``deliver_email``: SMTP when ``MAIL_SERVER`` is set, else an
+``.eml`` file in ``MAIL_OUTBOX_DIR`` (default ``instance/outbox/``) with its text logged, so
+links in it can be followed from the console (a laptop, the demo, the tests). Callers render
+the bodies in the recipient's language; this module only builds and delivers the message.
 """
 
 from __future__ import annotations
@@ -16,15 +17,25 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
+
+if TYPE_CHECKING:
+    from shop.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 
 def build_message(
-    to: str, subject: str, text_body: str, html_body: str | None = None
+    to: str,
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> EmailMessage:
+    """The message; its Message-ID comes from the outbox key, so a retry is the same e-mail."""
     sender = current_app.config["MAIL_FROM"]
     message = EmailMessage()
     message["From"] = sender
@@ -32,20 +43,40 @@ def build_message(
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "ocop.example"
-    message["Message-ID"] = make_msgid(domain=domain)
+    if idempotency_key:
+        message["Message-ID"] = f"<{idempotency_key}@{domain}>"
+    else:
+        message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text_body)
     if html_body is not None:
         message.add_alternative(html_body, subtype="html")
     return message
 
 
-def send_email(to: str, subject: str, text_body: str, html_body: str | None = None) -> Path | None:
-    """Send one message; returns the ``.eml`` path when written to the outbox, None over SMTP.
+def send_email(
+    to: str, subject: str, text_body: str, html_body: str | None = None, *, key: str | None = None
+) -> OutboxMessage:
+    """Queue one message in the outbox, in the current transaction: it is delivered after the
+    caller commits, and never if the transaction rolls back. ``key`` makes it idempotent.
 
-    Raises ``ValueError`` for a header with a line break, and ``smtplib.SMTPException`` /
-    ``OSError`` when the SMTP server refuses or cannot be reached.
+    Raises ``ValueError`` for a header with a line break.
     """
-    message = build_message(to, subject, text_body, html_body)
+    from shop.outbox.services import enqueue_email
+
+    return enqueue_email(to, subject, text_body, html_body, key=key)
+
+
+def deliver_email(payload: dict, idempotency_key: str) -> Path | None:
+    """Deliver one outbox e-mail now (the worker calls this); returns the ``.eml`` path when
+    written to ``MAIL_OUTBOX_DIR``, None over SMTP.
+
+    Raises ``smtplib.SMTPException`` / ``OSError`` when the SMTP server refuses or cannot be
+    reached; the outbox retries later.
+    """
+    to, subject, text_body = payload["to"], payload["subject"], payload["text_body"]
+    message = build_message(
+        to, subject, text_body, payload.get("html_body"), idempotency_key=idempotency_key
+    )
     config = current_app.config
     if config.get("MAIL_SERVER"):
         _send_smtp(message)

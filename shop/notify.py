@@ -1,8 +1,10 @@
-"""Side effects that must wait for the database commit (e-mails, for now).
+"""Callbacks that must wait for the database commit.
 
-A service queues a callback with ``after_commit``; it runs only once the session's transaction
-has committed, and is dropped if the transaction rolls back — so nobody is told about an order
-that was never saved. Callbacks get no database access: prepare everything before queueing.
+Side effects themselves (e-mails) are rows in the outbox, written in the transaction
+(``shop/outbox/``); what waits for the commit is only the nudge to the job worker to deliver
+them. A callback queued with ``after_commit`` runs once the session's transaction has
+committed, and is dropped if it rolls back. Callbacks must not use the committing session: a
+job runs in an application context (and a session) of its own.
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ def after_commit(session: Session, callback: Callable[[], object]) -> None:
     session.info.setdefault(_KEY, []).append(callback)
 
 
+def after_commit_once(session: Session, callback: Callable[[], object]) -> None:
+    """``after_commit``, unless this very callback is already queued for this transaction."""
+    callbacks = session.info.setdefault(_KEY, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
 @event.listens_for(Session, "after_commit")
 def _run(session: Session) -> None:
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:
             callback()
-        except Exception:  # a failed e-mail must not undo or hide a committed order
+        except Exception:  # a failed nudge must not undo or hide a committed order
             log.exception("after-commit callback failed")
 
 

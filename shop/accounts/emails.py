@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
@@ -11,9 +11,13 @@ from shop.accounts.models import User
 from shop.mail import send_email
 from shop.urls import absolute_url
 
+if TYPE_CHECKING:
+    from shop.outbox.models import OutboxMessage
 
-def send_password_reset(user: User, token: str) -> Path | None:
-    """The reset link, valid for ``PASSWORD_RESET_MAX_AGE_SECONDS`` and for one use."""
+
+def send_password_reset(user: User, token: str) -> OutboxMessage:
+    """The reset link, valid for ``PASSWORD_RESET_MAX_AGE_SECONDS`` and for one use; queued in
+    the outbox (the caller commits)."""
     with force_locale(user.locale):
         link = absolute_url("accounts.reset_password", token=token, lang=user.locale)
         minutes = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 60

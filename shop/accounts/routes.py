@@ -186,6 +186,7 @@ def reset_request():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
             send_password_reset(user, services.issue_password_reset_token(user))
+            db.session.commit()  # the e-mail is an outbox row, delivered after the commit
         # The same answer whether or not there is such an account.
         return redirect(url_for("accounts.reset_sent"))
     return render_template("accounts/reset_request.html", form=form), _form_status()

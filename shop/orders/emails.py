@@ -1,14 +1,12 @@
 """Order e-mails (placed, paid, payment failed, shipped, refunded), in the order's language,
-sent on commit."""
+through the outbox."""
 
 from __future__ import annotations
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
-from shop.extensions import db
 from shop.mail import send_email
-from shop.notify import after_commit
 from shop.orders.models import Order, ProducerOrder
 
 
@@ -32,7 +30,8 @@ SUBJECTS = {
 def queue_order_email(
     order: Order, kind: str, *, parcel: ProducerOrder | None = None, amount_vnd: int | None = None
 ) -> None:
-    """Render the e-mail now (in the order's language) and send it once the commit succeeds."""
+    """Render the e-mail now (in the order's language) and write it to the outbox in the
+    current transaction: it is delivered once the commit succeeds, and never otherwise."""
     with force_locale(order.locale):
         subject = SUBJECTS[kind](order.reference)
         body = render_template(
@@ -42,5 +41,14 @@ def queue_order_email(
             amount_vnd=amount_vnd,
             link=order_link(order),
         )
-    to = order.email
-    after_commit(db.session(), lambda: send_email(to, subject, body))
+    send_email(order.email, subject, body, key=_idempotency_key(order, kind, parcel))
+
+
+def _idempotency_key(order: Order, kind: str, parcel: ProducerOrder | None) -> str | None:
+    """E-mails that happen once per order (or parcel) get a key naming them, so a repeat of the
+    same step cannot send a second copy; others (refunds, …) get a fresh key each."""
+    if kind in ("placed", "paid"):
+        return f"order-{order.reference}-{kind}"
+    if kind == "shipped" and parcel is not None and parcel.id is not None:
+        return f"order-{order.reference}-shipped-{parcel.id}"
+    return None

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from shop.cache import TTLCache
+from shop.cache import init_cache
 from shop.catalog.models import Product
 from shop.extensions import db
 from tests.conftest import csrf_token, sign_in
@@ -169,7 +169,8 @@ def test_guest_cart_merges_into_the_account_on_sign_in(client, demo):
 
 
 def test_listing_cards_offer_add_to_cart_with_a_personal_csrf_token(client, demo, app):
-    app.extensions["catalogue_cache"] = TTLCache(ttl_seconds=30)
+    app.config["CATALOGUE_CACHE_SECONDS"] = 30
+    init_cache(app)
     first = client.get("/products?lang=en").get_data(as_text=True)
     other = app.test_client()
     second = other.get("/products?lang=en").get_data(as_text=True)

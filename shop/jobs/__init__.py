@@ -1,0 +1,119 @@
+"""The job worker (Huey): outbox delivery and the periodic jobs.
+
+``huey`` is the queue every process shares: SQLite storage (``JOBS_SQLITE_PATH``, a file under
+``instance/``) by default, Redis when ``REDIS_URL`` is set. The worker is
+``flask jobs worker`` (or ``huey_consumer shop.jobs.huey``); ``make run`` starts it beside the
+web server. Tasks run in an application context of their own, so they get a database session
+of their own; with ``JOBS_IMMEDIATE`` (the tests) a task runs at once, in the caller's process.
+
+Periodic jobs are scheduled by every worker that runs the scheduler; each runs once per tick
+(``shop/jobs/runs.py``), and the work inside is a compare-and-set anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from config import Config
+
+log = logging.getLogger(__name__)
+
+
+def make_huey(redis_url: str, sqlite_path: str, name: str = "ocop") -> Huey:
+    """Redis storage when ``redis_url`` is set, else a SQLite file. Results are not kept:
+    tasks report through the database and the log."""
+    if redis_url:
+        return RedisHuey(name, url=redis_url, results=False)
+    Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=sqlite_path, results=False)
+
+
+huey = make_huey(Config.REDIS_URL, Config.JOBS_SQLITE_PATH)
+
+_worker_app: Flask | None = None
+_worker_app_lock = threading.Lock()
+
+
+def init_jobs(app: Flask) -> None:
+    """``JOBS_IMMEDIATE`` runs each task in the calling process (tests; a worker-less setup)."""
+    huey.immediate = bool(app.config["JOBS_IMMEDIATE"])
+
+
+def use_app(app: Flask) -> None:
+    """Run tasks in ``app`` (``flask jobs worker`` passes its own) instead of creating one."""
+    global _worker_app
+    _worker_app = app
+
+
+def job_app() -> Flask:
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    with _worker_app_lock:
+        if _worker_app is None:
+            from shop import create_app
+
+            mode = huey.immediate  # a running consumer stays a consumer, whatever the config
+            _worker_app = create_app()
+            huey.immediate = mode
+        return _worker_app
+
+
+@contextmanager
+def job_context() -> Iterator[None]:
+    """A fresh application context, hence a fresh database session (removed afterwards)."""
+    with job_app().app_context():
+        yield
+
+
+@huey.task()
+def deliver_outbox() -> int:
+    """Deliver every outbox message that is due; enqueued after each commit that wrote one."""
+    from shop.outbox.services import deliver_due
+
+    with job_context():
+        return deliver_due().sent
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_outbox() -> int:
+    """Every minute: retries whose backoff is over, and anything a lost enqueue left behind."""
+    from shop.outbox.services import deliver_due
+
+    with job_context():
+        return deliver_due().sent
+
+
+@huey.periodic_task(crontab(minute="*"))
+def expire_orders() -> int | None:
+    """Every minute: unpaid orders past their payment window expire, stock comes back
+    (`flask orders expire`)."""
+    from shop.db import utcnow
+    from shop.jobs.runs import minute_tick, run_once_per_tick
+    from shop.orders.services import expire_due_orders
+
+    with job_context():
+        now = utcnow()
+        return run_once_per_tick("expire-orders", minute_tick(now), lambda: expire_due_orders(now))
+
+
+# 17:05 UTC is 00:05 in Vietnam: just after a certificate's last valid day ends.
+@huey.periodic_task(crontab(minute="5", hour="17"))
+def expire_certificates() -> int | None:
+    """Daily: certificates past their validity marked expired (flask ocop expire-certificates)."""
+    from shop.catalog.services import expire_certificates as expire
+    from shop.db import utcnow
+    from shop.jobs.runs import day_tick, run_once_per_tick
+    from shop.templating import local_today
+
+    with job_context():
+        return run_once_per_tick(
+            "expire-certificates", day_tick(utcnow()), lambda: expire(local_today())
+        )
