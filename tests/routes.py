@@ -12,8 +12,9 @@ from werkzeug.routing import Rule
 
 from shop.extensions import db
 from shop.orders.models import Order
-from shop.payments.services import payment_succeeded, start_demo_payment
+from shop.payments.services import payment_succeeded
 from tests.factories import gen_order, gen_product
+from tests.payments.attempts import start_attempt
 
 # Not HTML pages of the shop: files, feeds, the health probe and the webhook.
 NOT_PAGES = {"static", "site.robots", "catalog.sitemap", "site.healthz", "payments.stripe_webhook"}
@@ -34,7 +35,7 @@ def make_world(producer=None) -> World:
     """A product with stock and one order for it, paid through the demo provider."""
     product = gen_product(stock=20, **({"producer": producer} if producer else {}))
     order = gen_order([(product, 1)])
-    payment = start_demo_payment(order)
+    payment = start_attempt(order)  # the demo provider's own reference
     demo_reference = payment.provider_reference
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
     db.session.commit()

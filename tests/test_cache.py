@@ -87,11 +87,11 @@ def test_stock_changed_by_a_statement_shows_on_the_next_request(cached, client):
     product_id, name = product.id, product.name_en
     page = client.get("/products?lang=en&q=noodles").get_data(as_text=True)
     assert name in page
-    before = page.count("Out of stock")
+    before = page.count("Sold out")
     db.session.execute(update(Product).where(Product.id == product_id).values(stock=0))
     db.session.commit()
     page = client.get("/products?lang=en&q=noodles").get_data(as_text=True)
-    assert page.count("Out of stock") == before + 1
+    assert page.count("Sold out") == before + 1
 
 
 def test_a_product_taken_off_sale_leaves_the_listing_at_once(cached, client):

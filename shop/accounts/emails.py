@@ -28,7 +28,7 @@ def send_password_reset(user: User, token: str) -> OutboxMessage:
     return send_email(user.email, subject, text_body, html_body)
 
 
-def send_sign_in_alert(user: User) -> Path | None:
+def send_sign_in_alert(user: User) -> OutboxMessage:
     """Tell the owner that someone keeps trying wrong passwords on their account."""
     with force_locale(user.locale):
         context = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -81,11 +80,9 @@ def _alert_owner(email: str) -> None:
     user = services.find_user_by_email(email)
     if user is None or not user.active:
         return
-    try:
-        send_sign_in_alert(user)
-    except (OSError, smtplib.SMTPException, ValueError):
-        # The alert is a courtesy: an unreachable mail server must not turn a refusal into a 500.
-        log.exception("sign-in alert for user %s not sent", user.id)
+    # Queued in the outbox and committed now: the refused sign-in writes nothing else.
+    send_sign_in_alert(user)
+    db.session.commit()
 
 
 @bp.route("/account/register", methods=["GET", "POST"])
