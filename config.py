@@ -105,6 +105,9 @@ class TestConfig(Config):
     MAIL_SERVER = None
     MAIL_OUTBOX_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-outbox")
     RATELIMIT_STORAGE_URI = "memory://"
+    # scrypt costs most of a second per hash on a busy machine; the tests check behaviour,
+    # not the hash's strength (production keeps scrypt).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a password
 
 
 class ProductionConfig(Config):
