@@ -241,7 +241,13 @@ def main() -> None:
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        help="Redis for the scale-out check (its keys are deleted afterwards)",
+        help="an empty Redis database for the scale-out check (emptied again afterwards)",
+    )
+    parser.add_argument(
+        "--tick-wait",
+        type=float,
+        default=130,
+        help="scale-out: seconds the two job workers run before their periodic ticks are checked",
     )
     args = parser.parse_args()
 
