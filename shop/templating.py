@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_app_context, request, url_for
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
@@ -130,6 +130,8 @@ def init_templating(app: Flask) -> None:
         return usd_reference(amount_vnd, current_app.config["USD_VND_RATE"])
 
     versions: dict[str, str | None] = {}
+    app.extensions["remembered_urls"] = {}
+    app.jinja_env.globals["url_for"] = remembered_url_for
 
     @app.url_defaults
     def _hash_static_urls(endpoint: str, values: dict) -> None:
@@ -145,6 +147,36 @@ def init_templating(app: Flask) -> None:
                 )
             if version:
                 values["v"] = version
+
+
+def remembered_url_for(endpoint: str, **values: object) -> str:
+    """``url_for``, remembered per process for relative URLs (templates and presenters use it).
+
+    A page builds dozens of the same URLs (header, footer, every card's link and image), each a
+    walk of the URL map. A relative URL depends only on the endpoint, its values and the script
+    root, so the answer is kept; external URLs (host and scheme come from the request), relative
+    endpoints (``.name``), the debug server (static hashes change) and calls outside a request
+    always build afresh.
+    """
+    app = current_app
+    if (
+        app.debug
+        or endpoint[0] == "."
+        or any(key[0] == "_" for key in values)
+        or not has_request_context()
+    ):
+        return url_for(endpoint, **values)
+    memo: dict[tuple, str] = app.extensions["remembered_urls"]
+    try:
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        return memo[key]
+    except KeyError:
+        if len(memo) > 8192:
+            memo.clear()
+        url = memo[key] = url_for(endpoint, **values)
+        return url
+    except TypeError:  # an unhashable value (a list of query values)
+        return url_for(endpoint, **values)
 
 
 # Cached page bodies are shared between visitors: their forms carry this placeholder, which

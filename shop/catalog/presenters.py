@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import url_for
 from flask_babel import gettext
 
 from shop.catalog.models import Product
 from shop.catalog.services import ProductCard
 from shop.money import format_vnd
 from shop.templating import localdate, localized
+from shop.templating import remembered_url_for as url_for
 
 
 @dataclass

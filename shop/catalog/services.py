@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.catalog.models import (
@@ -240,11 +241,14 @@ class ProductPage:
     more_from_producer: list[ProductCard]
 
 
-def get_product_page(slug: str, *, today: date) -> ProductPage:
-    product = db.session.scalar(
+@cache
+def _product_page_statements() -> tuple[Select, Select]:
+    """The product page's two queries, built once per process with bound parameters (building
+    a statement with its loader options costs about as much as running it)."""
+    product = (
         select(Product)
         .join(Product.producer)
-        .where(Product.slug == slug, *_visible())
+        .where(Product.slug == bindparam("slug"), *_visible())
         .options(
             contains_eager(Product.producer),
             joinedload(Product.category).joinedload(Category.parent),
@@ -252,6 +256,19 @@ def get_product_page(slug: str, *, today: date) -> ProductPage:
             selectinload(Product.certificates),
         )
     )
+    producer_id = bindparam("producer_id")
+    cards, stars = _cards_query(bindparam("today"), producer_id)
+    more = (
+        cards.where(Product.producer_id == producer_id, Product.id != bindparam("product_id"))
+        .order_by(stars.is_(None), stars.desc(), Product.id)
+        .limit(4)
+    )
+    return product, more
+
+
+def get_product_page(slug: str, *, today: date) -> ProductPage:
+    product_stmt, more_stmt = _product_page_statements()
+    product = db.session.scalar(product_stmt, {"slug": slug})
     if product is None:
         raise NotFound("product not found")
     certificate = product.valid_certificate(today)
@@ -260,11 +277,9 @@ def get_product_page(slug: str, *, today: date) -> ProductPage:
         expired = next(
             (c for c in product.certificates if c.status != CertificateStatus.REVOKED), None
         )
-    stmt, stars = _cards_query(today, product.producer_id)
     more = db.session.execute(
-        stmt.where(Product.producer_id == product.producer_id, Product.id != product.id)
-        .order_by(stars.is_(None), stars.desc(), Product.id)
-        .limit(4)
+        more_stmt,
+        {"today": today, "producer_id": product.producer_id, "product_id": product.id},
     ).all()
     return ProductPage(
         product=product,
