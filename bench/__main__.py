@@ -269,7 +269,7 @@ def main() -> None:
     print(f"{'page':<22}{'req/s':>8}{'vs bare hello':>15}{'SQL queries (miss)':>20}")
     for label, _server, _path, page in RUNS:
         sql = "" if page is None else str(queries[page])
-        print(f"{label:<22}{rates[label]:>8.0f}{ratios[label]:>15.2f}{sql:>20}")
+        print(f"{label:<22}{rates[label]:>8.0f}{ratios[label]:>15.3f}{sql:>20}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {"tool": tool, "rates": rates, "ratios": ratios, "queries": queries, **vars(args)}
     (RESULTS / "catalogue.json").write_text(json.dumps(report, indent=2))

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
@@ -131,6 +131,13 @@ def init_templating(app: Flask) -> None:
 
     versions: dict[str, str | None] = {}
     app.extensions["remembered_urls"] = {}
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals["url_for"] = remembered_url_for
 
     @app.url_defaults
@@ -147,6 +154,24 @@ def init_templating(app: Flask) -> None:
                 )
             if version:
                 values["v"] = version
+
+
+def _translations():
+    """The catalogue for the locale in force, looked up once per request and locale.
+
+    Flask-Babel's template callables look it up for every string (a page has dozens). The
+    locale Flask-Babel chose lives on ``g._flask_babel.babel_locale``, a new object whenever it
+    changes (``force_locale`` for an e-mail in the customer's language), so the catalogue kept
+    here is reused only while that object is the same.
+    """
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    kept = g.get("_translations")
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    g._translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
 
 
 def remembered_url_for(endpoint: str, **values: object) -> str:

@@ -79,3 +79,17 @@ def test_only_the_test_suite_uses_a_cheap_password_hash():
         hashed = hash_password("correct horse")
     assert hashed.startswith("scrypt:")
     assert check_password_hash(hashed, "correct horse")
+
+
+def test_template_text_follows_a_locale_forced_mid_request(app):
+    """A page's catalogue is looked up once per request, yet an e-mail rendered in the
+    customer's language inside the request gets that language, and the page gets its own back."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ _('Cart') }}"
+    with app.test_request_context("/?lang=vi"):
+        assert render_template_string(template) == "Giỏ hàng"
+        with force_locale("en"):
+            assert render_template_string(template) == "Cart"
+        assert render_template_string(template) == "Giỏ hàng"
