@@ -205,31 +205,36 @@ def search_products(filters: ListingFilters, *, today: date, per_page: int) -> L
     )
 
 
-def top_level_groups() -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category)
-            .where(Category.parent_id.is_(None))
-            .options(selectinload(Category.children))
-            .order_by(Category.position, Category.id)
-        )
+@cache
+def _facet_statements() -> tuple[Select, Select, Select]:
+    """The listing's facet queries (groups, group slugs, communes), built once per process."""
+    groups = (
+        select(Category)
+        .where(Category.parent_id.is_(None))
+        .options(selectinload(Category.children))
+        .order_by(Category.position, Category.id)
     )
+    slugs = select(Category.slug)
+    communes = (
+        select(Producer.commune)
+        .join(Producer.products)
+        .where(*_visible())
+        .group_by(Producer.commune)
+        .order_by(Producer.commune)
+    )
+    return groups, slugs, communes
+
+
+def top_level_groups() -> list[Category]:
+    return list(db.session.scalars(_facet_statements()[0]))
 
 
 def all_group_slugs() -> frozenset[str]:
-    return frozenset(db.session.scalars(select(Category.slug)))
+    return frozenset(db.session.scalars(_facet_statements()[1]))
 
 
 def communes_with_products() -> list[str]:
-    return list(
-        db.session.scalars(
-            select(Producer.commune)
-            .join(Producer.products)
-            .where(*_visible())
-            .group_by(Producer.commune)
-            .order_by(Producer.commune)
-        )
-    )
+    return list(db.session.scalars(_facet_statements()[2]))
 
 
 @dataclass
