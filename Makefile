@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 TRANSLATIONS := shop/translations
 MO_FILES := $(TRANSLATIONS)/vi/LC_MESSAGES/messages.mo $(TRANSLATIONS)/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test lint format bench seed translations extract-messages clean
+.PHONY: run test lint format bench bench-quick seed translations extract-messages clean
 
 $(VENV)/.runtime: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,11 +40,17 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Two workers by default (pytest-xdist; each has its own database): TEST_WORKERS=auto or 1 to change.
+TEST_WORKERS ?= 2
 test: lint translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(VENV)/.dev translations
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The page figures only: no checkout race, no scale-out check.
+bench-quick: $(VENV)/.dev translations
+	$(BIN)/python -m bench --skip-race --skip-scale-out $(BENCH_ARGS)
 
 # Re-extract translatable strings and merge them into both catalogues.
 extract-messages: $(VENV)/.dev

@@ -157,6 +157,9 @@ class TestConfig(Config):
     # Jobs run inline (Huey immediate mode, in-memory queue); the cache is per process.
     JOBS_IMMEDIATE = True
     CACHE_REDIS_URL = ""
+    # scrypt costs most of a second per hash on a busy machine; the tests check behaviour,
+    # not the hash's strength (production keeps scrypt).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a password
 
 
 class ProductionConfig(Config):

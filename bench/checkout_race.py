@@ -56,7 +56,9 @@ def prepare(url: str, units: int) -> int:
     return product_id
 
 
-def buyer(base: str, product_id: int, barrier: threading.Barrier, results: list, i: int):
+def buyer(bases: list[str], product_id: int, barrier: threading.Barrier, results: list, i: int):
+    """Fill a cart on one server and post checkout to the next (the same one when only one)."""
+    base = bases[i % len(bases)]
     session = requests.Session()
     try:
         page = session.get(f"{base}/products/{PRODUCT}", timeout=30)
@@ -87,7 +89,8 @@ def buyer(base: str, product_id: int, barrier: threading.Barrier, results: list,
     }
     barrier.wait()
     started = time.perf_counter()
-    response = session.post(f"{base}/checkout", data=data, allow_redirects=False, timeout=60)
+    checkout = bases[(i + 1) % len(bases)]
+    response = session.post(f"{checkout}/checkout", data=data, allow_redirects=False, timeout=60)
     elapsed = time.perf_counter() - started
     location = response.headers.get("Location", "")
     if response.status_code == 302 and "/orders/" in location:
@@ -96,6 +99,42 @@ def buyer(base: str, product_id: int, barrier: threading.Barrier, results: list,
         results[i] = ("sold out", elapsed)
     else:
         results[i] = (f"HTTP {response.status_code}", elapsed)
+
+
+def race(bases: list[str], product_id: int, buyers: int, url: str) -> dict:
+    """All buyers post checkout at once through ``bases``; what happened, from the database."""
+    results: list = [None] * buyers
+    barrier = threading.Barrier(buyers)
+    threads = [
+        threading.Thread(target=buyer, args=(bases, product_id, barrier, results, i))
+        for i in range(buyers)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    wall = time.perf_counter() - started
+    check = create_engine(url)
+    with check.connect() as conn:
+        stock = conn.execute(
+            text("SELECT stock FROM product WHERE id = :id"), {"id": product_id}
+        ).scalar()
+        orders = conn.execute(text("SELECT count(*) FROM shop_order")).scalar()
+    check.dispose()
+    outcomes = [r[0] if isinstance(r, tuple) else str(r) for r in results]
+    race_times = [r[1] for r in results if isinstance(r, tuple)]
+    return {
+        "buyers": buyers,
+        "placed": outcomes.count("placed"),
+        "sold_out": outcomes.count("sold out"),
+        "errors": [o for o in outcomes if o not in ("placed", "sold out")],
+        "orders_in_db": orders,
+        "stock_left": stock,
+        "slowest_checkout_s": max(race_times) if race_times else None,
+        "orders_per_second": outcomes.count("placed") / max(race_times) if race_times else 0,
+        "wall_s": wall,
+    }
 
 
 def run(buyers: int, units: int, workers: int, server_url: str, port: int) -> dict:
@@ -140,39 +179,7 @@ def run(buyers: int, units: int, workers: int, server_url: str, port: int) -> di
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        results: list = [None] * buyers
-        barrier = threading.Barrier(buyers)
-        threads = [
-            threading.Thread(target=buyer, args=(base, product_id, barrier, results, i))
-            for i in range(buyers)
-        ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        wall = time.perf_counter() - started
-        check = create_engine(url)
-        with check.connect() as conn:
-            stock = conn.execute(
-                text("SELECT stock FROM product WHERE id = :id"), {"id": product_id}
-            ).scalar()
-            orders = conn.execute(text("SELECT count(*) FROM shop_order")).scalar()
-        check.dispose()
-        outcomes = [r[0] if isinstance(r, tuple) else str(r) for r in results]
-        race_times = [r[1] for r in results if isinstance(r, tuple)]
-        return {
-            "buyers": buyers,
-            "units": units,
-            "placed": outcomes.count("placed"),
-            "sold_out": outcomes.count("sold out"),
-            "errors": [o for o in outcomes if o not in ("placed", "sold out")],
-            "orders_in_db": orders,
-            "stock_left": stock,
-            "slowest_checkout_s": max(race_times) if race_times else None,
-            "orders_per_second": outcomes.count("placed") / max(race_times) if race_times else 0,
-            "wall_s": wall,
-        }
+        return {**race([base], product_id, buyers, url), "units": units}
     finally:
         if process is not None:
             process.terminate()

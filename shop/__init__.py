@@ -22,6 +22,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config or config_from_env())
+    start_each_request_afresh(app)
     configure_logging(app)
     check_translations(app)
     configure_security(app)
@@ -31,11 +32,28 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     configure_edge(app)
     configure_jobs(app)
     register_blueprints(app)
+    trim_rate_limit_hooks(app)
     register_template_helpers(app)
     register_error_handlers(app)
     register_cli(app)
     configure_static(app)
     return app
+
+
+def start_each_request_afresh(app: Flask) -> None:
+    """Empty ``g`` before anything else runs in a request.
+
+    Every request served by a server gets a fresh application context, so a fresh ``g``. A test
+    or a CLI command may keep one application context open across requests, and the locale,
+    the signed-in user, the CSRF token and the cart are all cached on ``g``: without this the
+    second request would see the first one's.
+    """
+    from flask import g
+
+    def _fresh_g() -> None:
+        g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
 
 
 def configure_logging(app: Flask) -> None:
@@ -68,11 +86,27 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    check_csrf_on_unsafe_methods_only(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     init_cache(app)
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import shop.models  # noqa: F401
+
+
+def check_csrf_on_unsafe_methods_only(app: Flask) -> None:
+    """The same CSRF check as Flask-WTF's default hook, which looks up view exemptions before
+    the method on every request: here a GET or HEAD costs one comparison."""
+    from flask import request
+
+    from shop.extensions import csrf
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method in app.config["WTF_CSRF_METHODS"] and app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect(apply_exemptions=True)
 
 
 def configure_database(app: Flask) -> None:
@@ -123,6 +157,50 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(producer_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(addresses_bp)
+
+
+def trim_rate_limit_hooks(app: Flask) -> None:
+    """Run Flask-Limiter's per-request hooks only where a rate limit applies.
+
+    The shop's limits are decorators on a few form posts, and a decorated view checks its own
+    limits when it runs. Without application-wide, default or blueprint limits the limiter's
+    before-request check finds nothing to do on every other request, yet costs a third of a bare
+    request: drop it, and run its after-request (``Retry-After``) and teardown hooks only for
+    requests that met a limit.
+    """
+    from flask.globals import request_ctx
+
+    from shop.extensions import limiter
+
+    manager = limiter.limit_manager
+    if (
+        manager.application_limits
+        or manager.default_limits
+        or getattr(manager, "_blueprint_limits", None)
+        or getattr(limiter, "_meta_limits", None)
+    ):
+        return
+    before = app.before_request_funcs.get(None, [])
+    after = app.after_request_funcs.get(None, [])
+    teardown = app.teardown_request_funcs.get(None, [])
+
+    def owned(hook) -> bool:
+        return getattr(hook, "__self__", None) is limiter or (
+            getattr(hook, "args", None) and hook.args[0] is limiter
+        )
+
+    def met_a_limit() -> bool:
+        return hasattr(request_ctx, "_limiter_request_context")
+
+    def only_if_met(hook):
+        def run(arg):
+            return hook(arg) if met_a_limit() else arg
+
+        return run
+
+    before[:] = [hook for hook in before if not owned(hook)]
+    after[:] = [only_if_met(hook) if owned(hook) else hook for hook in after]
+    teardown[:] = [only_if_met(hook) if owned(hook) else hook for hook in teardown]
 
 
 def register_template_helpers(app: Flask) -> None:

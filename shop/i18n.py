@@ -1,10 +1,13 @@
-"""Locale choice: ``?lang=`` (remembered in a cookie), then the cookie, else Vietnamese."""
+"""Locale choice: ``?lang=`` (remembered in a cookie), then the cookie, else Vietnamese.
+
+Chosen lazily: a response that never shows translated text (a redirect, a health check, a
+JSON answer) pays nothing for it.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, g, request
 from flask.wrappers import Response
-from flask_babel import refresh
 
 from shop.extensions import babel
 
@@ -12,10 +15,11 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def select_locale() -> str:
-    lang = getattr(g, "lang", None)
-    if lang:
-        return lang
-    return _requested_locale()[0]
+    """This request's locale, worked out on first use and kept on ``g``."""
+    lang = g.get("lang")
+    if lang is None:
+        lang = g.lang = _requested_locale()[0]
+    return lang
 
 
 def _requested_locale() -> tuple[str, bool]:
@@ -35,28 +39,21 @@ def _requested_locale() -> tuple[str, bool]:
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
 
-    def _choose_locale() -> None:
-        g.lang, g.lang_from_param = _requested_locale()
-        # Flask-Babel caches the locale on the application context, which a test (or a CLI
-        # command) may keep open across requests: start each request from a clean cache.
-        refresh()
-
-    # First of all before-request hooks, so pages that CSRF or rate-limit checks answer with
-    # (400, 429) are in the visitor's language too.
-    app.before_request_funcs.setdefault(None, []).insert(0, _choose_locale)
-
     @app.after_request
     def _remember_locale(response: Response) -> Response:
-        if getattr(g, "lang_from_param", False):
+        asked = b"lang=" in request.query_string
+        if asked:
+            lang, from_param = _requested_locale()
             cookie_name = app.config["LANG_COOKIE_NAME"]
-            if request.cookies.get(cookie_name) != g.lang:
+            if from_param and request.cookies.get(cookie_name) != lang:
                 response.set_cookie(
                     cookie_name,
-                    g.lang,
+                    lang,
                     max_age=ONE_YEAR,
                     samesite="Lax",
                     httponly=True,
                     secure=app.config["LANG_COOKIE_SECURE"],
                 )
-        response.vary.add("Cookie")
+        if asked or "lang" in g:  # the language cookie chose what this response says
+            response.vary.add("Cookie")
         return response

@@ -9,8 +9,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_app_context, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, url_for
+from flask_babel import format_date, format_datetime, get_locale, get_translations
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from shop.money import format_vnd, usd_reference
 from shop.urls import absolute_url, on_site
@@ -122,9 +124,37 @@ def static_version(filename: str) -> str | None:
     return _file_hash(str(path), stat.st_mtime_ns)
 
 
+class ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the life of the process and shared by every app it builds.
+
+    Each app compiles its templates on first use (a tenth of a second for a catalogue page);
+    the test suite builds an app per test, and a CLI command one per run. Jinja checks each
+    entry against its template's source, so an edited template is compiled again. Every app
+    shares the same Jinja settings (``init_templating``), which compiled code depends on.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self._code.clear()
+
+
+BYTECODE_CACHE = ProcessBytecodeCache()
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.bytecode_cache = BYTECODE_CACHE
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(localdate, "localdate")
     app.add_template_filter(localtime, "localtime")
@@ -145,6 +175,15 @@ def init_templating(app: Flask) -> None:
         return usd_reference(amount_vnd, current_app.config["USD_VND_RATE"])
 
     versions: dict[str, str | None] = {}
+    app.extensions["remembered_urls"] = {}
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals["url_for"] = remembered_url_for
 
     @app.url_defaults
     def _hash_static_urls(endpoint: str, values: dict) -> None:
@@ -160,6 +199,54 @@ def init_templating(app: Flask) -> None:
                 )
             if version:
                 values["v"] = version
+
+
+def _translations():
+    """The catalogue for the locale in force, looked up once per request and locale.
+
+    Flask-Babel's template callables look it up for every string (a page has dozens). The
+    locale Flask-Babel chose lives on ``g._flask_babel.babel_locale``, a new object whenever it
+    changes (``force_locale`` for an e-mail in the customer's language), so the catalogue kept
+    here is reused only while that object is the same.
+    """
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    kept = g.get("_translations")
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    g._translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
+
+
+def remembered_url_for(endpoint: str, **values: object) -> str:
+    """``url_for``, remembered per process for relative URLs (templates and presenters use it).
+
+    A page builds dozens of the same URLs (header, footer, every card's link and image), each a
+    walk of the URL map. A relative URL depends only on the endpoint, its values and the script
+    root, so the answer is kept; external URLs (host and scheme come from the request), relative
+    endpoints (``.name``), the debug server (static hashes change) and calls outside a request
+    always build afresh.
+    """
+    app = current_app
+    if (
+        app.debug
+        or endpoint[0] == "."
+        or any(key[0] == "_" for key in values)
+        or not has_request_context()
+    ):
+        return url_for(endpoint, **values)
+    memo: dict[tuple, str] = app.extensions["remembered_urls"]
+    try:
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        return memo[key]
+    except KeyError:
+        if len(memo) > 8192:
+            memo.clear()
+        url = memo[key] = url_for(endpoint, **values)
+        return url
+    except TypeError:  # an unhashable value (a list of query values)
+        return url_for(endpoint, **values)
 
 
 # Cached page bodies are shared between visitors: their forms carry this placeholder, which

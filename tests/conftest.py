@@ -2,6 +2,10 @@
 
 PostgreSQL runs get a database of their own, created for this test session and dropped after it.
 With REQUIRE_POSTGRES=1 a missing TEST_DATABASE_URL fails the run instead of skipping.
+
+The suite runs in parallel (``pytest -n 2``, pytest-xdist): each worker is its own process with
+its own PostgreSQL database (``ocop_test_<worker>_<random>``), its own temporary directories and
+its own servers on ports the system picks.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from config import TestConfig
 from shop import create_app
 from shop.extensions import db
 
+# "gw0", "gw1"… under pytest-xdist; "main" when the suite runs in one process.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# This worker's own directory for e-mails nobody reads (set by the _worker_temp fixture).
+_OUTBOX: list[str] = []
+
 # The demo calendar the page tests are written against (late November: rice in season,
 # star apples next month, lychee on pre-order).
 DEMO_TODAY = date(2026, 11, 28)
@@ -39,7 +48,7 @@ def postgres_url() -> Iterator[str]:
             pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
         pytest.skip("TEST_DATABASE_URL not set: PostgreSQL run skipped")
     server = make_url(base)
-    name = f"ocop_test_{uuid.uuid4().hex[:12]}"
+    name = f"ocop_test_{WORKER}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -63,16 +72,50 @@ def database_url(backend, request) -> str:
     return "sqlite://"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _worker_temp(tmp_path_factory) -> None:
+    """Stray e-mails go to this worker's temporary directory, not a directory shared by all."""
+    _OUTBOX[:] = [str(tmp_path_factory.mktemp("outbox"))]
+
+
 def make_config(database_url: str, **overrides) -> type[TestConfig]:
-    attrs = {"SQLALCHEMY_DATABASE_URI": database_url, "FIXED_TODAY": DEMO_TODAY, **overrides}
+    attrs = {"SQLALCHEMY_DATABASE_URI": database_url, "FIXED_TODAY": DEMO_TODAY}
+    if _OUTBOX:
+        attrs["MAIL_OUTBOX_DIR"] = _OUTBOX[0]
+    attrs.update(overrides)
     return type("PerTestConfig", (TestConfig,), attrs)
+
+
+_SQLITE_SCHEMA: list = []
+
+
+def _create_schema() -> None:
+    """The schema for this test's database.
+
+    An in-memory SQLite database dies with its engine, so each test needs the schema again:
+    it is built once per worker and copied with SQLite's backup API (a few milliseconds instead
+    of ``create_all``'s hundred). PostgreSQL keeps its tables between tests (truncated after
+    each), so ``create_all`` there only checks they exist.
+    """
+    import sqlite3
+
+    engine = db.engine
+    if engine.dialect.name != "sqlite" or engine.url.database not in (None, "", ":memory:"):
+        db.create_all()
+        return
+    if not _SQLITE_SCHEMA:
+        template = sqlite3.connect(":memory:", check_same_thread=False)
+        db.metadata.create_all(create_engine("sqlite://", creator=lambda: template))
+        _SQLITE_SCHEMA.append(template)
+    with engine.connect() as conn:
+        _SQLITE_SCHEMA[0].backup(conn.connection.driver_connection)
 
 
 @pytest.fixture
 def app(database_url):
     app = create_app(make_config(database_url))
     with app.app_context():
-        db.create_all()
+        _create_schema()
         try:
             yield app
         finally:
@@ -82,8 +125,7 @@ def app(database_url):
                 tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
                 with db.engine.begin() as conn:
                     conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            else:
-                db.drop_all()
+            # In memory, SQLite's database goes with its only connection.
             db.engine.dispose()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,6 +64,15 @@ VIETNAMESE_FAMILY_NAMES = frozenset(
 )
 
 
+def hash_password(password: str) -> str:
+    """scrypt, slow on purpose. ``PASSWORD_HASH_METHOD`` (set by the test suite only, where
+    every sign-in would otherwise cost most of a second) may name a cheaper werkzeug method."""
+    method = (
+        current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    )
+    return generate_password_hash(password, method=method)
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
@@ -91,7 +101,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
         self.end_sessions()
 
     def end_sessions(self) -> None:

@@ -15,9 +15,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
-from shop.accounts.models import Role, User
+from shop.accounts.models import Role, User, hash_password
 from shop.errors import ShopError
 from shop.extensions import db
 
@@ -136,7 +136,7 @@ def register_user(
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """A hash to check unknown e-mails against (once per process: scrypt is slow on purpose)."""
-    return generate_password_hash("not-a-password", method="scrypt")
+    return hash_password("not-a-password")
 
 
 def authenticate(email: str, password: str) -> User:

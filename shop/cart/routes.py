@@ -59,12 +59,6 @@ def current_cart(create: bool = False) -> Cart | None:
     return cart
 
 
-@bp.before_app_request
-def _forget_cart() -> None:
-    # ``g`` lives on the application context, which a test or CLI may keep across requests.
-    g.pop("cart", None)
-
-
 @user_signed_in.connect
 def _merge_guest_cart(app, user, **_extra) -> None:
     guest = find_cart(session.get(SESSION_KEY))

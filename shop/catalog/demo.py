@@ -8,9 +8,8 @@ from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from shop.accounts.models import User
+from shop.accounts.models import User, hash_password
 from shop.catalog.models import Category, OcopCertificate, Producer, Product, ProductImage
 from shop.demo.loader import load_demo_data
 from shop.extensions import db
@@ -144,7 +143,7 @@ def seed_products(
 @lru_cache(maxsize=8)
 def _demo_password_hash(password: str) -> str:
     """scrypt is slow on purpose; the demo's few shared passwords are hashed once per process."""
-    return generate_password_hash(password, method="scrypt")
+    return hash_password(password)
 
 
 def seed_users(producers: dict[str, Producer]) -> None:

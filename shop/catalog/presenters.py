@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
@@ -19,6 +18,7 @@ from shop.catalog.places import place, producer_name
 from shop.catalog.services import ProductCard
 from shop.money import format_vnd
 from shop.templating import current_lang, localized
+from shop.templating import remembered_url_for as url_for
 
 
 @dataclass

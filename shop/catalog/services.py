@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.catalog.availability import Availability, AvailabilityKind, availability
@@ -216,31 +217,36 @@ def search_products(filters: ListingFilters, *, today: date, per_page: int) -> L
     )
 
 
-def top_level_groups() -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category)
-            .where(Category.parent_id.is_(None))
-            .options(selectinload(Category.children))
-            .order_by(Category.position, Category.id)
-        )
+@cache
+def _facet_statements() -> tuple[Select, Select, Select]:
+    """The listing's facet queries (groups, group slugs, communes), built once per process."""
+    groups = (
+        select(Category)
+        .where(Category.parent_id.is_(None))
+        .options(selectinload(Category.children))
+        .order_by(Category.position, Category.id)
     )
+    slugs = select(Category.slug)
+    communes = (
+        select(Producer.commune)
+        .join(Producer.products)
+        .where(*_visible())
+        .group_by(Producer.commune)
+        .order_by(Producer.commune)
+    )
+    return groups, slugs, communes
+
+
+def top_level_groups() -> list[Category]:
+    return list(db.session.scalars(_facet_statements()[0]))
 
 
 def all_group_slugs() -> frozenset[str]:
-    return frozenset(db.session.scalars(select(Category.slug)))
+    return frozenset(db.session.scalars(_facet_statements()[1]))
 
 
 def communes_with_products() -> list[str]:
-    return list(
-        db.session.scalars(
-            select(Producer.commune)
-            .join(Producer.products)
-            .where(*_visible())
-            .group_by(Producer.commune)
-            .order_by(Producer.commune)
-        )
-    )
+    return list(db.session.scalars(_facet_statements()[2]))
 
 
 @dataclass
@@ -254,13 +260,14 @@ class ProductPage:
     more_from_producer: list[ProductCard]
 
 
-def get_product_page(slug: str, *, today: date, now: datetime | None = None) -> ProductPage:
-    """A product with its certificate, availability and more from its producer. With ``now``,
-    stock held by unpaid orders whose payment window lapsed before it counts as available."""
-    product = db.session.scalar(
+@cache
+def _product_page_statements() -> tuple[Select, Select]:
+    """The product page's two queries, built once per process with bound parameters (building
+    a statement with its loader options costs about as much as running it)."""
+    product = (
         select(Product)
         .join(Product.producer)
-        .where(Product.slug == slug, *_visible())
+        .where(Product.slug == bindparam("slug"), *_visible())
         .options(
             contains_eager(Product.producer),
             joinedload(Product.category).joinedload(Category.parent),
@@ -268,6 +275,21 @@ def get_product_page(slug: str, *, today: date, now: datetime | None = None) -> 
             selectinload(Product.certificates),
         )
     )
+    producer_id = bindparam("producer_id")
+    cards, stars = _cards_query(bindparam("today"), producer_id)
+    more = (
+        cards.where(Product.producer_id == producer_id, Product.id != bindparam("product_id"))
+        .order_by(stars.is_(None), stars.desc(), Product.id)
+        .limit(4)
+    )
+    return product, more
+
+
+def get_product_page(slug: str, *, today: date, now: datetime | None = None) -> ProductPage:
+    """A product with its certificate, availability and more from its producer. With ``now``,
+    stock held by unpaid orders whose payment window lapsed before it counts as available."""
+    product_stmt, more_stmt = _product_page_statements()
+    product = db.session.scalar(product_stmt, {"slug": slug})
     if product is None:
         raise NotFound("product not found")
     certificate = product.valid_certificate(today)
@@ -279,11 +301,9 @@ def get_product_page(slug: str, *, today: date, now: datetime | None = None) -> 
     stock = product.stock
     if now is not None:
         stock += lapsed_stock([product.id], now).get(product.id, 0)
-    stmt, stars = _cards_query(today, product.producer_id)
     more = db.session.execute(
-        stmt.where(Product.producer_id == product.producer_id, Product.id != product.id)
-        .order_by(stars.is_(None), stars.desc(), Product.id)
-        .limit(4)
+        more_stmt,
+        {"today": today, "producer_id": product.producer_id, "product_id": product.id},
     ).all()
     return ProductPage(
         product=product,
