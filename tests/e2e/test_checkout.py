@@ -55,7 +55,7 @@ def test_guest_buys_lychee_and_noodles_and_pays(live_server, live_app, page):
     assert stock(live_app, "vai-thieu-luc-ngan-hong-xuan") == lychee_before - 1
 
 
-def test_a_declined_payment_releases_the_stock(live_server, live_app, page):
+def test_a_declined_payment_can_be_retried_or_put_back_in_the_cart(live_server, live_app, page):
     before = stock(live_app, "my-gao-chu-xuan-truong")
     add(page, live_server, "my-gao-chu-xuan-truong", "3")
     page.goto(live_server + "/cart?lang=en")
@@ -63,7 +63,13 @@ def test_a_declined_payment_releases_the_stock(live_server, live_app, page):
     assert stock(live_app, "my-gao-chu-xuan-truong") == before - 3
     page.get_by_role("button", name="Decline").click()
     page.wait_for_url(re.compile(r".*/orders/OCM-.*"))
-    assert page.locator("[data-status]").get_attribute("data-status") == "payment_failed"
+    # The reservation still holds: the shopper may try again, or give the order up.
+    assert page.locator("[data-status]").get_attribute("data-status") == "awaiting_payment"
+    assert page.get_by_role("button", name="Try again").is_visible()
+    assert stock(live_app, "my-gao-chu-xuan-truong") == before - 3
+    page.get_by_role("button", name="Put these back in my cart").click()
+    page.wait_for_url(re.compile(r".*/cart.*"))
+    assert page.locator(".cart-line").count() == 1
     assert stock(live_app, "my-gao-chu-xuan-truong") == before
 
 
