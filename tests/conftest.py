@@ -39,6 +39,13 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
 
 
+def skip_without_redis(reason: str) -> None:
+    """Skip a test that needs Redis, or fail it when REQUIRE_REDIS is set (CI)."""
+    if _flag("REQUIRE_REDIS"):
+        pytest.fail(f"REQUIRE_REDIS is set but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this session (dropped afterwards)."""

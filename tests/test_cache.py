@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from shop.cache import VERSION_KEY, init_cache
 from shop.catalog.models import CertificateStatus, OcopCertificate, Product
 from shop.extensions import cache, db
-from tests.conftest import DEMO_TODAY, count_queries, make_config
+from tests.conftest import DEMO_TODAY, count_queries, make_config, skip_without_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -134,7 +134,7 @@ def redis_prefix():
         connection = redis.Redis.from_url(REDIS_URL)
         connection.ping()
     except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+        skip_without_redis("no Redis on 127.0.0.1:6379")
     prefix = f"ocop-test-{uuid.uuid4().hex[:8]}:"
     yield prefix
     for key in connection.scan_iter(f"{prefix}*"):

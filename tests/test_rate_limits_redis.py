@@ -10,7 +10,7 @@ import pytest
 
 from shop import create_app
 from shop.extensions import db
-from tests.conftest import make_config, sign_in
+from tests.conftest import make_config, sign_in, skip_without_redis
 
 REDIS_URI = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 GUESS = "guess guess guess"
@@ -24,7 +24,7 @@ def redis_prefix():
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URI}: {exc}")
+        skip_without_redis(f"Redis not reachable at {REDIS_URI}: {exc}")
     prefix = f"ocop-test-{uuid.uuid4().hex[:12]}"
     yield prefix
     keys = list(client.scan_iter(match=f"*{prefix}*"))

@@ -19,7 +19,7 @@ from shop.jobs import expire_orders, make_huey
 from shop.jobs.models import JobRun
 from shop.jobs.runs import run_once_per_tick
 from shop.orders.models import Order, OrderStatus
-from tests.conftest import run_threads
+from tests.conftest import run_threads, skip_without_redis
 from tests.factories import gen_certificate, gen_order, gen_product
 
 PLACED = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -43,7 +43,7 @@ def test_the_queue_is_in_redis_when_redis_url_is_set():
     try:
         redis.Redis.from_url(url).ping()
     except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+        skip_without_redis("no Redis on 127.0.0.1:6379")
     queue = make_huey(url, "unused.db", name=f"ocop-test-{uuid.uuid4().hex[:8]}")
     assert isinstance(queue, RedisHuey)
 
