@@ -251,3 +251,13 @@ def test_a_revoked_certificate_leaves_the_product_page_at_once(cached, client):
     page = client.get(url).get_data(as_text=True)
     assert "certificate-valid" not in page
     assert number not in page
+
+
+def test_the_shared_footer_follows_the_language(demo, app, client):
+    app.debug = False  # the debug server renders the footer afresh
+    vietnamese = client.get("/products?lang=vi").get_data(as_text=True)
+    english = client.get("/products?lang=en").get_data(as_text=True)
+    again = client.get("/?lang=vi").get_data(as_text=True)
+    assert "Chính sách" in vietnamese.split('<footer class="site-footer">')[1]
+    assert "Returns and refunds" in english.split('<footer class="site-footer">')[1]
+    assert "Returns and refunds" not in again.split('<footer class="site-footer">')[1]
