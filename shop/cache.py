@@ -1,4 +1,5 @@
-"""The catalogue cache: rendered listing and home-page bodies, in Flask-Caching.
+"""The catalogue cache: rendered listing and home-page bodies and the product page below its
+buy box, in Flask-Caching.
 
 Per process (``SimpleCache``) by default; in Redis when ``CACHE_REDIS_URL`` (or ``REDIS_URL``)
 is set, shared by every app server. Entries live ``CATALOGUE_CACHE_SECONDS`` (0 turns the cache
@@ -6,7 +7,8 @@ off). Every key carries the catalogue version, and any commit that touched produ
 images, certificates, producers or categories — through the unit of work or an ``UPDATE``
 statement (stock) — replaces the version, so the next request renders afresh and a new price
 or stock figure shows at once. With the per-process cache that holds within one process; with
-more than one process, use Redis. Product pages, carts and checkout never read from it.
+more than one process, use Redis. The product page's buy box (price, stock, the form), carts
+and checkout never read from it.
 """
 
 from __future__ import annotations

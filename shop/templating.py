@@ -9,10 +9,20 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from markupsafe import Markup
 
 from shop.money import format_vnd, usd_reference
 from shop.urls import absolute_url, on_site
@@ -176,6 +186,8 @@ def init_templating(app: Flask) -> None:
 
     versions: dict[str, str | None] = {}
     app.extensions["remembered_urls"] = {}
+    app.extensions["shared_fragments"] = {}
+    app.add_template_global(shared_fragment, "shared_fragment")
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
@@ -247,6 +259,20 @@ def remembered_url_for(endpoint: str, **values: object) -> str:
         return url
     except TypeError:  # an unhashable value (a list of query values)
         return url_for(endpoint, **values)
+
+
+def shared_fragment(name: str) -> Markup:
+    """A template that depends only on the language (the footer), rendered once per process,
+    language and script root instead of on every page; the debug server renders it afresh."""
+    app = current_app
+    if app.debug or not has_request_context():
+        return Markup(render_template(name))  # noqa: S704 - our own rendered template
+    memo: dict[tuple, Markup] = app.extensions["shared_fragments"]
+    key = (name, str(get_locale()), request.script_root)
+    fragment = memo.get(key)
+    if fragment is None:
+        fragment = memo[key] = Markup(render_template(name))  # noqa: S704 - our own template
+    return fragment
 
 
 # Cached page bodies are shared between visitors: their forms carry this placeholder, which

@@ -33,6 +33,10 @@ def without_csrf(page: str) -> str:
     return re.sub(r'name="csrf_token" value="[^"]*"', "", page)
 
 
+def without_nonce(page: str) -> str:
+    return re.sub(r'nonce="[^"]*"', "", page)
+
+
 def cached_bodies() -> list[str]:
     return [key for key in cache.cache._cache if key != VERSION_KEY]  # SimpleCache: no prefix
 
@@ -173,3 +177,87 @@ def test_two_app_servers_share_the_cache_and_its_invalidation(tmp_path, redis_pr
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+# The product page: below the buy box it is shared (description, certificate, seller, more from
+# the producer); the buy box is live. Every shared part follows a catalogue change at once.
+
+
+def sibling_of_noodles() -> Product:
+    """A product whose "more from the producer" shows the noodles."""
+    product = noodles()
+    return db.session.scalar(
+        select(Product)
+        .where(Product.producer_id == product.producer_id, Product.id != product.id)
+        .order_by(Product.id)
+        .limit(1)
+    )
+
+
+def test_product_page_details_are_reused_with_the_visitors_csrf_token(cached, client):
+    url = f"/products/{sibling_of_noodles().slug}?lang=en"
+    before = len(cached_bodies())
+    first = client.get(url).get_data(as_text=True)
+    bodies = len(cached_bodies())
+    again = client.get(url).get_data(as_text=True)
+    assert bodies == before + 1
+    assert len(cached_bodies()) == bodies
+    assert without_nonce(without_csrf(again)) == without_nonce(without_csrf(first))
+    assert "__CSRF_TOKEN__" not in again
+    assert 'name="csrf_token" value=""' not in again
+
+
+def test_a_new_price_shows_on_the_product_page_at_once(cached, client):
+    url = f"/products/{noodles().slug}?lang=en"
+    client.get(url)
+    noodles().price_vnd = 1_234_000
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("1.234.000\u00a0₫") == 2  # the buy box and the seller's facts
+    assert "1.234.000\u00a0₫, VAT included" in page
+
+
+def test_a_new_price_shows_in_more_from_the_producer_at_once(cached, client):
+    url = f"/products/{sibling_of_noodles().slug}?lang=en"
+    assert noodles().name_en in client.get(url).get_data(as_text=True)
+    noodles().price_vnd = 1_234_000
+    db.session.commit()
+    assert "1.234.000\u00a0₫" in client.get(url).get_data(as_text=True)
+
+
+def test_stock_changed_by_a_statement_shows_in_more_from_the_producer_at_once(cached, client):
+    product_id = noodles().id
+    url = f"/products/{sibling_of_noodles().slug}?lang=en"
+    before = client.get(url).get_data(as_text=True).count("Sold out")
+    db.session.execute(update(Product).where(Product.id == product_id).values(stock=0))
+    db.session.commit()
+    assert client.get(url).get_data(as_text=True).count("Sold out") == before + 1
+
+
+def test_a_revoked_certificate_leaves_the_product_page_at_once(cached, client):
+    certificate = db.session.scalar(
+        select(OcopCertificate)
+        .where(OcopCertificate.stars == 5, OcopCertificate.valid_until >= DEMO_TODAY)
+        .order_by(OcopCertificate.id)
+        .limit(1)
+    )
+    url = f"/products/{certificate.product.slug}?lang=en"
+    number = certificate.certificate_number
+    page = client.get(url).get_data(as_text=True)
+    assert "certificate-valid" in page
+    assert number in page
+    certificate.status = CertificateStatus.REVOKED
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "certificate-valid" not in page
+    assert number not in page
+
+
+def test_the_shared_footer_follows_the_language(demo, app, client):
+    app.debug = False  # the debug server renders the footer afresh
+    vietnamese = client.get("/products?lang=vi").get_data(as_text=True)
+    english = client.get("/products?lang=en").get_data(as_text=True)
+    again = client.get("/?lang=vi").get_data(as_text=True)
+    assert "Chính sách" in vietnamese.split('<footer class="site-footer">')[1]
+    assert "Returns and refunds" in english.split('<footer class="site-footer">')[1]
+    assert "Returns and refunds" not in again.split('<footer class="site-footer">')[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from shop.templating import current_lang
@@ -89,12 +89,24 @@ def authority(name: str) -> Markup:
 _HTX = re.compile(r"^(HTX)\s+")
 
 
+# producer_name's answers by (name, page language, locale in force): a listing shows the same
+# few producers on every card, and looking up the translation costs more than the rest.
+_PRODUCER_NAMES: dict[tuple[str, str, str], Markup] = {}
+
+
 def producer_name(name: str) -> Markup:
     """A producer's name marked Vietnamese, with ``HTX`` explained (hợp tác xã, cooperative)."""
     match = _HTX.match(name)
     if not match:
         return _vi(name)
-    abbr = Markup('<abbr title="{}" lang="{}">HTX</abbr>').format(
-        gettext("cooperative"), current_lang()
+    key = (name, current_lang(), str(get_locale()))
+    known = _PRODUCER_NAMES.get(key)
+    if known is not None:
+        return known
+    abbr = Markup('<abbr title="{}" lang="{}">HTX</abbr>').format(gettext("cooperative"), key[1])
+    if len(_PRODUCER_NAMES) > 4096:
+        _PRODUCER_NAMES.clear()
+    answer = _PRODUCER_NAMES[key] = Markup('<span lang="vi">{} {}</span>').format(
+        abbr, name[match.end() :]
     )
-    return Markup('<span lang="vi">{} {}</span>').format(abbr, name[match.end() :])
+    return answer

@@ -95,12 +95,19 @@ def product_detail(slug: str):
     # Stock held by unpaid orders past their payment window counts as available (read only:
     # the checkout that needs it releases it).
     page = get_product_page(slug, today=local_today(), now=utcnow())
+    # Below the buy box (description, certificate, seller, more from the producer) the page is
+    # the same for everyone until the catalogue changes; the buy box with its stock stays live.
+    details = _shared_body(
+        _cache_key(page.product.id, slug),
+        lambda: render_template("catalog/_product_details.html", page=page, product=page.product),
+    )
     return render_template(
         "catalog/product_detail.html",
         page=page,
         product=page.product,
         stock=page.stock,
         jsonld=product_jsonld(page),
+        details=details,
     )
 
 
