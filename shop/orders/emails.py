@@ -3,17 +3,22 @@ through the outbox."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, gettext
 
 from shop.mail import send_email
 from shop.orders.models import Order, ProducerOrder
+from shop.urls import absolute_url
 
 
 def order_link(order: Order) -> str:
     """The signed link to the order: a guest reaches it with the order's access token."""
-    base = current_app.config["SITE_URL"].rstrip("/")
-    return f"{base}/orders/{order.reference}?token={order.access_token}&lang={order.locale}"
+    return absolute_url(
+        "checkout.order_detail",
+        reference=order.reference,
+        token=order.access_token,
+        lang=order.locale,
+    )
 
 
 SUBJECTS = {
