@@ -104,7 +104,6 @@ def order_rules(**overrides):
         "chilled_fee_vnd": 65_000,
         "payment_ttl": timedelta(minutes=30),
         "max_line_quantity": 50,
-        "cod_max_vnd": 5_000_000,
         **overrides,
     }
     return OrderRules(**values)

@@ -293,11 +293,6 @@ def acknowledge_prices(cart: Cart) -> None:
     db.session.flush()
 
 
-def empty_cart(cart: Cart) -> None:
-    db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
-    db.session.expire(cart, ["lines"])
-
-
 def consume_cart(cart_id: int, lines: dict[int, int]) -> None:
     """Take the lines checkout is ordering (``{line_id: quantity}``) out of the cart, in the
     order's transaction. Raises ``CartChanged`` when any of them is gone or changed — another

@@ -66,7 +66,6 @@ def order_rules() -> OrderRules:
         chilled_fee_vnd=config["DELIVERY_CHILLED_FEE_VND"],
         payment_ttl=timedelta(minutes=config["ORDER_PAYMENT_TTL_MINUTES"]),
         max_line_quantity=config["MAX_LINE_QUANTITY"],
-        cod_max_vnd=config["COD_MAX_VND"],
     )
 
 

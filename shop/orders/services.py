@@ -86,7 +86,6 @@ class OrderRules:
     chilled_fee_vnd: int
     payment_ttl: timedelta
     max_line_quantity: int = 50
-    cod_max_vnd: int = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -198,11 +197,6 @@ def _load_products(product_ids: list[int]) -> list[Product]:
         .order_by(Product.id)
     ).all()
     return list(products)
-
-
-def reserve_stock(quantities: dict[int, int]) -> None:
-    """Take stock with one conditional update per product, in id order (no deadlocks)."""
-    _adjust_stock(released={}, wanted=quantities)
 
 
 def _adjust_stock(*, released: dict[int, int], wanted: dict[int, int]) -> None:
