@@ -262,8 +262,14 @@ def _start_payment(order_id: int) -> str:
                 "checkout.order_detail", reference=order.reference, token=order.access_token
             ),
         )
-    except PaymentNotAllowed:
+    except PaymentNotAllowed as error:
         db.session.rollback()
+        if error.details.get("reason") == "attempt_open":
+            # The same "Try again" twice: back to the payment page already opened.
+            if error.details.get("redirect_url"):
+                return error.details["redirect_url"]
+            flash(_("Your payment is being opened; please wait a moment."), "info")
+            return order_url
         flash(_("This order is no longer waiting for payment."), "info")
         return order_url
     if request_ is None:  # paid on delivery: nothing to start

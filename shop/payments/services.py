@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
 
@@ -97,6 +97,7 @@ def open_attempt(
     if not reservation_holds(order, now):
         raise PaymentNotAllowed("this order is not waiting for payment", reason="closed")
     provider.check_allowed(payment_subject(order))
+    _refuse_a_second_open_attempt(order, now)
     attempts = db.session.scalar(select(func.count(Payment.id)).where(Payment.order_id == order.id))
     payment = Payment(
         order_id=order.id,
@@ -145,6 +146,31 @@ def attempt_started(payment_id: int, started: StartedPayment) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+# An attempt still waiting for its provider's answer (no payment page yet) this long after it was
+# opened is taken as lost, and another may be opened.
+ATTEMPT_START_GRACE = timedelta(minutes=2)
+
+
+def _refuse_a_second_open_attempt(order: Order, now: datetime) -> None:
+    """Called under the order's lock: "Try again" pressed twice, or in two tabs, must not open two
+    payment pages for one order (both could be paid). Refuses with ``reason="attempt_open"`` and
+    the open attempt's page, if it has one yet."""
+    pending = db.session.scalar(
+        select(Payment)
+        .where(Payment.order_id == order.id, Payment.status == PaymentStatus.PENDING)
+        .order_by(Payment.id.desc())
+    )
+    if pending is None:
+        return
+    if pending.redirect_url is None and _aware(pending.created_at) < now - ATTEMPT_START_GRACE:
+        return
+    raise PaymentNotAllowed(
+        "a payment attempt is already open",
+        reason="attempt_open",
+        redirect_url=pending.redirect_url,
+    )
 
 
 def attempt_not_started(payment_id: int) -> bool:

@@ -248,3 +248,21 @@ def test_products_no_longer_on_sale_stay_out_of_the_cart(client, demo):
     assert "could not go back into your cart" in cart
     slugs = [line.product.slug for line in db.session.scalars(select(CartLine))]
     assert slugs == ["my-gao-chu-xuan-truong"]
+
+
+def test_try_again_twice_opens_one_payment_page(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1))
+    location = checkout(client).headers["Location"]
+    token = pay_page(client, location)
+    client.post(location, data={"csrf_token": token, "decline": "1"})
+    [order] = orders()
+    order_url = f"/orders/{order.reference}?token={order.access_token}"
+    pay = f"/orders/{order.reference}/pay"
+    first = post_form(client, order_url, pay, token=order.access_token)
+    # A second press (another tab, a double click that got through) lands on the same page.
+    second = post_form(client, order_url, pay, token=order.access_token)
+    assert second.headers["Location"] == first.headers["Location"]
+    statuses = db.session.scalars(
+        select(Payment.status).where(Payment.order_id == order.id).order_by(Payment.id)
+    ).all()
+    assert statuses == ["failed", "pending"]

@@ -107,7 +107,7 @@ def test_start_stripe_payment_for_an_order(app):
         f"order-{order.reference}-attempt-1"
     )
     client.responses["/v1/checkout/sessions"] = {**SESSION, "id": "cs_test_456"}
-    second = start_attempt(order, call_provider=True, now=now)
+    second = start_attempt(order, call_provider=True, now=now, alongside_open=True)
     assert second.idempotency_key == f"order-{order.reference}-attempt-2"
 
 

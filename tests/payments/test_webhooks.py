@@ -234,7 +234,7 @@ def test_eight_concurrent_deliveries_of_one_event_apply_once(pg_app):
 def two_sessions(placed_at):
     """One order, two Stripe Checkout Sessions (the customer opened the payment page twice)."""
     order, product = stripe_order("cs_first", stock=5, now=placed_at)
-    start_attempt(order, session_id="cs_second", now=placed_at)
+    start_attempt(order, session_id="cs_second", now=placed_at, alongside_open=True)
     db.session.commit()
     return order, product
 
