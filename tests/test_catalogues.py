@@ -31,8 +31,8 @@ def test_compiled_catalogues_translate(tmp_path):
     directory = copy_po_files(tmp_path / "translations")
     written = compile_catalogues(directory)
     assert {path.parent.parent.name for path in written} == {"vi", "en"}
-    assert Translations.load(str(directory), ["vi"]).gettext("Out of stock") == "Hết hàng"
-    assert Translations.load(str(directory), ["en"]).gettext("Out of stock") == "Out of stock"
+    assert Translations.load(str(directory), ["vi"]).gettext("Sold out") == "Hết hàng"
+    assert Translations.load(str(directory), ["en"]).gettext("Sold out") == "Sold out"
 
 
 @pytest.mark.slow
@@ -81,7 +81,7 @@ def test_production_refuses_to_start_without_compiled_catalogues(tmp_path, monke
         from flask_babel import gettext, refresh
 
         refresh()
-        assert gettext("Out of stock") == "Hết hàng"
+        assert gettext("Sold out") == "Hết hàng"
 
 
 def test_production_refuses_catalogues_older_than_their_sources(tmp_path, monkeypatch):

@@ -54,7 +54,9 @@ def test_pay_decline_expire_and_webhook_at_once_always_end_consistent(pg_app):
     for run in range(RUNS):
         order = gen_order([(db.session.get(Product, product_id), QUANTITY)], now=utcnow())
         demo = start_attempt(order)
-        card = start_attempt(order, session_id=f"cs_race_{run}", provider="stripe")
+        card = start_attempt(
+            order, session_id=f"cs_race_{run}", provider="stripe", alongside_open=True
+        )
         db.session.commit()
         order_id, demo_url = (
             order.id,
