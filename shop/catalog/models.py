@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -24,6 +25,34 @@ from shop.extensions import db
 from shop.text import search_terms
 
 CERTIFICATE_VALIDITY_MONTHS = 36
+
+
+def join_address(*parts: str | None) -> str:
+    """A producer's address on one line: street, commune, province (empty parts left out)."""
+    return ", ".join(p for p in parts if p)
+
+
+def certificate_in_force(status: str, valid_until: date, today: date) -> bool:
+    """A certificate counts until the end of its last day unless revoked (the same rule as
+    ``shop.catalog.reads.best_stars`` in SQL)."""
+    return status != CertificateStatus.REVOKED and valid_until >= today
+
+
+def best_certificate(certificates, today: date):
+    """The highest-rated certificate in force on ``today`` (latest decision on a tie)."""
+    valid = [c for c in certificates if c.is_valid_on(today)]
+    return max(valid, key=lambda c: (c.stars, c.decision_date), default=None)
+
+
+def season_contains(season_start: int | None, season_end: int | None, day: date) -> bool | None:
+    """None for all-year products, else whether ``day`` falls in the season window
+    (``month*100 + day`` bounds; a window may run over the new year)."""
+    if season_start is None or season_end is None:
+        return None
+    md = day.month * 100 + day.day
+    if season_start <= season_end:
+        return season_start <= md <= season_end
+    return md >= season_start or md <= season_end
 
 
 class LegalType(StrEnum):
@@ -130,8 +159,7 @@ class Producer(TimestampMixin, db.Model):
 
     @property
     def address(self) -> str:
-        parts = [self.street, self.commune, self.province]
-        return ", ".join(p for p in parts if p)
+        return join_address(self.street, self.commune, self.province)
 
 
 class Category(db.Model):
@@ -232,17 +260,11 @@ class Product(TimestampMixin, db.Model):
 
     def in_season_on(self, day: date) -> bool | None:
         """None for all-year products, else whether ``day`` falls in the season window."""
-        if self.season_start is None or self.season_end is None:
-            return None
-        md = day.month * 100 + day.day
-        if self.season_start <= self.season_end:
-            return self.season_start <= md <= self.season_end
-        return md >= self.season_start or md <= self.season_end
+        return season_contains(self.season_start, self.season_end, day)
 
     def valid_certificate(self, today: date) -> OcopCertificate | None:
         """The highest-rated certificate in force on ``today`` (already-loaded certificates)."""
-        valid = [c for c in self.certificates if c.is_valid_on(today)]
-        return max(valid, key=lambda c: (c.stars, c.decision_date), default=None)
+        return best_certificate(self.certificates, today)
 
 
 class ProductImage(db.Model):
@@ -271,10 +293,13 @@ class OcopCertificate(TimestampMixin, db.Model):
         CheckConstraint(one_of("authority", Authority), name="authority_known"),
         CheckConstraint("criteria_version IN ('2019', '2023')", name="criteria_known"),
         CheckConstraint(one_of("status", CertificateStatus), name="status_known"),
+        # Covers the best-stars subquery of every listing (shop.catalog.reads.best_stars): the
+        # ratings are read from the index alone, grouped by product.
+        Index("ix_ocop_certificate_rating", "product_id", "valid_until", "status", "stars"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     certificate_number: Mapped[str] = mapped_column(String(60), unique=True)
     decision_number: Mapped[str] = mapped_column(String(60))
     decision_date: Mapped[date] = mapped_column(Date)
@@ -305,4 +330,4 @@ class OcopCertificate(TimestampMixin, db.Model):
         )
 
     def is_valid_on(self, today: date) -> bool:
-        return self.status != CertificateStatus.REVOKED and self.valid_until >= today
+        return certificate_in_force(self.status, self.valid_until, today)

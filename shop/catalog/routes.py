@@ -9,16 +9,15 @@ from shop.cache import catalogue_cache
 from shop.catalog import bp
 from shop.catalog.forms import parse_listing_args
 from shop.catalog.models import Producer
+from shop.catalog.reads import CategoryTree, category_tree
 from shop.catalog.services import (
     STAR_CHOICES,
     ListingPage,
-    all_group_slugs,
     get_home_page,
     get_producer_page,
     get_product_page,
     search_products,
     sitemap_entries,
-    top_level_groups,
 )
 from shop.catalog.structured_data import product_jsonld
 from shop.db import utcnow
@@ -41,6 +40,11 @@ def _shared_body(key: tuple, render) -> Markup:
     return Markup(fill_csrf(body))  # noqa: S704 - our own rendered template
 
 
+def _categories() -> CategoryTree:
+    """The OCOP groups, read once per catalogue version."""
+    return catalogue_cache().get_or_set(("category-tree",), category_tree)
+
+
 def _cache_key(*parts: object) -> tuple:
     """Rendered bodies depend on the endpoint, language, day and the whole query string."""
     args = tuple(sorted(request.args.items(multi=True)))
@@ -51,15 +55,16 @@ def _cache_key(*parts: object) -> tuple:
 def home():
     def render_body() -> str:
         page = get_home_page(today=local_today())
-        return render_template("catalog/_home_body.html", page=page, groups=top_level_groups())
+        groups = _categories().groups
+        return render_template("catalog/_home_body.html", page=page, groups=groups)
 
     return render_template("catalog/home.html", body=_shared_body(_cache_key(), render_body))
 
 
 @bp.get("/products")
 def product_list():
-    group_slugs = catalogue_cache().get_or_set(("group-slugs",), all_group_slugs)
-    filters, errors = parse_listing_args(request.args, group_slugs)
+    categories = _categories()
+    filters, errors = parse_listing_args(request.args, categories.slugs)
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
 
     def render_body(listing: ListingPage) -> str:
@@ -73,12 +78,16 @@ def product_list():
 
     if errors:
         empty = ListingPage(cards=[], total=0, page=1, per_page=per_page)
-        empty.groups = top_level_groups()
+        empty.groups = list(categories.groups)
         body, status = render_body(empty), 400
     else:
         body = _shared_body(
             _cache_key(per_page),
-            lambda: render_body(search_products(filters, today=local_today(), per_page=per_page)),
+            lambda: render_body(
+                search_products(
+                    filters, today=local_today(), per_page=per_page, categories=categories
+                )
+            ),
         )
         status = 200
     page = render_template(
@@ -94,7 +103,7 @@ def product_list():
 def product_detail(slug: str):
     # Stock held by unpaid orders past their payment window counts as available (read only:
     # the checkout that needs it releases it).
-    page = get_product_page(slug, today=local_today(), now=utcnow())
+    page = get_product_page(slug, today=local_today(), now=utcnow(), categories=_categories())
     # Below the buy box (description, certificate, seller, more from the producer) the page is
     # the same for everyone until the catalogue changes; the buy box with its stock stays live.
     details = _shared_body(
