@@ -198,6 +198,9 @@ class Product(TimestampMixin, db.Model):
             " AND season_end BETWEEN 101 AND 1231 AND season_end % 100 BETWEEN 1 AND 31)",
             name="season_window_valid",
         ),
+        # The listing's shelf: visible products by producer with their sort keys, read from
+        # the index alone while sorting and counting (the rows carry long descriptions).
+        Index("ix_product_shelf", "active", "producer_id", "created_at", "price_vnd"),
         CheckConstraint(
             "NOT preorder OR (preorder_ships_from IS NOT NULL AND preorder_cap IS NOT NULL)",
             name="preorder_has_date_and_cap",
@@ -228,7 +231,7 @@ class Product(TimestampMixin, db.Model):
     preorder_ships_from: Mapped[date | None] = mapped_column(Date)
     preorder_cap: Mapped[int | None] = mapped_column(Integer)
     adult_only: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Folded words (see shop.text.fold) for accent-insensitive search: names only, and everything.
     search_name: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")

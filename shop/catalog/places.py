@@ -49,13 +49,22 @@ def _part(text: str) -> Markup:
     return _vi(text)
 
 
+# place's answers by (text, page language, locale in force): cards repeat a few communes.
+_PLACES: dict[tuple[str, str, str], Markup] = {}
+
+
 def place(text: str | None) -> Markup:
     """``xã Hồng Giang, huyện Lục Ngạn (nay Bắc Ninh)`` for English readers:
     ``Hồng Giang commune, Lục Ngạn district (now Bắc Ninh)``, names marked ``lang="vi"``."""
     if not text:
         return Markup("")
-    if current_lang() == "vi":
+    lang = current_lang()
+    if lang == "vi":
         return escape(text)
+    key = (text, lang, str(get_locale()))
+    known = _PLACES.get(key)
+    if known is not None:
+        return known
     note = _NOW.search(text)
     main = text[: note.start()] if note else text
     out = Markup(", ").join(_part(p.strip()) for p in main.split(",") if p.strip())
@@ -64,6 +73,9 @@ def place(text: str | None) -> Markup:
             "\x00", _place_inline(note.group("place"))
         )
         out = out + Markup(" ") + now
+    if len(_PLACES) > 4096:
+        _PLACES.clear()
+    _PLACES[key] = out
     return out
 
 

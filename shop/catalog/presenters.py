@@ -15,9 +15,10 @@ from markupsafe import Markup
 from shop.catalog.availability import Availability, AvailabilityKind, availability
 from shop.catalog.models import Product
 from shop.catalog.places import place, producer_name
+from shop.catalog.reads import CardProduct
 from shop.catalog.services import ProductCard
 from shop.money import format_vnd
-from shop.templating import current_lang, localized
+from shop.templating import current_lang, localdate
 from shop.templating import remembered_url_for as url_for
 
 
@@ -48,34 +49,75 @@ class CardView:
     tags: list[Tag] = field(default_factory=list)
 
 
-def extra_tags(product: Product, answer: Availability, today: date) -> list[Tag]:
+class CardContext:
+    """What every card of one grid shares, looked up once per grid: the language, the day and
+    the words of the tags (each translation lookup costs more than the rest of a card)."""
+
+    def __init__(self, today: date | None = None) -> None:
+        self.today = today
+        self.lang = current_lang()
+        self.in_season = gettext("In season")
+        self.adult = gettext("For buyers aged 18 and over")
+        self.sold_out = Tag("tag-muted", gettext("Sold out"))
+        self.preorder_full = Tag("tag-muted", gettext("Pre-order full"))
+        self.paused = Tag("tag-muted", gettext("Not on sale"))
+
+
+def availability_tag(answer: Availability, context: CardContext | None = None) -> Tag | None:
+    """The short availability tag of a card or cart line (none while simply on sale)."""
+    kind = answer.kind
+    if kind == AvailabilityKind.ON_SALE:
+        return None
+    if kind == AvailabilityKind.PREORDER:
+        label = gettext("Pre-order · ships from %(date)s", date=localdate(answer.date))
+        return Tag("tag-preorder", label)
+    if kind == AvailabilityKind.OUT_OF_SEASON:
+        label = gettext("Out of season · back %(date)s", date=localdate(answer.date))
+        return Tag("tag-muted", label)
+    context = context or CardContext()
+    if kind == AvailabilityKind.SOLD_OUT:
+        return context.preorder_full if answer.preorder else context.sold_out
+    return context.paused
+
+
+def extra_tags(
+    product: Product | CardProduct,
+    answer: Availability,
+    today: date,
+    context: CardContext | None = None,
+) -> list[Tag]:
     """What a card or product page says besides its availability: in season, 18+."""
     tags = []
     if answer.kind == AvailabilityKind.ON_SALE and product.in_season_on(today):
-        tags.append(Tag("tag-season", gettext("In season")))
+        tags.append(Tag("tag-season", context.in_season if context else gettext("In season")))
     if product.adult_only:
-        tags.append(Tag("tag-adult", "18+", gettext("For buyers aged 18 and over")))
+        title = context.adult if context else gettext("For buyers aged 18 and over")
+        tags.append(Tag("tag-adult", "18+", title))
     return tags
 
 
-def card_view(card: ProductCard, today: date) -> CardView:
+def card_view(card: ProductCard, context: CardContext) -> CardView:
     product = card.product
     image = product.images[0] if product.images else None
+    today = context.today
     answer = availability(product, today)
+    english = context.lang == "en"
+    tag = availability_tag(answer, context)
+    tags = extra_tags(product, answer, today, context)
     return CardView(
         url=url_for("catalog.product_detail", slug=product.slug),
-        name=localized(product, "name"),
-        name_is_vi=current_lang() != "vi" and not product.name_en,
+        name=(english and product.name_en) or product.name_vi,
+        name_is_vi=context.lang != "vi" and not product.name_en,
         producer=producer_name(product.producer.name) + " · " + place(product.producer.commune),
         image_url=url_for(
             "static", filename=image.path if image else "img/placeholder-product.svg"
         ),
-        image_alt=localized(image, "alt") if image else "",
+        image_alt=((english and image.alt_en) or image.alt_vi) if image else "",
         price=format_vnd(product.price_vnd),
-        unit=localized(product, "unit"),
+        unit=(english and product.unit_en) or product.unit_vi,
         stars=card.stars,
         availability=answer,
         product_id=product.id,
         can_add=answer.can_buy and not product.adult_only,
-        tags=extra_tags(product, answer, today),
+        tags=[tag, *tags] if tag else tags,
     )

@@ -12,8 +12,9 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from shop.addresses.services import Address
@@ -496,22 +497,28 @@ def expire_due_orders(now: datetime, limit: int = 500) -> int:
     return count
 
 
+@cache
+def _lapsed_holds_statement() -> Select:
+    """Built once per process (building it cost more than running it on a product page)."""
+    return (
+        select(OrderLine.product_id, func.sum(OrderLine.quantity - OrderLine.refunded_quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.status == OrderStatus.AWAITING_PAYMENT,
+            Order.expires_at < bindparam("now"),
+            OrderLine.kind == LineKind.PRODUCT,
+            OrderLine.product_id.in_(bindparam("ids", expanding=True)),
+        )
+        .group_by(OrderLine.product_id)
+    )
+
+
 def lapsed_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
     """Read only: the stock of ``product_ids`` held by unpaid orders whose payment window has
     lapsed. It counts as available; the next write that needs it releases it."""
     if not product_ids:
         return {}
-    rows = db.session.execute(
-        select(OrderLine.product_id, func.sum(OrderLine.quantity - OrderLine.refunded_quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.status == OrderStatus.AWAITING_PAYMENT,
-            Order.expires_at < now,
-            OrderLine.kind == LineKind.PRODUCT,
-            OrderLine.product_id.in_(product_ids),
-        )
-        .group_by(OrderLine.product_id)
-    ).all()
+    rows = db.session.execute(_lapsed_holds_statement(), {"now": now, "ids": list(product_ids)})
     return {product_id: int(quantity) for product_id, quantity in rows}
 
 
