@@ -26,3 +26,17 @@ def test_client_address_behind_a_trusted_proxy(hops, seen):
 
     response = app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.get_data(as_text=True) == seen
+
+
+def test_a_server_process_keeps_the_collector_off_what_it_built_at_start():
+    import gc
+
+    from shop.server import ready_to_serve
+
+    app = create_app(make_config("sqlite://"))
+    try:
+        assert ready_to_serve(app) is app
+        assert gc.get_freeze_count() > 10_000  # the app, its models, routes and libraries
+        assert not any(o is app.url_map for o in gc.get_objects())  # frozen: not walked
+    finally:
+        gc.unfreeze()
