@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
@@ -14,8 +15,44 @@ from config import Config, config_from_env
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class KeptSerializerSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per secret key
+    instead of on every request (making one signs a test value to learn its output type)."""
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = getattr(self, "_kept", None)
+        if kept is None or kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
+class Shop(Flask):
+    """The shop's Flask app: Flask's own, with the per-request costs of two of its
+    conveniences paid once."""
+
+    session_interface = KeptSerializerSessionInterface()
+
+    def ensure_sync(self, func):
+        # Flask asks whether each hook and view is a coroutine function on every request
+        # (about a dozen inspections); the answer never changes for a function.
+        sync = self._sync_functions.get(func)
+        if sync is None:
+            sync = self._sync_functions[func] = super().ensure_sync(func)
+        return sync
+
+    @property
+    def _sync_functions(self) -> dict:
+        try:
+            return self.__dict__["_sync_function_memo"]
+        except KeyError:
+            return self.__dict__.setdefault("_sync_function_memo", {})
+
+
 def create_app(config: type[Config] | Config | None = None) -> Flask:
-    app = Flask(
+    app = Shop(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -88,17 +88,28 @@ def configure_security(app: Flask) -> None:
 
     # ``g`` starts empty on every request (``shop._fresh_g``), so no nonce outlives its page.
 
+    static_headers = (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+    )
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        # A view may set its own (a stricter policy, say): only missing headers are added. The
+        # names are compared once, not header by header (each failed lookup raises inside).
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("HSTS_SECONDS"):
-            headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
+        present = {name.lower() for name, _value in headers.items()}
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
+        for name, value in static_headers:
+            if name.lower() not in present:
+                headers.add(name, value)
+        hsts = app.config.get("HSTS_SECONDS")
+        if hsts and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", f"max-age={hsts}")
         if request.blueprint in PRIVATE_BLUEPRINTS:
-            response.headers["Cache-Control"] = "no-store"
+            headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(SecurityError)

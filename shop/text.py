@@ -44,5 +44,9 @@ def has_control_characters(text: str, *, allow_line_breaks: bool = False) -> boo
     PostgreSQL refuses NUL in text, and none of them belongs in what people type. With
     ``allow_line_breaks`` tab, line feed and carriage return are accepted (multi-line fields).
     """
-    allowed = "\t\n\r" if allow_line_breaks else ""
-    return any((ord(ch) < 32 and ch not in allowed) or ord(ch) == 127 for ch in text)
+    pattern = _CONTROL_BUT_BREAKS if allow_line_breaks else _CONTROL
+    return pattern.search(text) is not None
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_CONTROL_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -40,3 +40,16 @@ def test_a_server_process_keeps_the_collector_off_what_it_built_at_start():
         assert not any(o is app.url_map for o in gc.get_objects())  # frozen: not walked
     finally:
         gc.unfreeze()
+
+
+def test_the_session_serializer_is_made_once_per_secret_key():
+    app = create_app(make_config("sqlite://"))
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    app.secret_key = "another-key"
+    second = interface.get_signing_serializer(app)
+    assert second is not first
+    assert second.loads(second.dumps({"a": 1})) == {"a": 1}
+    with pytest.raises(Exception, match="Signature"):
+        first.loads(second.dumps({"a": 1}))

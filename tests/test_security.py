@@ -247,3 +247,18 @@ def test_a_view_can_allow_larger_uploads(database_url):
         assert too_big.status_code == 413
         db.drop_all()
         db.engine.dispose()
+
+
+def test_a_views_own_security_header_is_kept_and_the_rest_are_added():
+    from flask import Response
+
+    app = create_app(make_config("sqlite://"))
+
+    @app.get("/_framed")
+    def framed():
+        return Response("ok", headers={"X-Frame-Options": "SAMEORIGIN"})
+
+    response = app.test_client().get("/_framed")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
