@@ -71,3 +71,26 @@ def test_catalogues_cover_every_string_in_the_code(tmp_path):
         have = {m.id for m in load(lang) if m.id}
         missing = wanted - have
         assert not missing, f"{lang}: run `make extract-messages` and translate {missing}"
+
+
+def test_template_gettext_translates_escapes_values_and_formats_like_jinjas(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/?lang=vi"):
+        app.preprocess_request()
+        html = render_template_string(
+            '{{ _("Cart") }}|{{ _("Page %(page)d of %(pages)d", page=2, pages=3) }}|'
+            '{{ _("Results for “%(q)s”", q="<b>") }}|'
+            '{{ ngettext("%(num)d product", "%(num)d products", 5) }}|{{ _("100%%") }}'
+        )
+        plain = render_template_string(  # as in the e-mails' text templates
+            '{% autoescape false %}{{ _("Results for “%(q)s”", q="<b>") }}{% endautoescape %}'
+        )
+    cart, page, results, products, percent = html.split("|")
+    assert cart == "Giỏ hàng"
+    assert page == "Trang 2 / 3"
+    assert "&lt;b&gt;" in results
+    assert "<b>" not in results
+    assert products == "5 sản phẩm"
+    assert percent == "100%"
+    assert "<b>" in plain  # text templates (e-mails) are not escaped
