@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Hashable
 from itertools import chain
@@ -33,6 +34,9 @@ CATALOGUE_TABLES = frozenset(
     {"product", "product_image", "ocop_certificate", "producer", "category"}
 )
 VERSION_KEY = "catalogue-version"
+# Unpickled values of this process (see CatalogueCache): key → (monotonic expiry, value).
+IN_PROCESS_ENTRIES = 512
+_IN_PROCESS: dict[str, tuple[float, object]] = {}
 _CHANGED = "catalogue_changed"
 
 
@@ -53,15 +57,29 @@ def init_cache(app: Flask) -> None:
 
 class CatalogueCache:
     """``get_or_set`` under the current catalogue version; a broken cache (Redis down) only
-    costs a render, never a failed page."""
+    costs a render, never a failed page.
+
+    Values found are also kept in this process, unpickled, for as long as the cache keeps them
+    (a listing reads three: the OCOP groups, its body and the version). The version is always
+    read from the cache, so a catalogue change is seen at once; values must not be changed by
+    their readers.
+    """
 
     def get_or_set(self, key: Hashable, compute: Callable[[], T]) -> T:
-        if current_app.config["CATALOGUE_CACHE_SECONDS"] <= 0:
+        seconds = current_app.config["CATALOGUE_CACHE_SECONDS"]
+        if seconds <= 0:
             return compute()
         try:
             full_key = f"catalogue:{catalogue_version()}:{_digest(key)}"
-            value = cache.get(full_key)
         except Exception:  # the cache is an optimisation: render without it
+            log.warning("catalogue cache unavailable", exc_info=True)
+            return compute()
+        kept = _IN_PROCESS.get(full_key)
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
+        try:
+            value = cache.get(full_key)
+        except Exception:
             log.warning("catalogue cache unavailable", exc_info=True)
             return compute()
         if value is None:
@@ -70,6 +88,9 @@ class CatalogueCache:
                 cache.set(full_key, value)
             except Exception:
                 log.warning("catalogue cache unavailable", exc_info=True)
+        if len(_IN_PROCESS) >= IN_PROCESS_ENTRIES:
+            _IN_PROCESS.clear()
+        _IN_PROCESS[full_key] = (time.monotonic() + seconds, value)
         return value
 
     def clear(self) -> None:

@@ -240,12 +240,31 @@ def _translations():
     return translations
 
 
+# Translated strings without values, by catalogue, message and autoescaping: most of a page's
+# strings, each the same on every page. Catalogues live as long as the process.
+_PLAIN_MESSAGES: dict[tuple[object, str, bool], str] = {}
+
+
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, **variables: object) -> str:
     """``_("…", name=value)`` in templates, as Jinja's new-style gettext: marked safe where
     autoescaping (the values are escaped when formatted in), always formatted (``%%`` → ``%``)."""
-    text = _translations().ugettext(string)
-    if eval_ctx.autoescape:
+    translations = _translations()
+    if not variables:
+        key = (translations, string, eval_ctx.autoescape)
+        text = _PLAIN_MESSAGES.get(key)
+        if text is None:
+            if len(_PLAIN_MESSAGES) > 8192:
+                _PLAIN_MESSAGES.clear()
+            text = _PLAIN_MESSAGES[key] = _format_message(
+                translations.ugettext(string), eval_ctx.autoescape, {}
+            )
+        return text
+    return _format_message(translations.ugettext(string), eval_ctx.autoescape, variables)
+
+
+def _format_message(text: str, autoescape: bool, variables: dict) -> str:
+    if autoescape:
         text = Markup(text)  # noqa: S704 - our own catalogue, as Jinja's gettext marks it
     return text % variables
 
@@ -254,9 +273,7 @@ def _template_gettext(eval_ctx, string: str, **variables: object) -> str:
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables: object):
     variables.setdefault("num", num)
     text = _translations().ungettext(singular, plural, num)
-    if eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 - our own catalogue, as Jinja's gettext marks it
-    return text % variables
+    return _format_message(text, eval_ctx.autoescape, variables)
 
 
 def remembered_url_for(endpoint: str, **values: object) -> str:
@@ -268,13 +285,10 @@ def remembered_url_for(endpoint: str, **values: object) -> str:
     endpoints (``.name``), the debug server (static hashes change) and calls outside a request
     always build afresh.
     """
-    app = current_app
-    if (
-        app.debug
-        or endpoint[0] == "."
-        or any(key[0] == "_" for key in values)
-        or not has_request_context()
-    ):
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    app = current_app._get_current_object()  # each proxy access costs a lookup
+    if app.debug or endpoint[0] == "." or any(key[0] == "_" for key in values):
         return url_for(endpoint, **values)
     memo: dict[tuple, str] = app.extensions["remembered_urls"]
     try:

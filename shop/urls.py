@@ -7,6 +7,7 @@ poisoning). Build every absolute link with ``absolute_url``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
@@ -14,7 +15,12 @@ from flask import current_app, has_request_context, request
 
 def site_parts() -> tuple[str, str, str]:
     """``SITE_URL`` as (scheme, host[:port], path prefix)."""
-    parts = urlsplit(current_app.config["SITE_URL"])
+    return _split_site_url(current_app.config["SITE_URL"])
+
+
+@lru_cache(maxsize=16)
+def _split_site_url(site_url: str) -> tuple[str, str, str]:
+    parts = urlsplit(site_url)
     return parts.scheme or "https", parts.netloc, parts.path.rstrip("/")
 
 
