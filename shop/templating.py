@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -287,20 +288,33 @@ def remembered_url_for(endpoint: str, **values: object) -> str:
     """
     if not has_request_context():
         return url_for(endpoint, **values)
+    return url_builder()(endpoint, **values)
+
+
+def url_builder() -> Callable[..., str]:
+    """``remembered_url_for`` for one request, with the app and script root looked up once
+    (a grid of cards builds two URLs per card)."""
     app = current_app._get_current_object()  # each proxy access costs a lookup
-    if app.debug or endpoint[0] == "." or any(key[0] == "_" for key in values):
-        return url_for(endpoint, **values)
+    if app.debug:
+        return url_for
     memo: dict[tuple, str] = app.extensions["remembered_urls"]
-    try:
-        key = (request.script_root, endpoint, *sorted(values.items()))
-        return memo[key]
-    except KeyError:
-        if len(memo) > 8192:
-            memo.clear()
-        url = memo[key] = url_for(endpoint, **values)
-        return url
-    except TypeError:  # an unhashable value (a list of query values)
-        return url_for(endpoint, **values)
+    script_root = request.script_root
+
+    def build(endpoint: str, **values: object) -> str:
+        if endpoint[0] == "." or any(key[0] == "_" for key in values):
+            return url_for(endpoint, **values)
+        try:
+            key = (script_root, endpoint, *sorted(values.items()))
+            return memo[key]
+        except KeyError:
+            if len(memo) > 8192:
+                memo.clear()
+            url = memo[key] = url_for(endpoint, **values)
+            return url
+        except TypeError:  # an unhashable value (a list of query values)
+            return url_for(endpoint, **values)
+
+    return build
 
 
 def shared_fragment(name: str) -> Markup:
@@ -329,9 +343,41 @@ def cards_csrf_token() -> str:
 
 
 def fill_csrf(body: str) -> str:
+    """``body`` with the visitor's CSRF token in place of the placeholder (left in place while
+    a shared page around it is being rendered)."""
     from flask_wtf.csrf import generate_csrf
 
-    return body.replace(CSRF_PLACEHOLDER, generate_csrf()) if CSRF_PLACEHOLDER in body else body
+    if CSRF_PLACEHOLDER not in body or g.get("rendering_shared_body"):
+        return body
+    return body.replace(CSRF_PLACEHOLDER, generate_csrf())
+
+
+def render_shared(render: Callable[[], str]) -> str:
+    """Run ``render`` for a page part shared by every visitor: forms get the CSRF placeholder,
+    and nothing may depend on the visitor (``fill_csrf`` puts each visitor's token in)."""
+    previous = g.get("rendering_shared_body", False)
+    g.rendering_shared_body = True
+    try:
+        return render()
+    finally:
+        g.rendering_shared_body = previous
+
+
+# What a session may hold while every page looks the same for its visitor as for a newcomer:
+# the CSRF secret and Flask-Login's bookkeeping, no account, cart or message waiting.
+_NEWCOMER_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_id", "_permanent"})
+
+
+def sees_shared_pages() -> bool:
+    """Whether the visitor gets catalogue pages as anyone would: not signed in, and a session
+    with nothing of theirs in it (no cart, no flashed message). Their header then says
+    "Sign in" and shows an empty cart, so a whole page rendered once can serve them."""
+    from flask import session
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return False
+    return _NEWCOMER_SESSION_KEYS.issuperset(session.keys())
 
 
 def season_text(product) -> str:

@@ -267,3 +267,62 @@ def test_the_shared_footer_follows_the_language(demo, app, client):
     assert "Chính sách" in vietnamese.split('<footer class="site-footer">')[1]
     assert "Returns and refunds" in english.split('<footer class="site-footer">')[1]
     assert "Returns and refunds" not in again.split('<footer class="site-footer">')[1]
+
+
+# Whole pages for newcomers: visitors not signed in, with no cart and no message waiting, get
+# the listing and home page rendered once; everyone else gets their own header.
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_newcomers_share_the_whole_listing_page_with_their_own_csrf_token(cached, app):
+    first, second = app.test_client(), app.test_client()
+    mine = first.get("/products?lang=en").get_data(as_text=True)
+    assert len(cached_bodies()) == 2  # the listing's body, and the whole page around it
+    with count_queries(db.engine) as statements:
+        theirs = second.get("/products?lang=en").get_data(as_text=True)
+    assert statements == []
+    assert without_csrf(theirs) == without_csrf(mine)
+    assert csrf_of(theirs) != csrf_of(mine)
+    assert "__CSRF_TOKEN__" not in theirs
+    # The token filled in is the visitor's own: adding to the cart with it works.
+    product_id = re.search(r'name="product_id" value="(\d+)"', theirs).group(1)
+    response = second.post(
+        "/cart/add",
+        data={"csrf_token": csrf_of(theirs), "product_id": product_id, "next": "/products"},
+    )
+    assert response.status_code == 302
+
+
+def test_a_visitor_with_a_cart_sees_it_on_a_listing_shared_by_newcomers(cached, app):
+    app.test_client().get("/products?lang=en")  # a newcomer's page is cached
+    client = app.test_client()
+    page = client.get("/products?lang=en").get_data(as_text=True)
+    product_id = re.search(r'name="product_id" value="(\d+)"', page).group(1)
+    client.post(
+        "/cart/add",
+        data={"csrf_token": csrf_of(page), "product_id": product_id, "next": "/products"},
+    )
+    page = client.get("/products?lang=en").get_data(as_text=True)
+    assert '<span class="cart-badge">1' in page
+    assert "View cart" in page  # the message waiting after adding
+    again = client.get("/products?lang=en").get_data(as_text=True)
+    assert '<span class="cart-badge">1' in again
+    assert '<span class="cart-badge">' not in app.test_client().get("/products?lang=en").text
+
+
+def test_a_signed_in_shopper_gets_their_own_header_on_a_shared_home_page(
+    cached, app, client, login_as
+):
+    newcomer = app.test_client().get("/?lang=en").get_data(as_text=True)
+    assert "Sign in" in newcomer
+    user = login_as("customer")
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert f'<span class="account-name">{user.short_name}</span>' in page
+    assert "Sign out" in page
+    assert "Sign in</a>" not in page
+    other = app.test_client().get("/?lang=en").get_data(as_text=True)
+    assert "Sign in" in other
+    assert "account-name" not in other

@@ -58,10 +58,14 @@ def place(text: str | None) -> Markup:
     ``Hồng Giang commune, Lục Ngạn district (now Bắc Ninh)``, names marked ``lang="vi"``."""
     if not text:
         return Markup("")
-    lang = current_lang()
+    return place_in(text, current_lang())
+
+
+def place_in(text: str, lang: str, locale: str | None = None) -> Markup:
+    """``place`` for a page in ``lang`` whose translations (``locale``) are in force."""
     if lang == "vi":
         return escape(text)
-    key = (text, lang, str(get_locale()))
+    key = (text, lang, locale or str(get_locale()))
     known = _PLACES.get(key)
     if known is not None:
         return known
@@ -108,10 +112,15 @@ _PRODUCER_NAMES: dict[tuple[str, str, str], Markup] = {}
 
 def producer_name(name: str) -> Markup:
     """A producer's name marked Vietnamese, with ``HTX`` explained (hợp tác xã, cooperative)."""
+    return producer_name_in(name, current_lang())
+
+
+def producer_name_in(name: str, lang: str, locale: str | None = None) -> Markup:
+    """``producer_name`` for a page in ``lang`` whose translations (``locale``) are in force."""
     match = _HTX.match(name)
     if not match:
         return _vi(name)
-    key = (name, current_lang(), str(get_locale()))
+    key = (name, lang, locale or str(get_locale()))
     known = _PRODUCER_NAMES.get(key)
     if known is not None:
         return known

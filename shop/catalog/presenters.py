@@ -9,17 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
 from shop.catalog.availability import Availability, AvailabilityKind, availability
 from shop.catalog.models import Product
-from shop.catalog.places import place, producer_name
+from shop.catalog.places import place_in, producer_name_in
 from shop.catalog.reads import CardProduct
 from shop.catalog.services import ProductCard
 from shop.money import format_vnd
-from shop.templating import current_lang, localdate
-from shop.templating import remembered_url_for as url_for
+from shop.templating import current_lang, localdate, url_builder
 
 
 @dataclass
@@ -56,6 +55,8 @@ class CardContext:
     def __init__(self, today: date | None = None) -> None:
         self.today = today
         self.lang = current_lang()
+        self.locale = str(get_locale())
+        self.url_for = url_builder()
         self.in_season = gettext("In season")
         self.adult = gettext("For buyers aged 18 and over")
         self.sold_out = Tag("tag-muted", gettext("Sold out"))
@@ -105,11 +106,13 @@ def card_view(card: ProductCard, context: CardContext) -> CardView:
     tag = availability_tag(answer, context)
     tags = extra_tags(product, answer, today, context)
     return CardView(
-        url=url_for("catalog.product_detail", slug=product.slug),
+        url=context.url_for("catalog.product_detail", slug=product.slug),
         name=(english and product.name_en) or product.name_vi,
         name_is_vi=context.lang != "vi" and not product.name_en,
-        producer=producer_name(product.producer.name) + " · " + place(product.producer.commune),
-        image_url=url_for(
+        producer=producer_name_in(product.producer.name, context.lang, context.locale)
+        + " · "
+        + place_in(product.producer.commune, context.lang, context.locale),
+        image_url=context.url_for(
             "static", filename=image.path if image else "img/placeholder-product.svg"
         ),
         image_alt=((english and image.alt_en) or image.alt_vi) if image else "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, make_response, render_template, request
+from flask import current_app, make_response, render_template, request
 from markupsafe import Markup
 
 from shop.cache import catalogue_cache
@@ -22,22 +22,30 @@ from shop.catalog.services import (
 from shop.catalog.structured_data import product_jsonld
 from shop.db import utcnow
 from shop.extensions import db
-from shop.templating import current_lang, fill_csrf, local_today
+from shop.templating import (
+    current_lang,
+    fill_csrf,
+    local_today,
+    render_shared,
+    sees_shared_pages,
+)
 
 
 def _shared_body(key: tuple, render) -> Markup:
     """A page body rendered once per worker for everyone (see shop/cache.py); per-visitor
     bits, the CSRF token of the add-to-cart forms, are filled in afterwards."""
-
-    def render_shared() -> str:
-        g.rendering_shared_body = True
-        try:
-            return render()
-        finally:
-            g.rendering_shared_body = False
-
-    body = catalogue_cache().get_or_set(key, render_shared)
+    body = catalogue_cache().get_or_set(key, lambda: render_shared(render))
     return Markup(fill_csrf(body))  # noqa: S704 - our own rendered template
+
+
+def _shared_page(key: tuple, render) -> str:
+    """The whole page, header included, rendered once for every visitor who sees shared pages
+    (``sees_shared_pages``: not signed in, no cart, no message); anyone else gets ``render()``
+    (whose body still comes from the shared body cache). Only pages without a script nonce."""
+    if not sees_shared_pages():
+        return render()
+    page = catalogue_cache().get_or_set(("page", *key), lambda: render_shared(render))
+    return fill_csrf(page)
 
 
 def _categories() -> CategoryTree:
@@ -58,7 +66,10 @@ def home():
         groups = _categories().groups
         return render_template("catalog/_home_body.html", page=page, groups=groups)
 
-    return render_template("catalog/home.html", body=_shared_body(_cache_key(), render_body))
+    key = _cache_key()
+    return _shared_page(
+        key, lambda: render_template("catalog/home.html", body=_shared_body(key, render_body))
+    )
 
 
 @bp.get("/products")
@@ -76,27 +87,33 @@ def product_list():
             star_choices=STAR_CHOICES,
         )
 
+    def render_page(body: str) -> str:
+        return render_template(
+            "catalog/product_list.html",
+            body=Markup(body),  # noqa: S704 - our own rendered template (or shared body)
+            filters=filters,
+            errors=errors,
+        )
+
     if errors:
         empty = ListingPage(cards=[], total=0, page=1, per_page=per_page)
         empty.groups = list(categories.groups)
-        body, status = render_body(empty), 400
-    else:
-        body = _shared_body(
-            _cache_key(per_page),
-            lambda: render_body(
-                search_products(
-                    filters, today=local_today(), per_page=per_page, categories=categories
-                )
-            ),
+        return render_page(render_body(empty)), 400
+    key = _cache_key(per_page)
+
+    def render_listing() -> str:
+        return render_page(
+            _shared_body(
+                key,
+                lambda: render_body(
+                    search_products(
+                        filters, today=local_today(), per_page=per_page, categories=categories
+                    )
+                ),
+            )
         )
-        status = 200
-    page = render_template(
-        "catalog/product_list.html",
-        body=Markup(body),  # noqa: S704 - our own rendered template (or shared body)
-        filters=filters,
-        errors=errors,
-    )
-    return page, status
+
+    return _shared_page(key, render_listing)
 
 
 @bp.get("/products/<slug>")
