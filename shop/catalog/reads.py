@@ -95,9 +95,10 @@ class CertificateView:
         return certificate_in_force(self.status, self.valid_until, today)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class CardProduct:
-    """What a product card (and ``availability()``) reads of a product."""
+    """What a product card (and ``availability()``) reads of a product. Its first fields are
+    ``card_select``'s first columns, in order."""
 
     id: int
     slug: str
@@ -113,8 +114,8 @@ class CardProduct:
     preorder_ships_from: date | None
     adult_only: bool
     producer: ProducerView
-    images: tuple[ImageView, ...] = ()
-    active: bool = True
+    images: tuple[ImageView, ...]
+    active: bool
 
     def in_season_on(self, day: date) -> bool | None:
         return season_contains(self.season_start, self.season_end, day)
@@ -247,14 +248,14 @@ def card_products(rows, images: dict[int, tuple[ImageView, ...]] | None = None) 
     rows = list(rows)
     if images is None:
         images = images_of([row.id for row in rows])
+    fields = len(_CARD_FIELDS)
     pairs = []
-    for row in rows:
-        mapping = row._mapping
-        product = CardProduct(
-            **{name: mapping[name] for name in _CARD_FIELDS},
-            producer=_producer(row),
-            images=images.get(row.id, ()),
+    for row in rows:  # positionally: a listing builds dozens
+        producer_id, producer_slug, producer_name, commune = row[fields : fields + 4]
+        producer = ProducerView(
+            id=producer_id, slug=producer_slug, name=producer_name, commune=commune
         )
+        product = CardProduct(*row[:fields], producer, images.get(row[0], ()), True)
         pairs.append((product, row.stars))
     return pairs
 
@@ -375,6 +376,7 @@ def read_product_page(slug: str, today: date, categories: CategoryTree) -> Produ
     mapping = row._mapping
     product = ProductView(
         **{name: mapping[name] for name in _CARD_FIELDS},
+        active=True,
         **{name: mapping[name] for name in _PRODUCT_PAGE_FIELDS if name != "category_id"},
         producer=_producer(row, (*_CARD_PRODUCER_FIELDS, *_PAGE_PRODUCER_FIELDS)),
         images=images.get(row.id, ()),

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 
 from shop.catalog import reads
 from shop.catalog.availability import Availability, AvailabilityKind, availability
@@ -114,6 +115,99 @@ def _group_ids(slug: str):
     return select(category.c.id).where(or_(category.c.id == parent, category.c.parent_id == parent))
 
 
+@dataclass(frozen=True)
+class _SearchShape:
+    """What a listing's SQL looks like: which filters are on, how many search words, the sort.
+    The values themselves are bound parameters, so each shape is built once per process."""
+
+    terms: int
+    group: bool
+    stars: bool
+    certified: bool
+    commune: bool
+    min_price: bool
+    max_price: bool
+    in_season: bool
+    exclude_adult: bool
+    sort: str
+
+    @classmethod
+    def of(cls, filters: ListingFilters, terms: list[str]) -> _SearchShape:
+        return cls(
+            terms=len(terms),
+            group=bool(filters.group),
+            stars=bool(filters.stars),
+            certified=filters.certified,
+            commune=bool(filters.commune),
+            min_price=filters.min_price is not None,
+            max_price=filters.max_price is not None,
+            in_season=filters.in_season,
+            exclude_adult=filters.exclude_adult,
+            sort=filters.sort,
+        )
+
+
+@lru_cache(maxsize=256)
+def _search_statements(shape: _SearchShape) -> tuple[Select, Select]:
+    """The count and the page of cards for listings of ``shape`` (parameters: ``today``, ``t0``…
+    (``% word%`` patterns), ``group``, ``stars``, ``commune``, ``min_price``, ``max_price``,
+    ``md``, ``limit``, ``offset``)."""
+    product, producer = reads.product_t.c, reads.producer_t.c
+    best = reads.best_stars(bindparam("today"))
+    stars = best.c.stars
+    patterns = [bindparam(f"t{i}") for i in range(shape.terms)]
+    conditions = [product.search_text.like(pattern) for pattern in patterns]
+    if shape.group:
+        conditions.append(product.category_id.in_(_group_ids(bindparam("group"))))
+    if shape.stars:
+        conditions.append(stars.in_(bindparam("stars", expanding=True)))
+    if shape.certified:
+        conditions.append(stars.is_not(None))
+    if shape.commune:
+        conditions.append(producer.commune == bindparam("commune"))
+    if shape.min_price:
+        conditions.append(product.price_vnd >= bindparam("min_price"))
+    if shape.max_price:
+        conditions.append(product.price_vnd <= bindparam("max_price"))
+    if shape.in_season:
+        md = bindparam("md")
+        conditions.append(season_overlaps(md, md))
+    if shape.exclude_adult:
+        conditions.append(product.adult_only.is_(False))
+
+    joined = reads.product_t.join(reads.producer_t, producer.id == product.producer_id)
+    if shape.stars or shape.certified:  # the ratings only matter to the count then
+        joined = joined.outerjoin(best, best.c.product_id == product.id)
+    count = select(func.count(product.id)).select_from(joined).where(*reads.visible(), *conditions)
+
+    stars_desc = (stars.is_(None), stars.desc())
+    if shape.sort == "price_asc":
+        order = (product.price_vnd.asc(), product.id)
+    elif shape.sort == "price_desc":
+        order = (product.price_vnd.desc(), product.id)
+    elif shape.sort == "stars":
+        order = (*stars_desc, product.price_vnd.asc(), product.id)
+    elif shape.sort == "newest":
+        order = (product.created_at.desc(), product.id.desc())
+    elif patterns:
+        # Words found in the product's own name count more than words found elsewhere.
+        relevance = sum(
+            (case((product.search_name.like(p), 1), else_=0) for p in patterns[1:]),
+            case((product.search_name.like(patterns[0]), 1), else_=0),
+        )
+        order = (relevance.desc(), *stars_desc, product.name_vi, product.id)
+    else:
+        order = (*stars_desc, product.created_at.desc(), product.id)
+    page = (
+        reads.card_select(best)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
 def search_products(
     filters: ListingFilters,
     *,
@@ -121,68 +215,23 @@ def search_products(
     per_page: int,
     categories: reads.CategoryTree | None = None,
 ) -> ListingPage:
-    product, producer = reads.product_t.c, reads.producer_t.c
-    best = reads.best_stars(today)
-    stars = best.c.stars
-    conditions = []
     terms = search_terms(filters.q)
-    for term in terms:
-        conditions.append(product.search_text.like(f"% {term}%"))
-    if filters.group:
-        conditions.append(product.category_id.in_(_group_ids(filters.group)))
-    if filters.stars:
-        conditions.append(stars.in_(filters.stars))
-    if filters.certified:
-        conditions.append(stars.is_not(None))
-    if filters.commune:
-        conditions.append(producer.commune == filters.commune)
-    if filters.min_price is not None:
-        conditions.append(product.price_vnd >= filters.min_price)
-    if filters.max_price is not None:
-        conditions.append(product.price_vnd <= filters.max_price)
-    if filters.in_season:
-        md = month_day(today)
-        conditions.append(season_overlaps(md, md))
-    if filters.exclude_adult:
-        conditions.append(product.adult_only.is_(False))
-
-    joined = reads.product_t.join(reads.producer_t, producer.id == product.producer_id)
-    if filters.stars or filters.certified:  # the ratings only matter to the count then
-        joined = joined.outerjoin(best, best.c.product_id == product.id)
-    total = (
-        db.session.scalar(
-            select(func.count(product.id)).select_from(joined).where(*reads.visible(), *conditions)
-        )
-        or 0
+    count_stmt, page_stmt = _search_statements(_SearchShape.of(filters, terms))
+    values: dict[str, object] = {f"t{i}": f"% {term}%" for i, term in enumerate(terms)}
+    values.update(
+        today=today,
+        group=filters.group,
+        stars=list(filters.stars),
+        commune=filters.commune,
+        min_price=filters.min_price,
+        max_price=filters.max_price,
+        md=month_day(today),
     )
+    total = db.session.scalar(count_stmt, values) or 0  # (parameters it lacks are ignored)
     pages = max(1, -(-total // per_page))
     page = min(max(filters.page, 1), pages)
-
-    stars_desc = (stars.is_(None), stars.desc())
-    if filters.sort == "price_asc":
-        order = (product.price_vnd.asc(), product.id)
-    elif filters.sort == "price_desc":
-        order = (product.price_vnd.desc(), product.id)
-    elif filters.sort == "stars":
-        order = (*stars_desc, product.price_vnd.asc(), product.id)
-    elif filters.sort == "newest":
-        order = (product.created_at.desc(), product.id.desc())
-    elif terms:
-        # Words found in the product's own name count more than words found elsewhere.
-        relevance = sum(
-            (case((product.search_name.like(f"% {t}%"), 1), else_=0) for t in terms[1:]),
-            case((product.search_name.like(f"% {terms[0]}%"), 1), else_=0),
-        )
-        order = (relevance.desc(), *stars_desc, product.name_vi, product.id)
-    else:
-        order = (*stars_desc, product.created_at.desc(), product.id)
-    rows = db.session.execute(
-        reads.card_select(best)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    values.update(limit=per_page, offset=(page - 1) * per_page)
+    rows = db.session.execute(page_stmt, values).all()
     categories = categories or reads.category_tree()
     return ListingPage(
         cards=_cards(reads.card_products(rows)),
