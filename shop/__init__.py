@@ -139,6 +139,14 @@ def check_csrf_on_unsafe_methods_only(app: Flask) -> None:
     from shop.extensions import csrf
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # Flask-WTF's own hook does nothing with the default check off, yet runs on every request.
+    hooks = app.before_request_funcs.get(None, [])
+    hooks[:] = [
+        hook
+        for hook in hooks
+        if getattr(hook, "__self__", None) is not csrf
+        and not getattr(hook, "__qualname__", "").startswith("CSRFProtect.init_app")
+    ]
 
     @app.before_request
     def _check_csrf() -> None:
