@@ -44,12 +44,26 @@ def absolute_url(endpoint: str, **values: object) -> str:
     Works inside and outside a request (e-mails sent by jobs); URL defaults (the static files'
     content hash) are applied as ``url_for`` would.
     """
-    scheme, netloc, prefix = site_parts()
     anchor = values.pop("_anchor", None)
     values = {key: value for key, value in values.items() if value is not None}
-    current_app.inject_url_defaults(endpoint, values)
-    adapter = current_app.url_map.bind(netloc, script_name=prefix or "/", url_scheme=scheme)
-    url = adapter.build(endpoint, values, force_external=True)
+    app = current_app._get_current_object()
+    site_url = app.config["SITE_URL"]
+    memo: dict[tuple, str] = app.extensions.setdefault("absolute_urls", {})
+    try:  # remembered per process, as relative URLs are (shop.templating.remembered_url_for)
+        key = (site_url, endpoint, *sorted(values.items()))
+        url = memo.get(key) if not app.debug else None
+    except TypeError:  # an unhashable value (a list of query values)
+        key, url = None, None
+    if url is None:
+        scheme, netloc, prefix = _split_site_url(site_url)
+        built = dict(values)
+        app.inject_url_defaults(endpoint, built)
+        adapter = app.url_map.bind(netloc, script_name=prefix or "/", url_scheme=scheme)
+        url = adapter.build(endpoint, built, force_external=True)
+        if key is not None:
+            if len(memo) > 8192:
+                memo.clear()
+            memo[key] = url
     if anchor is not None:
         url += f"#{anchor}"
     return url

@@ -34,6 +34,13 @@ from shop.catalog.models import (
 )
 from shop.extensions import db
 
+
+def run(statement, parameters: dict | None = None):
+    """Execute a Core statement on the session's connection (in its transaction), without the
+    ORM's per-statement handling, which these reads do not need."""
+    return db.session.connection().execute(statement, parameters)
+
+
 product_t = Product.__table__
 producer_t = Producer.__table__
 image_t = ProductImage.__table__
@@ -230,9 +237,7 @@ def images_of(product_ids: list[int]) -> dict[int, tuple[ImageView, ...]]:
     if not product_ids:
         return {}
     found: dict[int, list[ImageView]] = {}
-    for product_id, path, alt_vi, alt_en in db.session.execute(
-        _images_statement(), {"ids": list(product_ids)}
-    ):
+    for product_id, path, alt_vi, alt_en in run(_images_statement(), {"ids": list(product_ids)}):
         found.setdefault(product_id, []).append(ImageView(path, alt_vi, alt_en))
     return {product_id: tuple(images) for product_id, images in found.items()}
 
@@ -293,7 +298,7 @@ def category_tree() -> CategoryTree:
             name_en=row.name_en,
             parent_id=row.parent_id,
         )
-        for row in db.session.execute(_category_statement())
+        for row in run(_category_statement())
     }
     groups = []
     for category in by_id.values():  # in position order, so children are too
@@ -323,7 +328,7 @@ def _communes_statement() -> Select:
 
 def communes_with_products() -> list[str]:
     """Communes of active producers with a product on show (the listing's place filter)."""
-    return list(db.session.scalars(_communes_statement()))
+    return list(run(_communes_statement()).scalars())
 
 
 @cache
@@ -362,16 +367,15 @@ class ProductRead:
 def read_product_page(slug: str, today: date, categories: CategoryTree) -> ProductRead | None:
     """A visible product with everything its page shows but live stock (four queries)."""
     product_stmt, certificates_stmt, more_stmt = _product_page_statements()
-    row = db.session.execute(product_stmt, {"slug": slug}).first()
+    row = run(product_stmt, {"slug": slug}).first()
     if row is None:
         return None
-    more_rows = db.session.execute(
+    more_rows = run(
         more_stmt, {"today": today, "producer_id": row.producer_id, "product_id": row.id}
     ).all()
     images = images_of([row.id, *(r.id for r in more_rows)])
     certificates = tuple(
-        CertificateView(**dict(r._mapping))
-        for r in db.session.execute(certificates_stmt, {"product_id": row.id})
+        CertificateView(**dict(r._mapping)) for r in run(certificates_stmt, {"product_id": row.id})
     )
     mapping = row._mapping
     product = ProductView(

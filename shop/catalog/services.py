@@ -227,11 +227,11 @@ def search_products(
         max_price=filters.max_price,
         md=month_day(today),
     )
-    total = db.session.scalar(count_stmt, values) or 0  # (parameters it lacks are ignored)
+    total = reads.run(count_stmt, values).scalar() or 0  # (parameters it lacks are ignored)
     pages = max(1, -(-total // per_page))
     page = min(max(filters.page, 1), pages)
     values.update(limit=per_page, offset=(page - 1) * per_page)
-    rows = db.session.execute(page_stmt, values).all()
+    rows = reads.run(page_stmt, values).all()
     categories = categories or reads.category_tree()
     return ListingPage(
         cards=_cards(reads.card_products(rows)),
