@@ -88,6 +88,11 @@ class Config:
     CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 30)
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "") or REDIS_URL
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "ocop:")
+    # Without Redis: the file whose replacement tells every worker on this machine that the
+    # catalogue changed (empty: each process keeps its own version, as the tests do).
+    CATALOGUE_VERSION_FILE = os.environ.get(
+        "CATALOGUE_VERSION_FILE", str(INSTANCE_DIR / "catalogue-version")
+    )
 
     # The job worker (shop/jobs): its queue without Redis, and whether tasks run inline instead.
     JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
@@ -150,6 +155,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SHOW_DEMO_NOTICE = False
     CATALOGUE_CACHE_SECONDS = 0
+    CATALOGUE_VERSION_FILE = ""
     # Tests never send real mail, and stray test mail stays out of instance/outbox.
     MAIL_SERVER = None
     MAIL_OUTBOX_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-outbox")

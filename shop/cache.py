@@ -6,8 +6,10 @@ is set, shared by every app server. Entries live ``CATALOGUE_CACHE_SECONDS`` (0 
 off). Every key carries the catalogue version, and any commit that touched products, their
 images, certificates, producers or categories — through the unit of work or an ``UPDATE``
 statement (stock) — replaces the version, so the next request renders afresh and a new price
-or stock figure shows at once. With the per-process cache that holds within one process; with
-more than one process, use Redis. The product page's buy box (price, stock, the form), carts
+or stock figure shows at once. The version lives in Redis when the cache does; without Redis it
+is a file (``CATALOGUE_VERSION_FILE``) that every process on the machine reads with one ``stat``
+per request, so the per-process caches of several workers follow a change made through any of
+them. Several machines need Redis. The product page's buy box (price, stock, the form), carts
 and checkout never read from it.
 """
 
@@ -15,10 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Hashable
 from itertools import chain
+from pathlib import Path
 from typing import TypeVar
 
 from flask import Flask, current_app, has_app_context
@@ -105,7 +110,17 @@ def _digest(key: Hashable) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:40]
 
 
+def _version_file() -> str | None:
+    """Where processes without Redis share the version: a file each bump replaces."""
+    if current_app.config.get("CACHE_REDIS_URL"):
+        return None
+    return current_app.config.get("CATALOGUE_VERSION_FILE") or None
+
+
 def catalogue_version() -> str:
+    path = _version_file()
+    if path is not None:
+        return _file_version(path)
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=0)
@@ -114,8 +129,32 @@ def catalogue_version() -> str:
 
 
 def bump_catalogue_version() -> None:
-    """A new random version: every body cached so far is no longer looked up (and expires)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+    """A new version: every body cached so far is no longer looked up (and expires)."""
+    path = _version_file()
+    if path is not None:
+        _replace_version_file(path)
+    else:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+
+
+def _file_version(path: str) -> str:
+    """The version file's identity (inode, modification time): one ``stat`` per request, seen
+    by every process on the machine as soon as another replaces the file."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        _replace_version_file(path)
+        found = os.stat(path)
+    return f"f{found.st_ino}-{found.st_mtime_ns}"
+
+
+def _replace_version_file(path: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".catalogue-version-")
+    with os.fdopen(fd, "w") as file:
+        file.write(uuid.uuid4().hex)
+    os.replace(temporary, target)
 
 
 @event.listens_for(Session, "after_flush")

@@ -185,6 +185,46 @@ def test_two_app_servers_share_the_cache_and_its_invalidation(tmp_path, redis_pr
                 db.engine.dispose()
 
 
+def test_workers_without_redis_follow_a_change_made_through_another(tmp_path):
+    """Two app processes on one machine, each with its own in-process cache: a price changed
+    through one shows on the other's next request, through the shared version file."""
+    from shop import create_app
+    from shop.catalog.demo import seed_demo
+
+    config = make_config(
+        f"sqlite:///{tmp_path / 'shop.db'}",
+        CATALOGUE_CACHE_SECONDS=30,
+        CATALOGUE_VERSION_FILE=str(tmp_path / "catalogue-version"),
+    )
+    first, second = create_app(config), create_app(config)
+    with first.app_context():
+        db.create_all()
+        seed_demo(DEMO_TODAY)
+        db.session.commit()
+    try:
+        client = first.test_client()
+        assert "1.234.000" not in client.get("/products?lang=en").get_data(as_text=True)
+        with first.app_context(), count_queries(db.engine) as statements:
+            client.get("/products?lang=en")
+        assert statements == []  # served from the first process's own cache
+        with second.app_context():
+            noodles().price_vnd = 1_234_000
+            db.session.commit()
+        assert "1.234.000" in client.get("/products?lang=en").get_data(as_text=True)
+        product_page = client.get(f"/products/{sibling_of_noodles_slug(first)}?lang=en")
+        assert "1.234.000" in product_page.get_data(as_text=True)
+    finally:
+        for app in (first, second):
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def sibling_of_noodles_slug(app) -> str:
+    with app.app_context():
+        return sibling_of_noodles().slug
+
+
 # The product page: below the buy box it is shared (description, certificate, seller, more from
 # the producer); the buy box is live. Every shared part follows a catalogue change at once.
 
