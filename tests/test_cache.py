@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -151,17 +152,14 @@ def redis_prefix():
         connection.delete(key)
 
 
-def test_two_app_servers_share_the_cache_and_its_invalidation(tmp_path, redis_prefix):
-    """Two processes on one database and one Redis: a price changed through one shows on the
-    other's next request, although the other had the listing cached."""
+@contextmanager
+def two_app_servers(tmp_path, **settings):
+    """Two apps (as two server processes) on one demo database, with the cache ``settings``."""
     from shop import create_app
     from shop.catalog.demo import seed_demo
 
     config = make_config(
-        f"sqlite:///{tmp_path / 'shop.db'}",
-        CATALOGUE_CACHE_SECONDS=30,
-        CACHE_REDIS_URL=REDIS_URL,
-        CACHE_KEY_PREFIX=redis_prefix,
+        f"sqlite:///{tmp_path / 'shop.db'}", CATALOGUE_CACHE_SECONDS=30, **settings
     )
     first, second = create_app(config), create_app(config)
     with first.app_context():
@@ -169,60 +167,45 @@ def test_two_app_servers_share_the_cache_and_its_invalidation(tmp_path, redis_pr
         seed_demo(DEMO_TODAY)
         db.session.commit()
     try:
-        client = first.test_client()
-        assert "1.234.000" not in client.get("/products?lang=en").get_data(as_text=True)
-        with first.app_context(), count_queries(db.engine) as statements:
-            client.get("/products?lang=en")
-        assert statements == []  # served from Redis
-        with second.app_context():
-            noodles().price_vnd = 1_234_000
-            db.session.commit()
-        assert "1.234.000" in client.get("/products?lang=en").get_data(as_text=True)
+        yield first, second
     finally:
         for app in (first, second):
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def check_a_new_price_reaches_the_other_server(first, second) -> None:
+    """The first server caches the listing; a price changed through the second shows on the
+    first's next listing and product page."""
+    client = first.test_client()
+    assert "1.234.000" not in client.get("/products?lang=en").get_data(as_text=True)
+    with first.app_context(), count_queries(db.engine) as statements:
+        client.get("/products?lang=en")
+    assert statements == []  # served from the cache
+    with second.app_context():
+        noodles().price_vnd = 1_234_000
+        db.session.commit()
+        sibling = sibling_of_noodles().slug
+    assert "1.234.000" in client.get("/products?lang=en").get_data(as_text=True)
+    assert "1.234.000" in client.get(f"/products/{sibling}?lang=en").get_data(as_text=True)
+
+
+def test_two_app_servers_share_the_cache_and_its_invalidation(tmp_path, redis_prefix):
+    """Two processes on one database and one Redis."""
+    with two_app_servers(tmp_path, CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix) as (
+        first,
+        second,
+    ):
+        check_a_new_price_reaches_the_other_server(first, second)
 
 
 def test_workers_without_redis_follow_a_change_made_through_another(tmp_path):
-    """Two app processes on one machine, each with its own in-process cache: a price changed
-    through one shows on the other's next request, through the shared version file."""
-    from shop import create_app
-    from shop.catalog.demo import seed_demo
-
-    config = make_config(
-        f"sqlite:///{tmp_path / 'shop.db'}",
-        CATALOGUE_CACHE_SECONDS=30,
-        CATALOGUE_VERSION_FILE=str(tmp_path / "catalogue-version"),
-    )
-    first, second = create_app(config), create_app(config)
-    with first.app_context():
-        db.create_all()
-        seed_demo(DEMO_TODAY)
-        db.session.commit()
-    try:
-        client = first.test_client()
-        assert "1.234.000" not in client.get("/products?lang=en").get_data(as_text=True)
-        with first.app_context(), count_queries(db.engine) as statements:
-            client.get("/products?lang=en")
-        assert statements == []  # served from the first process's own cache
-        with second.app_context():
-            noodles().price_vnd = 1_234_000
-            db.session.commit()
-        assert "1.234.000" in client.get("/products?lang=en").get_data(as_text=True)
-        product_page = client.get(f"/products/{sibling_of_noodles_slug(first)}?lang=en")
-        assert "1.234.000" in product_page.get_data(as_text=True)
-    finally:
-        for app in (first, second):
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-
-
-def sibling_of_noodles_slug(app) -> str:
-    with app.app_context():
-        return sibling_of_noodles().slug
+    """Two processes on one machine, each with its own in-process cache, sharing the version
+    file."""
+    version_file = str(tmp_path / "catalogue-version")
+    with two_app_servers(tmp_path, CATALOGUE_VERSION_FILE=version_file) as (first, second):
+        check_a_new_price_reaches_the_other_server(first, second)
 
 
 # The product page: below the buy box it is shared (description, certificate, seller, more from
