@@ -125,10 +125,31 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     check_csrf_on_unsafe_methods_only(app)
     login_manager.init_app(app)
+    refresh_remember_cookie_only_when_asked(app)
     limiter.init_app(app)
     init_cache(app)
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import shop.models  # noqa: F401
+
+
+def refresh_remember_cookie_only_when_asked(app: Flask) -> None:
+    """Flask-Login's after-request hook sets or clears the remember-me cookie when sign-in or
+    sign-out asked for it (``_remember`` in the session), or on every request with
+    ``REMEMBER_COOKIE_REFRESH_EACH_REQUEST``. The same hook, called only in those cases: the
+    check is a dictionary lookup, the hook a dozen proxy and configuration lookups."""
+    from flask import session
+
+    from shop.extensions import login_manager
+
+    hooks = app.after_request_funcs.get(None, [])
+    original = login_manager._update_remember_cookie
+
+    def update_remember_cookie(response):
+        if "_remember" in session or app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+            return original(response)
+        return response
+
+    hooks[:] = [update_remember_cookie if hook == original else hook for hook in hooks]
 
 
 def check_csrf_on_unsafe_methods_only(app: Flask) -> None:

@@ -36,9 +36,14 @@ class IdConverter(IntegerConverter):
 def _bad_request_input() -> bool:
     if has_control_characters(request.path):
         return True
-    for key, value in request.args.items(multi=True):
-        if has_control_characters(key) or has_control_characters(value):
-            return True
+    # A query string holds a control character only raw or percent-encoded: without either, its
+    # values need not be decoded and looked at one by one.
+    query = request.query_string
+    if (b"%" in query or has_control_characters(query.decode("latin-1"))) and any(
+        has_control_characters(key) or has_control_characters(value)
+        for key, value in request.args.items(multi=True)
+    ):
+        return True
     if request.method in FORM_METHODS and request.mimetype in FORM_TYPES:
         for key, value in request.form.items(multi=True):
             if has_control_characters(key) or has_control_characters(value, allow_line_breaks=True):
