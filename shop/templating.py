@@ -48,7 +48,12 @@ def current_lang() -> str:
 
 def localized(obj: object, field: str) -> str:
     """``obj.<field>_en`` for English shoppers when filled, else the Vietnamese ``<field>_vi``."""
-    if current_lang() == "en":
+    return localized_in(obj, field, current_lang())
+
+
+def localized_in(obj: object, field: str, lang: str) -> str:
+    """``localized`` for a page in ``lang`` (a grid of cards asks once for the language)."""
+    if lang == "en":
         value = getattr(obj, f"{field}_en", None)
         if value:
             return value
@@ -356,11 +361,15 @@ def render_shared(render: Callable[[], str]) -> str:
     """Run ``render`` for a page part shared by every visitor: forms get the CSRF placeholder,
     and nothing may depend on the visitor (``fill_csrf`` puts each visitor's token in)."""
     previous = g.get("rendering_shared_body", False)
+    nonce = g.get("csp_nonce")
     g.rendering_shared_body = True
     try:
-        return render()
+        html = render()
     finally:
         g.rendering_shared_body = previous
+    if g.get("csp_nonce") != nonce:  # kept HTML would carry a nonce later responses lack
+        raise RuntimeError("a page part shared between visitors cannot use a script nonce")
+    return html
 
 
 # What a session may hold while every page looks the same for its visitor as for a newcomer:

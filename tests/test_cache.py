@@ -349,3 +349,13 @@ def test_a_signed_in_shopper_gets_their_own_header_on_a_shared_home_page(
     other = app.test_client().get("/?lang=en").get_data(as_text=True)
     assert "Sign in" in other
     assert "account-name" not in other
+
+
+def test_a_shared_page_part_refuses_a_script_nonce(app):
+    from shop.security import csp_nonce
+    from shop.templating import render_shared
+
+    with app.test_request_context("/"):
+        assert render_shared(lambda: "<p>same for everyone</p>") == "<p>same for everyone</p>"
+        with pytest.raises(RuntimeError, match="nonce"):
+            render_shared(lambda: f'<script nonce="{csp_nonce()}"></script>')

@@ -18,7 +18,7 @@ from shop.catalog.places import place_in, producer_name_in
 from shop.catalog.reads import CardProduct
 from shop.catalog.services import ProductCard
 from shop.money import format_vnd
-from shop.templating import current_lang, localdate, url_builder
+from shop.templating import current_lang, localdate, localized_in, url_builder
 
 
 @dataclass
@@ -102,12 +102,11 @@ def card_view(card: ProductCard, context: CardContext) -> CardView:
     image = product.images[0] if product.images else None
     today = context.today
     answer = availability(product, today)
-    english = context.lang == "en"
     tag = availability_tag(answer, context)
     tags = extra_tags(product, answer, today, context)
     return CardView(
         url=context.url_for("catalog.product_detail", slug=product.slug),
-        name=(english and product.name_en) or product.name_vi,
+        name=localized_in(product, "name", context.lang),
         name_is_vi=context.lang != "vi" and not product.name_en,
         producer=producer_name_in(product.producer.name, context.lang, context.locale)
         + " · "
@@ -115,9 +114,9 @@ def card_view(card: ProductCard, context: CardContext) -> CardView:
         image_url=context.url_for(
             "static", filename=image.path if image else "img/placeholder-product.svg"
         ),
-        image_alt=((english and image.alt_en) or image.alt_vi) if image else "",
+        image_alt=localized_in(image, "alt", context.lang) if image else "",
         price=format_vnd(product.price_vnd),
-        unit=(english and product.unit_en) or product.unit_vi,
+        unit=localized_in(product, "unit", context.lang),
         stars=card.stars,
         availability=answer,
         product_id=product.id,
