@@ -359,3 +359,13 @@ def test_a_shared_page_part_refuses_a_script_nonce(app):
         assert render_shared(lambda: "<p>same for everyone</p>") == "<p>same for everyone</p>"
         with pytest.raises(RuntimeError, match="nonce"):
             render_shared(lambda: f'<script nonce="{csp_nonce()}"></script>')
+
+
+def test_made_up_query_parameters_get_no_shared_page_of_their_own(cached, client):
+    for n in range(3):
+        page = client.get(f"/products?lang=en&utm_source=x{n}")
+        assert page.status_code == 200
+        assert f"utm_source=x{n}" in page.get_data(as_text=True)  # its links keep the query
+    assert len(cached_bodies()) == 3  # the bodies only (their pagination links differ)
+    client.get("/products?lang=en&sort=newest")
+    assert len(cached_bodies()) == 5  # a real filter: its body and its whole page

@@ -12,6 +12,23 @@ MAX_QUERY_LENGTH = 200
 MAX_PRICE_VND = 1_000_000_000
 MAX_PAGE = 10_000
 TRUE_VALUES = {"1", "on", "true", "yes"}
+# Every parameter the listing reads (and ``lang``, which any page takes).
+LISTING_PARAMETERS = frozenset(
+    {
+        "q",
+        "group",
+        "stars",
+        "certified",
+        "commune",
+        "min_price",
+        "max_price",
+        "in_season",
+        "exclude_adult",
+        "sort",
+        "page",
+        "lang",
+    }
+)
 
 
 def _whole_number(raw: str, lowest: int, highest: int) -> int | None:

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from shop.cache import catalogue_cache
 from shop.catalog import bp
-from shop.catalog.forms import parse_listing_args
+from shop.catalog.forms import LISTING_PARAMETERS, parse_listing_args
 from shop.catalog.models import Producer
 from shop.catalog.reads import CategoryTree, category_tree
 from shop.catalog.services import (
@@ -38,11 +38,14 @@ def _shared_body(key: tuple, render) -> Markup:
     return Markup(fill_csrf(body))  # noqa: S704 - our own rendered template
 
 
-def _shared_page(key: tuple, render) -> str:
+def _shared_page(key: tuple, render, parameters: frozenset[str] = frozenset({"lang"})) -> str:
     """The whole page, header included, rendered once for every visitor who sees shared pages
     (``sees_shared_pages``: not signed in, no cart, no message); anyone else gets ``render()``
-    (whose body still comes from the shared body cache). Only pages without a script nonce."""
-    if not sees_shared_pages():
+    (whose body still comes from the shared body cache). Only pages without a script nonce.
+
+    Only for query strings made of the page's own ``parameters``: its links repeat the whole
+    query string, so made-up parameters would each fill the cache with another copy."""
+    if not sees_shared_pages() or not parameters.issuperset(request.args.keys()):
         return render()
     page = catalogue_cache().get_or_set(("page", *key), lambda: render_shared(render))
     return fill_csrf(page)
@@ -113,7 +116,7 @@ def product_list():
             )
         )
 
-    return _shared_page(key, render_listing)
+    return _shared_page(key, render_listing, LISTING_PARAMETERS)
 
 
 @bp.get("/products/<slug>")
