@@ -133,19 +133,27 @@ def configure_extensions(app: Flask) -> None:
 
 
 def refresh_remember_cookie_only_when_asked(app: Flask) -> None:
-    """Flask-Login's after-request hook sets or clears the remember-me cookie when sign-in or
-    sign-out asked for it (``_remember`` in the session), or on every request with
-    ``REMEMBER_COOKIE_REFRESH_EACH_REQUEST``. The same hook, called only in those cases: the
-    check is a dictionary lookup, the hook a dozen proxy and configuration lookups."""
-    from flask import session
+    """Flask-Login's after-request hook sets or clears the remember-me cookie when sign-in,
+    sign-out or session protection asked for it in this request (they put ``_remember`` in the
+    session and send a signal), or on every request with ``REMEMBER_COOKIE_REFRESH_EACH_REQUEST``.
+    The same hook, run only then: looking in the session marks it read, and every response
+    that read the session gets ``Vary: Cookie`` worked into its headers."""
+    from flask import g
+    from flask_login import session_protected, user_logged_in, user_logged_out
 
     from shop.extensions import login_manager
+
+    def asked(_sender, **_extra) -> None:
+        g.remember_cookie_asked = True
+
+    for signal in (user_logged_in, user_logged_out, session_protected):
+        signal.connect(asked, app, weak=False)
 
     hooks = app.after_request_funcs.get(None, [])
     original = login_manager._update_remember_cookie
 
     def update_remember_cookie(response):
-        if "_remember" in session or app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+        if g.get("remember_cookie_asked") or app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
             return original(response)
         return response
 

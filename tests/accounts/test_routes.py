@@ -222,6 +222,19 @@ def test_remember_me_sets_a_long_lived_http_only_cookie(app, client):
     assert signed_in(fresh)
 
 
+def test_signing_out_clears_the_remember_me_cookie(app, client):
+    gen_user(email="buyer@example.com")
+    db.session.commit()
+    sign_in(client, "buyer@example.com", DEFAULT_PASSWORD, remember="y")
+    assert client.get_cookie("remember_token") is not None
+    client.get("/?lang=en")  # an ordinary page leaves it alone
+    assert client.get_cookie("remember_token") is not None
+    response = post_form(client, "/account/logout", {}, form_path="/account")
+    cleared = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_"))
+    assert "Max-Age=0" in cleared or "Expires=Thu, 01 Jan 1970" in cleared
+    assert client.get_cookie("remember_token") is None
+
+
 def test_no_remember_cookie_without_remember_me(client):
     gen_user(email="buyer@example.com")
     db.session.commit()
