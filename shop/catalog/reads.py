@@ -282,10 +282,7 @@ class CategoryTree:
 
     groups: tuple[CategoryView, ...]
     by_id: dict[int, CategoryView]
-
-    @property
-    def slugs(self) -> frozenset[str]:
-        return frozenset(c.slug for c in self.by_id.values())
+    slugs: frozenset[str]
 
 
 def category_tree() -> CategoryTree:
@@ -308,7 +305,7 @@ def category_tree() -> CategoryTree:
         else:
             category.parent = parent
             parent.children.append(category)
-    return CategoryTree(tuple(groups), by_id)
+    return CategoryTree(tuple(groups), by_id, frozenset(c.slug for c in by_id.values()))
 
 
 @cache

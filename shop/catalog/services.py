@@ -91,10 +91,6 @@ def season_overlaps(first_md: int, last_md: int):
     )
 
 
-def _visible() -> list:
-    return [Product.active.is_(True), Producer.active.is_(True)]
-
-
 def check_purchasable(product: Product | None, today: date) -> None:
     """Raise ``ProductUnavailable`` unless the product can be bought today (paused and
     out-of-season products cannot; a sold-out one only needs fewer)."""
@@ -243,14 +239,6 @@ def search_products(
     )
 
 
-def top_level_groups() -> list[reads.CategoryView]:
-    return list(reads.category_tree().groups)
-
-
-def all_group_slugs() -> frozenset[str]:
-    return reads.category_tree().slugs
-
-
 @dataclass
 class ProductPage:
     product: reads.ProductView
@@ -365,7 +353,7 @@ def sitemap_entries() -> tuple[list[tuple[str, object]], list[tuple[str, object]
     products = db.session.execute(
         select(Product.slug, Product.updated_at)
         .join(Product.producer)
-        .where(*_visible())
+        .where(*reads.visible())
         .order_by(Product.id)
     ).all()
     producers = db.session.execute(
