@@ -203,3 +203,34 @@ class TooEarlyToShip(InvalidTransition):
     """A pre-order parcel before its ships-from date, without the office's leave."""
 
     code = "too_early_to_ship"
+
+
+class SessionFull(ShopError):
+    """Not enough seats left in the session's pool."""
+
+    code = "session_full"
+    status = 409
+
+
+class SessionUnavailable(ShopError):
+    """The session cannot be booked: closed, cancelled, past its cut-off, or unknown.
+    ``reason`` says which (``closed``, ``cancelled``, ``cutoff``, ``unknown``)."""
+
+    code = "session_unavailable"
+    status = 409
+
+
+class BookingNotAllowed(ShopError):
+    """A booking change the rules refuse (cancel too late, move to a full session…);
+    ``reason`` says which."""
+
+    code = "booking_not_allowed"
+    status = 409
+
+
+class CheckInRefused(ShopError):
+    """A ticket that cannot be checked in here; ``reason`` says why (``unknown``,
+    ``cancelled``, ``replaced``, ``wrong_session``, ``other_operator``, ``already``)."""
+
+    code = "check_in_refused"
+    status = 409

@@ -12,13 +12,15 @@ from enum import StrEnum
 class LineKind(StrEnum):
     """What a cart or order line is for; each kind has exactly one target column set.
 
-    Only products are sold now; session seats and bundle components come next."""
+    A product line is goods; a seats line is seats of one unit type (adult, child…) on one
+    experience session (its ``unit_type_id`` says which type)."""
 
     PRODUCT = "product"
+    SEATS = "seats"
 
 
 # The target column of each line kind (a CHECK keeps exactly this one set).
-LINE_TARGETS: dict[str, str] = {LineKind.PRODUCT: "product_id"}
+LINE_TARGETS: dict[str, str] = {LineKind.PRODUCT: "product_id", LineKind.SEATS: "session_id"}
 
 
 def line_target_check() -> str:
@@ -32,3 +34,8 @@ def line_target_check() -> str:
         )
         cases.append(f"(kind = '{kind}' AND {set_})")
     return " OR ".join(cases)
+
+
+def seats_unit_check() -> str:
+    """SQL for the CHECK that a seats line says its unit type, and only a seats line does."""
+    return f"(kind = '{LineKind.SEATS}') = (unit_type_id IS NOT NULL)"

@@ -13,3 +13,12 @@ from shop.jobs.models import JobRun  # noqa: F401, E402
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder  # noqa: F401, E402
 from shop.outbox.models import OutboxMessage  # noqa: F401, E402
 from shop.payments.models import Payment, Refund, WebhookEvent  # noqa: F401, E402
+from shop.tourism.models import (  # noqa: F401, E402
+    Booking,
+    Experience,
+    ExperienceSession,
+    Guest,
+    PriceTier,
+    Ticket,
+    UnitType,
+)

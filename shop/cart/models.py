@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import TimestampMixin
 from shop.extensions import db
-from shop.lines import LineKind, line_target_check
+from shop.lines import LineKind, line_target_check, seats_unit_check
 
 
 class Cart(TimestampMixin, db.Model):
@@ -30,18 +30,27 @@ class CartLine(TimestampMixin, db.Model):
     __tablename__ = "cart_line"
     __table_args__ = (
         UniqueConstraint("cart_id", "product_id"),
+        UniqueConstraint("cart_id", "session_id", "unit_type_id", name="uq_cart_line_seats"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("price_seen_vnd > 0", name="price_seen_positive"),
         CheckConstraint(line_target_check(), name="kind_target"),
+        CheckConstraint(seats_unit_check(), name="seats_have_unit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cart_id: Mapped[int] = mapped_column(ForeignKey("cart.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=LineKind.PRODUCT)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
+    # Seats lines: seats of one unit type on one session.
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experience_session.id", ondelete="CASCADE"), index=True
+    )
+    unit_type_id: Mapped[int | None] = mapped_column(ForeignKey("unit_type.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     # The price the shopper saw when adding; the cart says so if it has changed since.
     price_seen_vnd: Mapped[int] = mapped_column(Integer)
 
     cart: Mapped[Cart] = relationship(back_populates="lines")
     product = relationship("Product")
+    session = relationship("ExperienceSession")
+    unit_type = relationship("UnitType")

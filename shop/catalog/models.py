@@ -107,7 +107,7 @@ def add_months(day: date, months: int) -> date:
     raise ValueError("unreachable")  # pragma: no cover
 
 
-def _word_list(*texts: str | None) -> str:
+def word_list(*texts: str | None) -> str:
     """Folded words between spaces, so ``LIKE '% word%'`` matches the start of any word."""
     return " " + " ".join(search_terms(" ".join(t for t in texts if t))) + " "
 
@@ -258,8 +258,8 @@ class Product(TimestampMixin, db.Model):
             self.description_vi,
             self.description_en,
         ]
-        self.search_name = _word_list(self.name_vi, self.name_en)
-        self.search_text = _word_list(*parts)
+        self.search_name = word_list(self.name_vi, self.name_en)
+        self.search_text = word_list(*parts)
 
     def in_season_on(self, day: date) -> bool | None:
         """None for all-year products, else whether ``day`` falls in the season window."""
@@ -299,10 +299,13 @@ class OcopCertificate(TimestampMixin, db.Model):
         # Covers the best-stars subquery of every listing (shop.catalog.reads.best_stars): the
         # ratings are read from the index alone, grouped by product.
         Index("ix_ocop_certificate_rating", "product_id", "valid_until", "status", "stars"),
+        # A certificate rates one product or one experience (rural tourism is an OCOP group).
+        CheckConstraint("(product_id IS NULL) <> (experience_id IS NULL)", name="rates_one_thing"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    experience_id: Mapped[int | None] = mapped_column(ForeignKey("experience.id"), index=True)
     certificate_number: Mapped[str] = mapped_column(String(60), unique=True)
     decision_number: Mapped[str] = mapped_column(String(60))
     decision_date: Mapped[date] = mapped_column(Date)

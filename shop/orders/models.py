@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import TimestampMixin, one_of, utcnow
 from shop.extensions import db
-from shop.lines import LineKind, line_target_check
+from shop.lines import LineKind, line_target_check, seats_unit_check
 
 
 class OrderStatus(StrEnum):
@@ -72,6 +72,7 @@ class EventVisibility(StrEnum):
 class DeliveryMethod(StrEnum):
     STANDARD = "standard"
     CHILLED_EXPRESS = "chilled_express"
+    NONE = "none"  # nothing to deliver: the producer's part is experience bookings only
 
 
 class Order(TimestampMixin, db.Model):
@@ -89,6 +90,11 @@ class Order(TimestampMixin, db.Model):
         CheckConstraint(
             "commune_code IS NULL OR province_code IS NOT NULL", name="commune_within_province"
         ),
+        # An order of experiences only has no delivery address: all three parts or none.
+        CheckConstraint(
+            "(province IS NULL) = (commune IS NULL) AND (province IS NULL) = (street IS NULL)",
+            name="address_whole",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,13 +104,14 @@ class Order(TimestampMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(20), index=True)
     locale: Mapped[str] = mapped_column(String(2), default="vi")
     recipient_name: Mapped[str] = mapped_column(String(120))
-    province: Mapped[str] = mapped_column(String(80))
-    commune: Mapped[str] = mapped_column(String(80))
+    # Null for an order of experiences only (nothing to deliver).
+    province: Mapped[str | None] = mapped_column(String(80))
+    commune: Mapped[str | None] = mapped_column(String(80))
     # The 2025 address list's codes (``shop.addresses``). Every new order has both; orders placed
     # before the list came in keep null where their typed names matched nothing.
     province_code: Mapped[int | None] = mapped_column(SmallInteger)
     commune_code: Mapped[int | None] = mapped_column(Integer)
-    street: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     subtotal_vnd: Mapped[int] = mapped_column(Integer)
     delivery_vnd: Mapped[int] = mapped_column(Integer)
@@ -136,6 +143,11 @@ class Order(TimestampMixin, db.Model):
     @property
     def refundable_vnd(self) -> int:
         return self.paid_vnd - self.refunded_vnd
+
+    @property
+    def delivers(self) -> bool:
+        """Whether the order has goods to deliver (an order of experiences only has not)."""
+        return self.province is not None
 
 
 class ProducerOrder(TimestampMixin, db.Model):
@@ -190,6 +202,8 @@ class OrderLine(db.Model):
             "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_qty"
         ),
         CheckConstraint(line_target_check(), name="kind_target"),
+        CheckConstraint(seats_unit_check(), name="seats_have_unit"),
+        CheckConstraint("(kind = 'seats') = (booking_id IS NOT NULL)", name="seats_have_booking"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,6 +211,10 @@ class OrderLine(db.Model):
     producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_order.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=LineKind.PRODUCT)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
+    # Seats lines: the session, the unit type (adult, child…) and the booking they belong to.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("experience_session.id"))
+    unit_type_id: Mapped[int | None] = mapped_column(ForeignKey("unit_type.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     unit_label: Mapped[str] = mapped_column(String(60))
     unit_price_vnd: Mapped[int] = mapped_column(Integer)
