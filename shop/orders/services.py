@@ -61,6 +61,7 @@ from shop.tourism.services import (
     confirm_bookings,
     end_held_bookings,
     load_session,
+    order_bookings,
     price_units,
     session_cutoff,
 )
@@ -774,8 +775,14 @@ def mark_paid(
         )
         return False
     for producer_order in order.producer_orders:
-        transition_producer_order(producer_order, ProducerOrderStatus.NEW, actor=actor)
+        if producer_order.status == ProducerOrderStatus.PENDING:
+            transition_producer_order(producer_order, ProducerOrderStatus.NEW, actor=actor)
     confirm_bookings(order.id, utcnow())
+    lost = [b for b in order_bookings(order.id) if b.status == BookingStatus.CANCELLED]
+    if lost:
+        # The operator called a session off while this order waited for payment: the money
+        # for those seats must go back; a person checks it.
+        flag_for_review(order, f"paid for {len(lost)} booking(s) cancelled before payment")
     queue_order_email(order, "paid")
     return True
 

@@ -502,3 +502,63 @@ def lapsed_seats(session_ids: list[int], now: datetime) -> dict[int, int]:
 def seats_free(session: ExperienceSession, now: datetime) -> int:
     """Seats a shopper can still get: the pool left plus what lapsed holds keep."""
     return session.seats_left + lapsed_seats([session.id], now).get(session.id, 0)
+
+
+def move_options(booking: Booking, now: datetime, limit: int = 30) -> list[ExperienceSession]:
+    """Other open sessions of the booking's experience, still before their cut-off, with seats
+    for the whole party: where the booking may move."""
+    experience = booking.session.experience
+    candidates = db.session.scalars(
+        select(ExperienceSession)
+        .where(
+            ExperienceSession.experience_id == booking.experience_id,
+            ExperienceSession.id != booking.session_id,
+            ExperienceSession.status == SessionStatus.OPEN,
+            ExperienceSession.starts_at > now,
+            ExperienceSession.capacity - ExperienceSession.seats_taken >= booking.seats,
+        )
+        .order_by(ExperienceSession.starts_at)
+        .limit(limit * 2)
+    ).all()
+    return [s for s in candidates if aware(now) < session_cutoff(s, experience)][:limit]
+
+
+def move_booking(booking: Booking, session_id: int, *, now: datetime) -> Ticket:
+    """Move a confirmed booking to another session of the same experience, before the cut-off
+    of the session it leaves and of the one it joins; the party keeps the price it paid (prices
+    belong to the experience, not to a date). Seats leave one pool and join the other in
+    session-id order, the new one conditionally (``SessionFull``); the cut-off follows the new
+    session and the ticket is re-issued, so the old code no longer admits anyone."""
+    if booking.status != BookingStatus.CONFIRMED:
+        raise BookingNotAllowed("only a confirmed booking can be moved", reason="status")
+    if aware(now) >= aware(booking.cutoff_at):
+        raise BookingNotAllowed("the booking's cut-off has passed", reason="cutoff")
+    target = load_session(session_id)
+    if target is None or target.experience_id != booking.experience_id:
+        raise BookingNotAllowed("that session is of another experience", reason="other")
+    if target.id == booking.session_id:
+        raise BookingNotAllowed("the booking is already on that session", reason="same")
+    check_bookable(target, now)
+    adjust_seats(released={booking.session_id: booking.seats}, wanted={target.id: booking.seats})
+    moved = db.session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking.id,
+            Booking.session_id == booking.session_id,
+            Booking.status == BookingStatus.CONFIRMED,
+        )
+        .values(session_id=target.id, cutoff_at=session_cutoff(target))
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise InvalidTransition(f"booking {booking.id} changed while being moved")
+    db.session.execute(
+        update(_order_lines)
+        .where(_order_lines.c.booking_id == booking.id)
+        .values(session_id=target.id)
+    )
+    db.session.refresh(booking)
+    return issue_ticket(booking, now)
+
+
+_order_lines = table("order_line", column("booking_id", Integer), column("session_id", Integer))
