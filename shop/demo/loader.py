@@ -118,8 +118,6 @@ EXPERIENCE_FIELDS = {
     "overnight": True,
     "cutoff": True,  # [days before, "HH:MM" local]
     "cancellation_rules": True,
-    "image_alt_vi": True,
-    "image_alt_en": False,
     "schedule": True,
     "cancel_reason": False,
     "certificate": False,
