@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from shop.catalog.demo import seed_demo as seed_catalogue
 from shop.catalog.models import Category, Producer, Product
+from shop.demo.loader import load_demo_data
 from shop.extensions import db
 from shop.tourism.demo import seed_experiences
 from shop.tourism.models import Experience
@@ -23,7 +24,15 @@ def seed_demo(today: date) -> dict[str, int]:
 
 
 def demo_is_missing() -> bool:
-    """Whether ``seed-demo --if-empty`` should seed: no products, or no experiences yet (a
-    database seeded before experiences existed gets them on the next ``make run``)."""
-    no_products = db.session.scalar(select(Product.id).limit(1)) is None
-    return no_products or db.session.scalar(select(Experience.id).limit(1)) is None
+    """Whether ``seed-demo --if-empty`` should seed: no products at all, or the demo catalogue
+    without experiences (a demo database seeded before experiences existed gets them on the
+    next ``make run``). A shop with its own products is left alone."""
+    if db.session.scalar(select(Product.id).limit(1)) is None:
+        return True
+    if db.session.scalar(select(Experience.id).limit(1)) is not None:
+        return False
+    demo_slugs = [product["slug"] for product in load_demo_data().products]
+    return (
+        db.session.scalar(select(Product.id).where(Product.slug.in_(demo_slugs)).limit(1))
+        is not None
+    )

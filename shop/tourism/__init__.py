@@ -31,6 +31,7 @@ def _hook_into_catalogue_pages(state) -> None:
     for name in (
         "experience_card_view",
         "status_label",
+        "status_short",
         "cutoff_text",
         "cancellation_text",
         "duration_text",

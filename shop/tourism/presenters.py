@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import format_date, gettext, ngettext, pgettext
 from markupsafe import Markup
 
 from shop.catalog.places import place_in, producer_name_in
@@ -21,9 +21,19 @@ def status_label(status: AvailabilityStatus | str | None) -> str:
     return {
         AvailabilityStatus.AVAILABLE: gettext("Available"),
         AvailabilityStatus.LIMITED: gettext("Limited"),
-        AvailabilityStatus.SOLD_OUT: gettext("Sold out"),
+        AvailabilityStatus.SOLD_OUT: pgettext("session", "Sold out"),
         AvailabilityStatus.CLOSED: gettext("Closed"),
     }.get(status, gettext("No sessions"))
+
+
+def status_short(status: AvailabilityStatus | str | None) -> str:
+    """The same in a word that fits a phone's calendar cell."""
+    return {
+        AvailabilityStatus.AVAILABLE: pgettext("calendar cell", "Open"),
+        AvailabilityStatus.LIMITED: pgettext("calendar cell", "Few"),
+        AvailabilityStatus.SOLD_OUT: pgettext("calendar cell", "Full"),
+        AvailabilityStatus.CLOSED: pgettext("calendar cell", "Shut"),
+    }.get(status, "–")
 
 
 def language_name(code: str) -> str:

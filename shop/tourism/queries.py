@@ -18,6 +18,7 @@ from sqlalchemy import Select, bindparam, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog import reads
+from shop.catalog.availability import availability
 from shop.catalog.models import CertificateStatus, OcopCertificate, Producer
 from shop.catalog.services import ProductCard
 from shop.errors import NotFound
@@ -346,6 +347,7 @@ def list_experiences(
         first=filters.date_from,
         last=filters.date_to,
         seats=filters.party or 1,
+        per_experience=2,
     )
     if filters.needs_session:
         cards = [card for card in cards if dates.get(card.id)]
@@ -662,5 +664,9 @@ def get_experience_page(
         calendar=grid,
         chosen_day=grid.day(day) if day else None,
         upcoming=upcoming,
-        goods=[ProductCard(product, stars) for product, stars in reads.card_products(goods_rows)],
+        goods=[
+            ProductCard(product, stars)
+            for product, stars in reads.card_products(goods_rows)
+            if availability(product, today).can_buy  # not paused or out of season
+        ],
     )
