@@ -30,6 +30,7 @@ from shop.tourism.models import (
     SessionStatus,
 )
 from shop.tourism.rules import aware, utc_from_local
+from shop.tourism.services import normalise_code
 
 # A rule creates sessions for at most a year ahead, and at most this many at once.
 MAX_RULE_DAYS = 366
@@ -261,3 +262,16 @@ def bookings_to_refund(session_id: int) -> list[int]:
             .order_by(Booking.id)
         ).all()
     )
+
+
+def ticket_code_from(scanned: str | None) -> str:
+    """The ticket code in what was typed or scanned: the code itself, or a ticket's address
+    (``https://…/tickets/ABCD…`` or its ``.pdf``), as a QR code carries it."""
+    text = (scanned or "").strip()
+    marker = "/tickets/"
+    if marker in text:
+        text = text.rsplit(marker, 1)[1]
+        for end in ("?", "#", "/"):
+            text = text.split(end, 1)[0]
+        text = text.removesuffix(".pdf")
+    return normalise_code(text)
