@@ -87,6 +87,28 @@ def localtime(value: datetime | None) -> str:
     )
 
 
+WHEN_FORMATS = {"en": "EEE d MMM y, HH:mm", "vi": "EEEE dd/MM/y, HH:mm"}
+
+
+def localwhen(value: datetime | None) -> str:
+    """When something happens, with its weekday, in Vietnam's time: ``Sat 12 Dec 2026, 07:30``
+    / ``thứ bảy 12/12/2026, 07:30`` (sessions, cut-offs, refund deadlines)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite returns naive UTC
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return format_datetime(
+        value.astimezone(LOCAL_TZ), WHEN_FORMATS.get(current_lang(), WHEN_FORMATS["vi"])
+    )
+
+
+def localdate_iso(value: datetime) -> str:
+    """A moment's local date as ``2026-12-12`` (for links to a calendar day)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(LOCAL_TZ).date().isoformat()
+
+
 def month_name(value: date) -> str:
     """The month's name within a sentence (``November`` / ``tháng 11``)."""
     return format_date(value, "MMMM")
@@ -174,6 +196,14 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(format_vnd, "vnd")
     app.add_template_filter(localdate, "localdate")
     app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(localwhen, "localwhen")
+    app.add_template_filter(localdate_iso, "localdate_iso")
+    from shop.tourism.labels import booking_status_label, ticket_link
+    from shop.tourism.rules import refund_deadlines
+
+    app.add_template_global(refund_deadlines, "refund_deadlines")
+    app.add_template_global(booking_status_label, "booking_status_label")
+    app.add_template_global(ticket_link, "ticket_link")
     app.add_template_global(localized, "loc")
     app.add_template_global(url_with_lang, "url_with_lang")
     app.add_template_global(url_with_args, "url_with_args")

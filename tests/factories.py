@@ -175,3 +175,136 @@ def gen_user(role: str = Role.CUSTOMER, *, password: str = DEFAULT_PASSWORD, **f
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# --- experiences ---------------------------------------------------------------------------
+
+
+def gen_experience(producer: Producer | None = None, **fields):
+    """An experience with adult (300k, 10+ at 250k), child 6–11 (150k) and family-of-4
+    (900k, 4 seats) unit types; cut-off 18:00 the day before; 100 % back until 7 days before,
+    50 % until 3 days before."""
+    from datetime import time
+
+    from shop.tourism.models import Experience, PriceTier, UnitType
+
+    n = next(_seq)
+    units = fields.pop("unit_types", None)
+    values = {
+        "slug": f"experience-{n}",
+        "name_vi": f"Trải nghiệm {n}",
+        "name_en": f"Experience {n}",
+        "summary_vi": "Một ngày ở bản.",
+        "duration_minutes": 480,
+        "languages": "vi,en",
+        "cutoff_days_before": 1,
+        "cutoff_time": time(18, 0),
+        "cancellation_rules": [{"hours": 168, "percent": 100}, {"hours": 72, "percent": 50}],
+        "province": "Bắc Ninh",
+        "commune": "Xã Xuân Lương",
+        **fields,
+    }
+    experience = Experience(
+        producer=producer or gen_producer(),
+        category=values.pop("category", None) or gen_category(),
+        **values,
+    )
+    if units is None:
+        adult = UnitType(
+            code="adult",
+            name_vi="Người lớn",
+            name_en="Adult",
+            price_vnd=300_000,
+            vat_rate=8,
+            max_per_booking=40,
+            position=0,
+        )
+        adult.tiers.append(PriceTier(min_quantity=10, price_vnd=250_000))
+        units = [
+            adult,
+            UnitType(
+                code="child",
+                name_vi="Trẻ em",
+                name_en="Child",
+                age_min=6,
+                age_max=11,
+                price_vnd=150_000,
+                vat_rate=8,
+                max_per_booking=20,
+                position=1,
+            ),
+            UnitType(
+                code="family",
+                name_vi="Gia đình 4 người",
+                name_en="Family of 4",
+                seats=4,
+                price_vnd=900_000,
+                vat_rate=8,
+                max_per_booking=2,
+                position=2,
+            ),
+        ]
+    experience.unit_types.extend(units)
+    db.session.add(experience)
+    db.session.flush()
+    experience.refresh_search_text()
+    db.session.flush()
+    return experience
+
+
+def gen_session(experience, *, starts_at, capacity: int = 20, seats_taken: int = 0, **fields):
+    """A session starting at ``starts_at`` (an aware datetime) and lasting the experience's
+    duration."""
+    from datetime import timedelta
+
+    from shop.tourism.models import ExperienceSession
+
+    session = ExperienceSession(
+        experience=experience,
+        starts_at=starts_at,
+        ends_at=fields.pop("ends_at", starts_at + timedelta(minutes=experience.duration_minutes)),
+        capacity=capacity,
+        seats_taken=seats_taken,
+        **fields,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def unit(experience, code: str):
+    return next(u for u in experience.unit_types if u.code == code)
+
+
+def gen_booking_order(
+    party, *, goods=(), method="demo", now=None, contact=None, guests=None, **kwargs
+):
+    """Place an order of seats (``party`` is [(session, unit_type, quantity), ...]) and
+    optionally goods ([(product, quantity)]) through the real service. Without goods the
+    contact has no address."""
+    from datetime import UTC, datetime
+
+    from shop.orders.models import PaymentMethod
+    from shop.orders.services import LineRequest, place_order, plan_order
+
+    now = now or datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+    if contact is None:
+        contact = (
+            gen_contact()
+            if goods
+            else gen_contact(
+                province=None, commune=None, street=None, province_code=0, commune_code=0
+            )
+        )
+    lines = [LineRequest(product.id, quantity) for product, quantity in goods]
+    lines += [LineRequest.seats(s.id, u.id, q) for s, u, q in party]
+    plan = plan_order(
+        lines,
+        contact,
+        payment_method=PaymentMethod(method),
+        rules=kwargs.pop("rules", None) or order_rules(),
+        today=now.date(),
+        now=now,
+        guests=guests,
+    )
+    return place_order(plan, now=now, **kwargs)

@@ -20,17 +20,26 @@ from shop.cart import bp
 from shop.cart.models import Cart
 from shop.cart.services import (
     acknowledge_prices,
+    add_seats,
     add_to_cart,
     create_cart,
     find_cart,
     merge_carts,
+    remove_booking,
     remove_line,
     set_quantity,
     user_cart,
     view_cart,
 )
 from shop.db import utcnow
-from shop.errors import AgeConfirmationRequired, InvalidQuantity, OutOfStock, ProductUnavailable
+from shop.errors import (
+    AgeConfirmationRequired,
+    InvalidQuantity,
+    OutOfStock,
+    ProductUnavailable,
+    SessionFull,
+    SessionUnavailable,
+)
 from shop.extensions import db
 from shop.http import parse_int, safe_next
 from shop.templating import local_today
@@ -86,6 +95,11 @@ def problem_code(error: Exception) -> str:
         return "invalid_quantity"
     if isinstance(error, AgeConfirmationRequired):
         return "age_confirmation_required"
+    if isinstance(error, SessionFull):
+        available = error.details.get("available")
+        return f"seats:{int(available)}" if available else "seats"
+    if isinstance(error, SessionUnavailable):
+        return f"session_{error.details.get('reason', 'unknown')}"
     return "unavailable"
 
 
@@ -100,6 +114,18 @@ def message_for_code(code: str) -> str:
         return _("Enter a whole number from 1 to %(n)d.", n=current_app.config["MAX_LINE_QUANTITY"])
     if name == "age_confirmation_required":
         return _("Please confirm that you are 18 or over to buy alcohol.")
+    if name == "seats":
+        if number.isdigit():
+            return _("Only %(n)d seats left on this date.", n=int(number))
+        return _("Sorry, this date is sold out.")
+    if name == "party":
+        return _("Check the number of each ticket type: some are outside what one booking allows.")
+    if name == "session_cutoff":
+        return _("Bookings for this date have closed.")
+    if name == "session_cancelled":
+        return _("This date was cancelled by the operator.")
+    if name in ("session_closed", "session_unknown"):
+        return _("This date cannot be booked.")
     return _("This product cannot be bought right now.")
 
 
@@ -143,6 +169,65 @@ def add():
     db.session.commit()
     flash(_("Added to your cart."), "cart-added")
     return redirect(back)
+
+
+UNIT_FIELD_PREFIX = "unit-"
+MAX_UNIT_FIELDS = 10
+
+
+def _party(form) -> dict[int, int] | None:
+    """``unit-<unit type id>`` fields → ``{unit_type_id: quantity}``; None when a field is not
+    a whole number (empty counts as 0). Other fields are ignored; too many unit fields are
+    refused."""
+    party: dict[int, int] = {}
+    for key, raw in form.items():
+        if not key.startswith(UNIT_FIELD_PREFIX):
+            continue
+        if len(party) >= MAX_UNIT_FIELDS:
+            return None
+        unit_type_id = parse_int(key[len(UNIT_FIELD_PREFIX) :])
+        quantity = 0 if raw.strip() == "" else parse_int(raw)
+        if unit_type_id is None or quantity is None:
+            return None
+        party[unit_type_id] = quantity
+    return party
+
+
+@bp.post("/cart/add-seats")
+def add_seats_to_cart():
+    """Seats on one session, per unit type (``unit-<id>`` fields): the party replaces what the
+    cart held for that session. A refusal goes back to the page with its reason (a code in the
+    flash, as for goods) and what was typed."""
+    back = safe_next(request.form.get("next")) or url_for("cart.show")
+    session_id = parse_int(request.form.get("session_id"))
+    party = _party(request.form)
+    try:
+        if session_id is None:
+            raise SessionUnavailable("no session", reason="unknown")
+        if party is None:
+            raise InvalidQuantity("not a number")
+        cart = current_cart(create=True)
+        add_seats(cart, session_id, party, now=utcnow())
+    except (SessionFull, SessionUnavailable, InvalidQuantity) as error:
+        db.session.rollback()
+        code = problem_code(error)
+        if isinstance(error, InvalidQuantity) and error.details.get("reason") != "bad_quantity":
+            code = "party"
+        flash(code, f"add-seats-{session_id or 0}")
+        return redirect(back + f"#session-{session_id or 0}")
+    db.session.commit()
+    flash(_("Your booking is in your cart."), "cart-added")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/cart/bookings/<int:session_id>/remove")
+def remove_seats(session_id: int):
+    cart = current_cart()
+    if cart is not None:
+        remove_booking(cart, session_id)
+        db.session.commit()
+        flash(_("Removed from your cart."), "success")
+    return redirect(url_for("cart.show"))
 
 
 def _render(errors: dict[int, str] | None = None, typed: dict[int, str] | None = None, status=200):
@@ -203,6 +288,6 @@ def cart_count() -> dict:
         if not current_user.is_authenticated and not session.get(SESSION_KEY):
             return 0
         cart = current_cart()
-        return sum(line.quantity for line in cart.lines) if cart else 0
+        return sum(line.quantity for line in cart.lines) if cart else 0  # seats count too
 
     return {"cart_count": count}

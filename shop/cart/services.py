@@ -23,10 +23,23 @@ from shop.errors import (
     InvalidQuantity,
     OutOfStock,
     ProductUnavailable,
+    SessionFull,
+    SessionUnavailable,
 )
 from shop.extensions import db
 from shop.lines import LineKind
 from shop.money import vat_included
+from shop.tourism.models import Experience, ExperienceSession, UnitType
+from shop.tourism.rules import AvailabilityStatus
+from shop.tourism.services import (
+    PricedUnit,
+    check_bookable,
+    lapsed_seats,
+    load_session,
+    price_units,
+    seats_free,
+    session_availability,
+)
 
 
 def find_cart(token: str | None) -> Cart | None:
@@ -47,7 +60,20 @@ def create_cart(user_id: int | None = None) -> Cart:
 
 
 def _line(cart: Cart, product_id: int) -> CartLine | None:
-    return next((line for line in cart.lines if line.product_id == product_id), None)
+    return next(
+        (
+            line
+            for line in cart.lines
+            if line.kind == LineKind.PRODUCT and line.product_id == product_id
+        ),
+        None,
+    )
+
+
+def _insert():
+    return (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
 
 
 def available_stock(product: Product, now: datetime) -> int:
@@ -86,10 +112,7 @@ def add_to_cart(
             raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
         cart.adult_confirmed_at = now
     db.session.flush()
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    stmt = insert(CartLine).values(
+    stmt = _insert()(CartLine).values(
         cart_id=cart.id,
         kind=LineKind.PRODUCT,
         product_id=product.id,
@@ -121,11 +144,68 @@ def _check_quantity(product: Product, quantity: int, max_quantity: int, now: dat
             raise OutOfStock("not enough stock", product_id=product.id, available=available)
 
 
+def add_seats(
+    cart: Cart, session_id: int, quantities: dict[int, int], *, now: datetime
+) -> list[PricedUnit]:
+    """Put a booking for one session in the cart: ``{unit_type_id: quantity}`` replaces what
+    the cart held for that session (a tourist choosing "2 adults + 1 child" again means that
+    party, not twice it). Checks the session can be booked now, each unit type's per-booking
+    range, and that enough seats are free (``SessionFull`` with ``available``). Upserts, so
+    two submissions at once cannot collide on the unique line."""
+    session = load_session(session_id)
+    check_bookable(session, now)
+    priced = price_units(session.experience, {k: v for k, v in quantities.items() if v})
+    wanted = sum(unit.seats for unit in priced)
+    available = seats_free(session, now)
+    if wanted > available:
+        raise SessionFull("not enough seats left", session_id=session_id, available=available)
+    db.session.flush()
+    keep = [unit.unit_type.id for unit in priced]
+    db.session.execute(
+        delete(CartLine).where(
+            CartLine.cart_id == cart.id,
+            CartLine.session_id == session_id,
+            CartLine.unit_type_id.not_in(keep),
+        )
+    )
+    for unit in priced:
+        stmt = _insert()(CartLine).values(
+            cart_id=cart.id,
+            kind=LineKind.SEATS,
+            session_id=session_id,
+            unit_type_id=unit.unit_type.id,
+            quantity=unit.quantity,
+            price_seen_vnd=unit.unit_price_vnd,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[CartLine.cart_id, CartLine.session_id, CartLine.unit_type_id],
+                set_={
+                    "quantity": stmt.excluded.quantity,
+                    "price_seen_vnd": stmt.excluded.price_seen_vnd,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
+    db.session.expire(cart, ["lines"])
+    return priced
+
+
+def remove_booking(cart: Cart, session_id: int) -> None:
+    """Take one session's seats out of the cart."""
+    db.session.execute(
+        delete(CartLine).where(CartLine.cart_id == cart.id, CartLine.session_id == session_id)
+    )
+    db.session.expire(cart, ["lines"])
+
+
 def set_quantity(
     cart: Cart, line_id: int, quantity: int, *, max_quantity: int, now: datetime | None = None
 ) -> None:
     line = next((ln for ln in cart.lines if ln.id == line_id), None)
-    if line is None:
+    if line is None or line.kind != LineKind.PRODUCT:
         raise ProductUnavailable("that line is not in your cart")
     if quantity < 1:
         raise InvalidQuantity("quantity must be at least 1")
@@ -153,6 +233,12 @@ def merge_carts(guest: Cart | None, user_id: int, *, max_quantity: int) -> Cart:
         db.session.flush()
         return guest
     for line in guest.lines:
+        if line.kind == LineKind.SEATS:
+            # A booking moves whole: the guest cart's party for a session replaces the
+            # account's (the most recent choice wins), never adds up with it.
+            for old in [ln for ln in mine.lines if ln.session_id == line.session_id]:
+                mine.lines.remove(old)
+            continue
         existing = _line(mine, line.product_id)
         if existing is None:
             mine.lines.append(
@@ -164,6 +250,18 @@ def merge_carts(guest: Cart | None, user_id: int, *, max_quantity: int) -> Cart:
             )
         else:
             existing.quantity = min(existing.quantity + line.quantity, max_quantity)
+    db.session.flush()  # the account's replaced seats leave before the guest's arrive
+    for line in guest.lines:
+        if line.kind == LineKind.SEATS:
+            mine.lines.append(
+                CartLine(
+                    kind=LineKind.SEATS,
+                    session_id=line.session_id,
+                    unit_type_id=line.unit_type_id,
+                    quantity=line.quantity,
+                    price_seen_vnd=line.price_seen_vnd,
+                )
+            )
     if guest.adult_confirmed_at and not mine.adult_confirmed_at:
         mine.adult_confirmed_at = guest.adult_confirmed_at
     db.session.delete(guest)
@@ -207,32 +305,94 @@ class ProducerGroup:
 
 
 @dataclass
+class SeatLineView:
+    """Seats of one unit type in a cart booking, priced now (group tiers included)."""
+
+    line: CartLine
+    unit_type: UnitType
+    unit_price_vnd: int
+
+    @property
+    def line_total_vnd(self) -> int:
+        return self.unit_price_vnd * self.line.quantity
+
+    @property
+    def price_changed_from(self) -> int | None:
+        seen = self.line.price_seen_vnd
+        return seen if seen != self.unit_price_vnd else None
+
+
+@dataclass
+class BookingView:
+    """One session's seats in the cart: the party by unit type, its price and its problems."""
+
+    session: ExperienceSession
+    experience: Experience
+    units: list[SeatLineView]
+    status: AvailabilityStatus
+    free: int  # seats a shopper can get now, lapsed holds included
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def seats(self) -> int:
+        return sum(u.unit_type.seats * u.line.quantity for u in self.units)
+
+    @property
+    def total_vnd(self) -> int:
+        return sum(u.line_total_vnd for u in self.units)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
 class CartView:
     cart: Cart | None
     groups: list[ProducerGroup]
+    bookings: list[BookingView] = field(default_factory=list)
 
     @property
     def lines(self) -> list[LineView]:
+        """The goods lines (bookings are in ``bookings``)."""
         return [v for g in self.groups for v in g.lines]
 
     @property
+    def is_empty(self) -> bool:
+        return not self.lines and not self.bookings
+
+    @property
+    def delivers(self) -> bool:
+        """Whether checkout needs a delivery address (there are goods)."""
+        return bool(self.lines)
+
+    @property
     def count(self) -> int:
-        return sum(v.line.quantity for v in self.lines)
+        return sum(v.line.quantity for v in self.lines) + sum(
+            u.line.quantity for b in self.bookings for u in b.units
+        )
 
     @property
     def subtotal_vnd(self) -> int:
-        return sum(v.line_total_vnd for v in self.lines)
+        return sum(v.line_total_vnd for v in self.lines) + sum(b.total_vnd for b in self.bookings)
 
     @property
     def vat_by_rate(self) -> dict[int, int]:
         totals: dict[int, int] = defaultdict(int)
         for v in self.lines:
             totals[v.product.vat_rate] += v.line_total_vnd
+        for booking in self.bookings:
+            for unit in booking.units:
+                totals[unit.unit_type.vat_rate] += unit.line_total_vnd
         return {rate: vat_included(amount, rate) for rate, amount in sorted(totals.items()) if rate}
 
     @property
     def has_problems(self) -> bool:
-        return any(not v.ok for v in self.lines)
+        return any(not v.ok for v in self.lines) or any(not b.ok for b in self.bookings)
+
+    @property
+    def overnight_bookings(self) -> list[BookingView]:
+        return [b for b in self.bookings if b.experience.overnight]
 
     @property
     def mixes_preorders(self) -> bool:
@@ -252,9 +412,10 @@ def view_cart(cart: Cart | None, *, today: date, now: datetime | None = None) ->
     only: stock that lapsed unpaid orders hold counts as available."""
     if cart is None:
         return CartView(cart=None, groups=[])
+    now = now or utcnow()
     lines = db.session.scalars(
         select(CartLine)
-        .where(CartLine.cart_id == cart.id)
+        .where(CartLine.cart_id == cart.id, CartLine.kind == LineKind.PRODUCT)
         .options(
             selectinload(CartLine.product).selectinload(Product.producer),
             selectinload(CartLine.product).selectinload(Product.images),
@@ -262,7 +423,7 @@ def view_cart(cart: Cart | None, *, today: date, now: datetime | None = None) ->
         .order_by(CartLine.id)
     ).all()
     short = [line.product_id for line in lines if line.quantity > line.product.stock]
-    lapsed = lapsed_stock(short, now or utcnow())
+    lapsed = lapsed_stock(short, now)
     groups: dict[int, ProducerGroup] = {}
     for line in lines:
         product = line.product
@@ -283,13 +444,79 @@ def view_cart(cart: Cart | None, *, today: date, now: datetime | None = None) ->
             view.price_changed_from = line.price_seen_vnd
         group = groups.setdefault(product.producer_id, ProducerGroup(product.producer, []))
         group.lines.append(view)
-    return CartView(cart=cart, groups=list(groups.values()))
+    return CartView(cart=cart, groups=list(groups.values()), bookings=_bookings(cart, now))
 
 
-def acknowledge_prices(cart: Cart) -> None:
+PROBLEM_SEATS = "seats"
+PROBLEM_PARTY = "party"
+
+
+def _bookings(cart: Cart, now: datetime) -> list[BookingView]:
+    """The cart's seats lines as one booking per session, priced now; a session that cannot
+    be booked any more, too few free seats or a party the rules refuse is a problem."""
+    seat_lines = db.session.scalars(
+        select(CartLine)
+        .where(CartLine.cart_id == cart.id, CartLine.kind == LineKind.SEATS)
+        .options(
+            selectinload(CartLine.session)
+            .selectinload(ExperienceSession.experience)
+            .selectinload(Experience.unit_types)
+            .selectinload(UnitType.tiers),
+            selectinload(CartLine.session)
+            .selectinload(ExperienceSession.experience)
+            .selectinload(Experience.producer),
+        )
+        .order_by(CartLine.id)
+    ).all()
+    by_session: dict[int, list[CartLine]] = defaultdict(list)
+    for line in seat_lines:
+        by_session[line.session_id].append(line)
+    lapsed = lapsed_seats(list(by_session), now)
+    views = []
+    for session_id, group in by_session.items():
+        session = group[0].session
+        experience = session.experience
+        quantities = {line.unit_type_id: line.quantity for line in group}
+        problems = []
+        try:
+            check_bookable(session, now)
+            priced = {u.unit_type.id: u.unit_price_vnd for u in price_units(experience, quantities)}
+        except (SessionUnavailable, InvalidQuantity) as error:
+            problems.append(
+                PROBLEM_PARTY if isinstance(error, InvalidQuantity) else PROBLEM_UNAVAILABLE
+            )
+            priced = {}
+        units = [
+            SeatLineView(
+                line=line,
+                unit_type=line.unit_type,
+                unit_price_vnd=priced.get(line.unit_type_id, line.unit_type.price_vnd),
+            )
+            for line in sorted(group, key=lambda ln: ln.unit_type.position)
+        ]
+        view = BookingView(
+            session=session,
+            experience=experience,
+            units=units,
+            status=session_availability(session, now, experience),
+            free=session.seats_left + lapsed.get(session_id, 0),
+            problems=problems,
+        )
+        if not problems and view.seats > view.free:
+            view.problems.append(PROBLEM_SEATS)
+        views.append(view)
+    views.sort(key=lambda v: (v.session.starts_at, v.session.id))
+    return views
+
+
+def acknowledge_prices(cart: Cart, now: datetime | None = None) -> None:
     """The shopper has seen the current prices: stop flagging them as changed."""
     for line in cart.lines:
-        line.price_seen_vnd = line.product.price_vnd
+        if line.kind == LineKind.PRODUCT:
+            line.price_seen_vnd = line.product.price_vnd
+    for booking in _bookings(cart, now or utcnow()):
+        for unit in booking.units:
+            unit.line.price_seen_vnd = unit.unit_price_vnd
     db.session.flush()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from shop.accounts.forms import EmptyForm
+from shop.accounts.forms import EmptyForm, normalize_phone
 from shop.cart.routes import current_cart
 from shop.cart.services import add_to_cart, consume_cart, view_cart
 from shop.checkout import bp
@@ -20,19 +21,26 @@ from shop.checkout.forms import CheckoutForm, is_checkout_token, new_checkout_to
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import (
     AgeConfirmationRequired,
+    BookingNotAllowed,
     CartChanged,
     DeliveryNotPossible,
     InvalidQuantity,
+    InvalidTransition,
     OutOfStock,
     PaymentNotAllowed,
     ProductUnavailable,
+    SessionFull,
+    SessionUnavailable,
     ShopError,
 )
 from shop.extensions import db
+from shop.http import parse_int
 from shop.money import format_vnd
+from shop.orders.emails import queue_order_email
 from shop.orders.models import Order, OrderStatus, PaymentMethod
 from shop.orders.services import (
     Contact,
+    Guests,
     LineRequest,
     OrderRules,
     find_order,
@@ -42,7 +50,8 @@ from shop.orders.services import (
     place_order,
     plan_order,
 )
-from shop.payments.models import PaymentStatus
+from shop.payments.bookings import RefundPreview, cancel_booking, refund_preview
+from shop.payments.models import PaymentStatus, Refund
 from shop.payments.providers import ProviderError, checkout_providers, get_provider
 from shop.payments.services import (
     attempt_not_started,
@@ -52,8 +61,12 @@ from shop.payments.services import (
     open_attempt,
     open_payment,
     reservation_holds,
+    send_refund,
 )
 from shop.templating import current_lang, local_today
+from shop.tourism.models import Booking, BookingStatus
+from shop.tourism.rules import aware
+from shop.tourism.services import move_booking, move_options, order_bookings
 from shop.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -77,6 +90,12 @@ def payment_choices() -> list[tuple[str, str]]:
 def _form(view) -> CheckoutForm:
     form = CheckoutForm()
     form.payment_method.choices = payment_choices()
+    if not view.delivers:
+        form.without_delivery()  # experiences only: nothing to deliver, no address asked
+        form.recipient_name.label.text = _("Your name")
+    overnight = view.overnight_bookings
+    if overnight:
+        form.prepare_guests(max(b.seats for b in overnight), current_lang())
     if request.method == "GET":
         form.checkout_token.data = new_checkout_token()
         form.payment_method.data = form.payment_method.choices[0][0]
@@ -85,6 +104,20 @@ def _form(view) -> CheckoutForm:
             form.recipient_name.data = form.recipient_name.data or current_user.name
             form.phone.data = form.phone.data or current_user.phone
     return form
+
+
+def _guests(form: CheckoutForm, view, phone: str) -> Guests | None:
+    """The lead guest (the contact unless another is named) and the foreign guests of an
+    overnight stay, consented now."""
+    if not view.bookings:
+        return None
+    foreign = tuple(form.foreign_guest_rows) if view.overnight_bookings else ()
+    return Guests(
+        lead_name=form.lead_name.data or form.recipient_name.data,
+        lead_phone=normalize_phone(form.lead_phone.data) if form.lead_phone.data else phone,
+        foreign=foreign,
+        consent_at=utcnow() if foreign else None,
+    )
 
 
 def _error_field(error: ShopError) -> str:
@@ -105,6 +138,13 @@ def _message(error: ShopError, view) -> str:
         name = product.name_en if current_lang() == "en" and product.name_en else product.name_vi
     if isinstance(error, OutOfStock):
         return _("%(product)s has just sold out or has fewer left than you want.", product=name)
+    if isinstance(error, SessionFull):
+        return _(
+            "One of your dates has just sold out or has fewer seats left than your party; "
+            "please check your cart."
+        )
+    if isinstance(error, SessionUnavailable):
+        return _("Bookings for one of your dates have closed; please check your cart.")
     if isinstance(error, DeliveryNotPossible):
         return _("Fresh and chilled goods from one of your producers cannot reach this province.")
     if isinstance(error, PaymentNotAllowed):
@@ -147,12 +187,18 @@ def start():
         return redirect(_order_url(placed))  # the same submission again: its order
     cart = current_cart()
     view = view_cart(cart, today=local_today(), now=utcnow())
-    if not view.lines or view.has_problems:
+    if view.is_empty or view.has_problems:
         return redirect(url_for("cart.show"))
     form = _form(view)
-    if request.method == "GET" or not form.validate():
+    if request.method == "GET":
+        return _render(form, view)
+    valid = form.validate()
+    valid = form.check_bookings(overnight=bool(view.overnight_bookings), today=local_today()) and (
+        valid
+    )
+    if not valid:
         expired = form.checkout_token.errors[0] if form.checkout_token.errors else None
-        return _render(form, view, expired, status=200 if request.method == "GET" else 400)
+        return _render(form, view, expired, status=400)
     if view.needs_adult_confirmation and not form.adult_confirmed.data:
         form.adult_confirmed.errors.append(
             _("Please confirm that you are 18 or over to buy alcohol.")
@@ -160,21 +206,28 @@ def start():
         return _render(form, view, status=400)
 
     method = PaymentMethod(form.payment_method.data)
-    address = form.clean_address
+    address = form.clean_address if view.delivers else None
     contact = Contact(
         email=form.email.data.lower(),
         phone=form.clean_phone,
         recipient_name=form.recipient_name.data,
-        province=address.province.name,
-        commune=address.commune.name,
-        province_code=address.province.code,
-        commune_code=address.commune.code,
-        street=form.street.data,
+        province=address.province.name if address else None,
+        commune=address.commune.name if address else None,
+        province_code=address.province.code if address else 0,
+        commune_code=address.commune.code if address else 0,
+        street=form.street.data if address else None,
         locale=current_lang(),
         note=form.note.data or None,
     )
     lines = [LineRequest(v.product.id, v.line.quantity) for v in view.lines]
     taken = {v.line.id: v.line.quantity for v in view.lines}
+    for booking in view.bookings:
+        for seat in booking.units:
+            lines.append(
+                LineRequest.seats(booking.session.id, seat.unit_type.id, seat.line.quantity)
+            )
+            taken[seat.line.id] = seat.line.quantity
+    guests = _guests(form, view, contact.phone)
     cart_id = cart.id
     user_id = current_user.id if current_user.is_authenticated else None
     begin_write_transaction(db.session)
@@ -189,6 +242,8 @@ def start():
             rules=order_rules(),
             today=local_today(),
             adult_confirmed=bool(form.adult_confirmed.data),
+            now=utcnow(),
+            guests=guests,
         )
         order = place_order(plan, now=utcnow(), user_id=user_id, checkout_token=token)
         check_payment_allowed(order)
@@ -207,6 +262,8 @@ def start():
         AgeConfirmationRequired,
         InvalidQuantity,
         ProductUnavailable,
+        SessionFull,
+        SessionUnavailable,
     ) as error:
         db.session.rollback()
         field = _error_field(error)
@@ -214,7 +271,8 @@ def start():
         if field:
             getattr(form, field).errors.append(message)
             message = None
-        return _render(form, view, message, status=409 if isinstance(error, OutOfStock) else 400)
+        full = isinstance(error, OutOfStock | SessionFull | SessionUnavailable)
+        return _render(form, view, message, status=409 if full else 400)
     order_id = order.id
     db.session.commit()
     # The order is committed (and the cart consumed) before any provider is called.
@@ -227,9 +285,11 @@ def find_commune():
     province matching what was typed come back as a choice, everything typed is kept, and
     nothing is placed."""
     view = view_cart(current_cart(), today=local_today())
-    if not view.lines or view.has_problems:
+    if view.is_empty or view.has_problems:
         return redirect(url_for("cart.show"))
     form = _form(view)
+    if not view.delivers:
+        return _render(form, view)
     form.find_commune()
     return _render(form, view)
 
@@ -333,6 +393,7 @@ def order_detail(reference: str):
     last_failed = latest is not None and latest.status == PaymentStatus.FAILED
     return render_template(
         "orders/order_detail.html",
+        bookings=_booking_panels(order),
         order=order,
         token=order.access_token if token else None,
         pending=pending,
@@ -343,6 +404,132 @@ def order_detail(reference: str):
         action_form=EmptyForm(),
         returned=request.args.get("returned") == "1",
     )
+
+
+@dataclass
+class BookingPanel:
+    """A booking on its order page: what cancelling now gives back, where it may move."""
+
+    booking: Booking
+    lines: list
+    preview: RefundPreview | None
+    moves: list
+    can_cancel: bool
+
+
+def _booking_panels(order: Order) -> list[BookingPanel]:
+    now = utcnow()
+    panels = []
+    for booking in order_bookings(order.id):
+        confirmed = booking.status == BookingStatus.CONFIRMED
+        started = now >= aware(booking.session.starts_at)
+        panels.append(
+            BookingPanel(
+                booking=booking,
+                lines=[line for line in order.lines if line.booking_id == booking.id],
+                preview=refund_preview(booking, now) if confirmed and not started else None,
+                moves=move_options(booking, now)
+                if confirmed and now < aware(booking.cutoff_at)
+                else [],
+                can_cancel=confirmed and not started,
+            )
+        )
+    return panels
+
+
+def _viewable_booking(reference: str, booking_id: int) -> tuple[Order, str | None, Booking]:
+    order, token = _viewable_order(reference)
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.order_id != order.id:
+        abort(404)
+    return order, token, booking
+
+
+@bp.post("/orders/<reference>/bookings/<int:booking_id>/cancel")
+def cancel_booking_by_tourist(reference: str, booking_id: int):
+    """The tourist cancels a booking within its rules. The amount the page promised is posted
+    back: if a refund deadline passed meanwhile, nothing happens and the page says the new
+    amount, so nobody gets less than they agreed to without seeing it."""
+    order, _token, booking = _viewable_booking(reference, booking_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    promised = parse_int(request.form.get("expected_vnd"))
+    order_url = _order_url(order)
+    begin_write_transaction(db.session)
+    try:
+        booking = db.session.get(Booking, booking_id)
+        if promised is not None and refund_preview(booking, utcnow()).amount_vnd != promised:
+            db.session.rollback()
+            flash(_("The refund for this booking has changed; check the new amount."), "error")
+            return redirect(order_url + f"#booking-{booking_id}")
+        cancelled = cancel_booking(
+            booking_id,
+            percent=None,
+            actor="customer",
+            actor_id=current_user.id if current_user.is_authenticated else None,
+            reason=_("Cancelled by the guest"),
+            now=utcnow(),
+        )
+    except (BookingNotAllowed, InvalidTransition):
+        db.session.rollback()
+        flash(_("This booking can no longer be cancelled."), "error")
+        return redirect(order_url + f"#booking-{booking_id}")
+    db.session.commit()
+    if cancelled.refund_id is not None:
+        _send_refund(cancelled.refund_id)
+    if cancelled.amount_vnd:
+        flash(
+            _(
+                "Your booking is cancelled; %(amount)s is on its way back to you.",
+                amount=format_vnd(cancelled.amount_vnd),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Your booking is cancelled."), "success")
+    return redirect(order_url + f"#booking-{booking_id}")
+
+
+def _send_refund(refund_id: int) -> None:
+    """Send a recorded refund and commit; a provider that fails leaves it pending for the
+    office (it is on the order's page and in the office's list)."""
+    begin_write_transaction(db.session)
+    try:
+        send_refund(db.session.get(Refund, refund_id), actor="customer")
+    except Exception:  # the provider's errors must not lose the recorded refund
+        db.session.rollback()
+        log.exception("refund %s could not be sent", refund_id)
+        return
+    db.session.commit()
+
+
+@bp.post("/orders/<reference>/bookings/<int:booking_id>/move")
+def move_booking_by_tourist(reference: str, booking_id: int):
+    """Move a booking to another date of the same experience (before the cut-off)."""
+    order, _token, booking = _viewable_booking(reference, booking_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    session_id = parse_int(request.form.get("session_id"))
+    order_url = _order_url(order) + f"#booking-{booking_id}"
+    if session_id is None:
+        flash(_("Choose the new date."), "error")
+        return redirect(order_url)
+    begin_write_transaction(db.session)
+    try:
+        lock_order(order.id)
+        move_booking(db.session.get(Booking, booking_id), session_id, now=utcnow())
+        queue_order_email(order, "booking_moved", booking=db.session.get(Booking, booking_id))
+    except SessionFull:
+        db.session.rollback()
+        flash(_("That date has just sold out; choose another."), "error")
+        return redirect(order_url)
+    except (BookingNotAllowed, SessionUnavailable, InvalidTransition):
+        db.session.rollback()
+        flash(_("This booking cannot be moved to that date."), "error")
+        return redirect(order_url)
+    db.session.commit()
+    flash(_("Your booking is moved; here is your new ticket."), "success")
+    return redirect(order_url)
 
 
 @bp.post("/orders/<reference>/pay")

@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import update
 
+from shop.db import utcnow
 from shop.errors import InvalidTransition
 from shop.extensions import db
 from shop.orders.models import (
@@ -26,6 +27,7 @@ from shop.orders.models import (
 )
 from shop.orders.services import release_stock, ships_later
 from shop.orders.state import ORDER_TRANSITIONS, transition_order, transition_producer_order
+from shop.tourism.services import adjust_seats, cancel_order_bookings
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,10 @@ def cancel_order(order: Order, *, reason: str, admin_id: int) -> None:
             f"order {order.reference} has a parcel on its way", current=order.status, shipped=True
         )
     transition_order(order, OrderStatus.CANCELLED, actor="admin", actor_id=admin_id, reason=reason)
-    # The compare-and-set above runs once per order, so the stock is given back exactly once.
+    # The compare-and-set above runs once per order, so the stock is given back exactly once;
+    # each booking's seats come back by its own compare-and-set.
     release_stock(order)
+    adjust_seats(released=cancel_order_bookings(order.id, reason=reason, now=utcnow()), wanted={})
     for parcel in order.producer_orders:
         if parcel.status in UNSENT_PARCEL_STATUSES:
             # Compare-and-set too: a parcel shipped meanwhile raises and rolls everything back.

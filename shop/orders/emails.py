@@ -8,6 +8,7 @@ from flask_babel import force_locale, gettext
 
 from shop.mail import send_email
 from shop.orders.models import Order, ProducerOrder
+from shop.tourism.services import order_bookings
 from shop.urls import absolute_url
 
 
@@ -29,11 +30,22 @@ SUBJECTS = {
     "payment_failed": lambda ref: gettext(
         "Payment for order %(reference)s did not go through", reference=ref
     ),
+    "booking_cancelled": lambda ref: gettext(
+        "A booking of order %(reference)s is cancelled", reference=ref
+    ),
+    "booking_moved": lambda ref: gettext(
+        "A booking of order %(reference)s has a new date", reference=ref
+    ),
 }
 
 
 def queue_order_email(
-    order: Order, kind: str, *, parcel: ProducerOrder | None = None, amount_vnd: int | None = None
+    order: Order,
+    kind: str,
+    *,
+    parcel: ProducerOrder | None = None,
+    amount_vnd: int | None = None,
+    booking=None,
 ) -> None:
     """Render the e-mail now (in the order's language) and write it to the outbox in the
     current transaction: it is delivered once the commit succeeds, and never otherwise."""
@@ -44,6 +56,8 @@ def queue_order_email(
             order=order,
             parcel=parcel,
             amount_vnd=amount_vnd,
+            booking=booking,
+            bookings=order_bookings(order.id),
             link=order_link(order),
         )
     send_email(order.email, subject, body, key=_idempotency_key(order, kind, parcel))

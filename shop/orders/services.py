@@ -22,6 +22,7 @@ from shop.addresses.services import resolve as resolve_address
 from shop.catalog.models import Producer, Product, ShippingClass
 from shop.catalog.services import check_purchasable
 from shop.catalog.signals import lapsed_stock_asked
+from shop.db import utcnow
 from shop.errors import (
     AgeConfirmationRequired,
     DeliveryNotPossible,
@@ -32,6 +33,7 @@ from shop.errors import (
     PaymentMismatch,
     ProductUnavailable,
     RefundNotAllowed,
+    SessionUnavailable,
     TooEarlyToShip,
 )
 from shop.extensions import db
@@ -52,31 +54,64 @@ from shop.orders.models import (
 )
 from shop.orders.signals import order_released
 from shop.orders.state import transition_order, transition_producer_order
+from shop.tourism.models import Booking, BookingStatus, Experience
+from shop.tourism.services import (
+    adjust_seats,
+    check_bookable,
+    confirm_bookings,
+    end_held_bookings,
+    load_session,
+    order_bookings,
+    price_units,
+    session_cutoff,
+)
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class LineRequest:
-    """One line the shopper asks for (from a cart, later from a quote or an agency)."""
+    """One line the shopper asks for (from a cart, later from a quote or an agency): a
+    quantity of a product, or (``kind=SEATS``) seats of one unit type on a session."""
 
-    product_id: int
+    product_id: int | None
     quantity: int
     kind: LineKind = LineKind.PRODUCT
+    session_id: int | None = None
+    unit_type_id: int | None = None
+
+    @classmethod
+    def seats(cls, session_id: int, unit_type_id: int, quantity: int) -> LineRequest:
+        return cls(None, quantity, LineKind.SEATS, session_id, unit_type_id)
 
 
 @dataclass(frozen=True)
 class Contact:
+    """Who orders, and where the goods go. An order of experiences only has no address:
+    ``province``, ``commune`` and ``street`` are None and the codes 0."""
+
     email: str
     phone: str
     recipient_name: str
-    province: str
-    commune: str
-    street: str
+    province: str | None
+    commune: str | None
+    street: str | None
     province_code: int
     commune_code: int
     locale: str = "vi"
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class Guests:
+    """The lead guest of every booking in the order, and for overnight stays the foreign
+    guests' identity for the police declaration (``shop.tourism.models.Guest`` fields), given
+    with consent at ``consent_at``."""
+
+    lead_name: str
+    lead_phone: str
+    foreign: tuple[dict, ...] = ()
+    consent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -94,12 +129,14 @@ class PlannedLine:
     """A checked, re-priced line as it will be written (name and unit in the order's language)."""
 
     kind: LineKind
-    product_id: int
+    product_id: int | None
     name: str
     unit_label: str
     unit_price_vnd: int
     quantity: int
     vat_rate: int
+    session_id: int | None = None
+    unit_type_id: int | None = None
 
     @property
     def line_total_vnd(self) -> int:
@@ -111,18 +148,38 @@ class PlannedLine:
 
 
 @dataclass(frozen=True)
+class PlannedBooking:
+    """Seats on one session: its lines (one per unit type), the seats they take from the pool,
+    and the cancellation rules and cut-off in force now (copied onto the booking)."""
+
+    session_id: int
+    experience_id: int
+    seats: int
+    cancellation_rules: list
+    cutoff_at: datetime
+    overnight: bool
+    lines: tuple[PlannedLine, ...]
+
+
+@dataclass(frozen=True)
 class PlannedParcel:
-    """One producer's part: its lines, delivery method and fee, and pre-order date."""
+    """One producer's part: its goods lines with their delivery method, fee and pre-order
+    date, and its bookings (a part with bookings only delivers nothing)."""
 
     producer_id: int
     delivery_method: DeliveryMethod
     delivery_vnd: int
     ships_from: date | None
     lines: tuple[PlannedLine, ...]
+    bookings: tuple[PlannedBooking, ...] = ()
+
+    @property
+    def all_lines(self) -> list[PlannedLine]:
+        return [*self.lines, *(line for booking in self.bookings for line in booking.lines)]
 
     @property
     def subtotal_vnd(self) -> int:
-        return sum(line.line_total_vnd for line in self.lines)
+        return sum(line.line_total_vnd for line in self.all_lines)
 
 
 @dataclass(frozen=True)
@@ -131,14 +188,29 @@ class OrderPlan:
     a saved plan). ``place_order`` writes it."""
 
     contact: Contact
-    address: Address  # the contact's province and commune, checked against the address list
+    # The contact's province and commune, checked against the address list (None: nothing to
+    # deliver).
+    address: Address | None
     payment_method: PaymentMethod
     payment_ttl: timedelta
     parcels: tuple[PlannedParcel, ...]
+    guests: Guests | None = None
 
     @property
     def lines(self) -> list[PlannedLine]:
-        return [line for parcel in self.parcels for line in parcel.lines]
+        return [line for parcel in self.parcels for line in parcel.all_lines]
+
+    @property
+    def bookings(self) -> list[PlannedBooking]:
+        return [booking for parcel in self.parcels for booking in parcel.bookings]
+
+    @property
+    def seats_wanted(self) -> dict[int, int]:
+        """Seats of each session to reserve."""
+        wanted: dict[int, int] = defaultdict(int)
+        for booking in self.bookings:
+            wanted[booking.session_id] += booking.seats
+        return dict(wanted)
 
     @property
     def subtotal_vnd(self) -> int:
@@ -173,21 +245,79 @@ def delivery_method_for(products: list[Product]) -> DeliveryMethod:
 
 
 def _merge(lines: list[LineRequest], max_quantity: int) -> dict[int, int]:
+    """Goods quantities per product (seats lines are checked by ``_merge_seats``)."""
     merged: dict[int, int] = defaultdict(int)
     for line in lines:
-        if line.kind != LineKind.PRODUCT:
+        if line.kind not in (LineKind.PRODUCT, LineKind.SEATS):
             raise ProductUnavailable(f"{line.kind} lines cannot be ordered yet")
-        if not isinstance(line.quantity, int) or line.quantity < 1:
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
             raise InvalidQuantity("quantity must be a whole number of at least 1")
-        merged[line.product_id] += line.quantity
+        if line.quantity < 1:
+            raise InvalidQuantity("quantity must be a whole number of at least 1")
+        if line.kind == LineKind.PRODUCT:
+            merged[line.product_id] += line.quantity
     for quantity in merged.values():
         if quantity > max_quantity:
             raise InvalidQuantity(
                 f"at most {max_quantity} of one product per order", limit=max_quantity
             )
-    if not merged:
+    if not merged and not any(line.kind == LineKind.SEATS for line in lines):
         raise InvalidQuantity("the order has no lines")
     return dict(merged)
+
+
+def _merge_seats(lines: list[LineRequest]) -> dict[int, dict[int, int]]:
+    """Seats lines as ``{session_id: {unit_type_id: quantity}}``."""
+    parties: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for line in lines:
+        if line.kind == LineKind.SEATS:
+            if line.session_id is None or line.unit_type_id is None:
+                raise SessionUnavailable("a seats line needs a session", reason="unknown")
+            parties[line.session_id][line.unit_type_id] += line.quantity
+    return {session_id: dict(party) for session_id, party in parties.items()}
+
+
+def plan_bookings(
+    parties: dict[int, dict[int, int]], *, english: bool, now: datetime
+) -> dict[int, list[PlannedBooking]]:
+    """Check and price each session's party (bookable now, unit types within their
+    per-booking ranges, group tiers) → planned bookings by operator. Writes nothing; whether
+    the seats are free is decided when they are taken."""
+    by_producer: dict[int, list[PlannedBooking]] = defaultdict(list)
+    for session_id in sorted(parties):
+        session = load_session(session_id)
+        check_bookable(session, now)
+        experience: Experience = session.experience
+        priced = price_units(experience, parties[session_id])
+        name = (experience.name_en or experience.name_vi) if english else experience.name_vi
+        lines = tuple(
+            PlannedLine(
+                kind=LineKind.SEATS,
+                product_id=None,
+                name=name,
+                unit_label=(unit.unit_type.name_en or unit.unit_type.name_vi)
+                if english
+                else unit.unit_type.name_vi,
+                unit_price_vnd=unit.unit_price_vnd,
+                quantity=unit.quantity,
+                vat_rate=unit.unit_type.vat_rate,
+                session_id=session_id,
+                unit_type_id=unit.unit_type.id,
+            )
+            for unit in priced
+        )
+        by_producer[experience.producer_id].append(
+            PlannedBooking(
+                session_id=session_id,
+                experience_id=experience.id,
+                seats=sum(unit.seats for unit in priced),
+                cancellation_rules=list(experience.cancellation_rules or []),
+                cutoff_at=session_cutoff(session, experience),
+                overnight=experience.overnight,
+                lines=lines,
+            )
+        )
+    return by_producer
 
 
 def _load_products(product_ids: list[int]) -> list[Product]:
@@ -240,17 +370,28 @@ def plan_order(
     rules: OrderRules,
     today: date,
     adult_confirmed: bool = False,
+    now: datetime | None = None,
+    guests: Guests | None = None,
 ) -> OrderPlan:
-    """Re-price every line from the database, check sale, season, age, delivery address and
-    payment, and group the lines by producer with their fees. Writes nothing."""
-    address = resolve_address(contact.province_code, contact.commune_code)
-    if address is None:
-        raise InvalidAddress(
-            "the commune or ward is not one of the province's",
-            province_code=contact.province_code,
-            commune_code=contact.commune_code,
-        )
+    """Re-price every line from the database, check sale, season, age, delivery address,
+    sessions and parties, and group the lines by producer with their fees. Writes nothing.
+
+    An order of experiences only needs no address; an order with goods does."""
     quantities = _merge(lines, rules.max_line_quantity)
+    parties = _merge_seats(lines)
+    address = None
+    if quantities:
+        address = resolve_address(contact.province_code, contact.commune_code)
+        if address is None:
+            raise InvalidAddress(
+                "the commune or ward is not one of the province's",
+                province_code=contact.province_code,
+                commune_code=contact.commune_code,
+            )
+    english = contact.locale != "vi"
+    bookings = plan_bookings(parties, english=english, now=now or utcnow())
+    if bookings and guests is None:
+        guests = Guests(lead_name=contact.recipient_name, lead_phone=contact.phone)
     products = _load_products(list(quantities))
     by_id = {p.id: p for p in products}
     for product_id in quantities:
@@ -261,10 +402,21 @@ def plan_order(
     by_producer: dict[int, list[Product]] = defaultdict(list)
     for product in products:
         by_producer[product.producer_id].append(product)
-    english = contact.locale != "vi"
     parcels = []
-    for producer_id in sorted(by_producer):
-        group = by_producer[producer_id]
+    for producer_id in sorted(set(by_producer) | set(bookings)):
+        group = by_producer.get(producer_id, [])
+        if not group:  # bookings only: nothing to deliver
+            parcels.append(
+                PlannedParcel(
+                    producer_id=producer_id,
+                    delivery_method=DeliveryMethod.NONE,
+                    delivery_vnd=0,
+                    ships_from=None,
+                    lines=(),
+                    bookings=tuple(bookings[producer_id]),
+                )
+            )
+            continue
         method = delivery_method_for(group)
         producer: Producer = group[0].producer
         if method is DeliveryMethod.CHILLED_EXPRESS and not producer.delivers_fresh_to(
@@ -299,6 +451,7 @@ def plan_order(
                     )
                     for product in group
                 ),
+                bookings=tuple(bookings.get(producer_id, ())),
             )
         )
     # Whether the payment method may take this order (cash-on-delivery ceiling, pre-orders) is
@@ -309,6 +462,7 @@ def plan_order(
         payment_method=payment_method,
         payment_ttl=rules.payment_ttl,
         parcels=tuple(parcels),
+        guests=guests if bookings else None,
     )
 
 
@@ -325,9 +479,10 @@ def place_order(
     ``checkout_token`` is unique among orders: a second order with the same token fails with an
     ``IntegrityError`` (the caller then finds the first one with ``find_order_by_checkout_token``).
     """
-    wanted = plan.stock_wanted
-    released = _expire_lapsed_holds(list(wanted), now)
+    wanted, seats = plan.stock_wanted, plan.seats_wanted
+    released, seats_back = _expire_lapsed_holds(list(wanted), now, session_ids=list(seats))
     _adjust_stock(released=released, wanted=wanted)
+    adjust_seats(released=seats_back, wanted=seats)
 
     contact, address = plan.contact, plan.address
     # Cash on delivery is accepted at once; online providers leave the order awaiting payment.
@@ -342,11 +497,11 @@ def place_order(
         phone=contact.phone,
         locale=contact.locale,
         recipient_name=contact.recipient_name,
-        province=address.province.name,
-        commune=address.commune.name,
-        province_code=address.province.code,
-        commune_code=address.commune.code,
-        street=contact.street,
+        province=address.province.name if address else None,
+        commune=address.commune.name if address else None,
+        province_code=address.province.code if address else None,
+        commune_code=address.commune.code if address else None,
+        street=contact.street if address else None,
         note=contact.note,
         subtotal_vnd=plan.subtotal_vnd,
         delivery_vnd=plan.delivery_vnd,
@@ -375,20 +530,13 @@ def place_order(
         )
         order.producer_orders.append(producer_order)
         for planned in parcel.lines:
-            line = OrderLine(
-                kind=planned.kind,
-                product_id=planned.product_id,
-                name=planned.name,
-                unit_label=planned.unit_label,
-                unit_price_vnd=planned.unit_price_vnd,
-                quantity=planned.quantity,
-                vat_rate=planned.vat_rate,
-                line_total_vnd=planned.line_total_vnd,
-                vat_vnd=planned.vat_vnd,
-                refunded_quantity=0,
-            )
-            order.lines.append(line)
-            producer_order.lines.append(line)
+            _add_line(order, producer_order, planned)
+    db.session.flush()
+    for parcel, producer_order in zip(plan.parcels, order.producer_orders, strict=True):
+        for planned_booking in parcel.bookings:
+            booking = _add_booking(order, producer_order, planned_booking, plan.guests, now)
+            for planned in planned_booking.lines:
+                _add_line(order, producer_order, planned, booking_id=booking.id)
     db.session.flush()
     order.reference = f"OCM-{now.year}-{order.id:06d}"
     order.events.append(
@@ -398,6 +546,62 @@ def place_order(
     queue_order_email(order, "placed")
     log.info("order %s placed: %d đồng by %s", order.reference, plan.total_vnd, plan.payment_method)
     return order
+
+
+def _add_line(
+    order: Order, producer_order: ProducerOrder, planned: PlannedLine, booking_id: int | None = None
+) -> OrderLine:
+    line = OrderLine(
+        kind=planned.kind,
+        product_id=planned.product_id,
+        session_id=planned.session_id,
+        unit_type_id=planned.unit_type_id,
+        booking_id=booking_id,
+        name=planned.name,
+        unit_label=planned.unit_label,
+        unit_price_vnd=planned.unit_price_vnd,
+        quantity=planned.quantity,
+        vat_rate=planned.vat_rate,
+        line_total_vnd=planned.line_total_vnd,
+        vat_vnd=planned.vat_vnd,
+        refunded_quantity=0,
+    )
+    with db.session.no_autoflush:  # both collections get the line before it is written
+        order.lines.append(line)
+        producer_order.lines.append(line)
+    return line
+
+
+def _add_booking(
+    order: Order,
+    producer_order: ProducerOrder,
+    planned: PlannedBooking,
+    guests: Guests | None,
+    now: datetime,
+) -> Booking:
+    """A held booking; foreign guests' identity only for an overnight stay."""
+    from shop.tourism.models import Guest
+
+    guests = guests or Guests(lead_name=order.recipient_name, lead_phone=order.phone)
+    booking = Booking(
+        order_id=order.id,
+        producer_order_id=producer_order.id,
+        session_id=planned.session_id,
+        experience_id=planned.experience_id,
+        status=BookingStatus.HELD,
+        seats=planned.seats,
+        locale=order.locale,
+        lead_name=guests.lead_name,
+        lead_phone=guests.lead_phone,
+        cancellation_rules=planned.cancellation_rules,
+        cutoff_at=planned.cutoff_at,
+    )
+    if planned.overnight and guests.foreign:
+        for guest in guests.foreign:
+            booking.guests.append(Guest(**guest, consent_at=guests.consent_at or now))
+    db.session.add(booking)
+    db.session.flush()
+    return booking
 
 
 def find_order_by_checkout_token(token: str) -> Order | None:
@@ -420,10 +624,11 @@ def find_order(reference: str) -> Order | None:
     )
 
 
-def _lapse(orders: list[Order], reason: str) -> tuple[int, dict[int, int]]:
+def _lapse(orders: list[Order], reason: str) -> tuple[int, dict[int, int], dict[int, int]]:
     """Expire each unpaid order (a compare-and-set each, in the given order); returns how many
-    expired and the stock they held, to be given back by the caller in product-id order."""
-    count, released = 0, defaultdict(int)
+    expired, the stock they held and the seats their bookings held, to be given back by the
+    caller in product-id, then session-id order."""
+    count, released, seats = 0, defaultdict(int), defaultdict(int)
     for order in orders:
         try:
             transition_order(order, OrderStatus.EXPIRED, actor="system", reason=reason)
@@ -434,7 +639,9 @@ def _lapse(orders: list[Order], reason: str) -> tuple[int, dict[int, int]]:
         count += 1
         for product_id, quantity in _held(order).items():
             released[product_id] += quantity
-    return count, dict(released)
+        for session_id, n in end_held_bookings(order.id, BookingStatus.EXPIRED).items():
+            seats[session_id] += n
+    return count, dict(released), dict(seats)
 
 
 def lock_order(order_id: int) -> Order:
@@ -453,16 +660,26 @@ def lock_order(order_id: int) -> Order:
 
 
 def expire_order(order: Order, *, reason: str = "payment window closed") -> bool:
-    """Expire an unpaid order and release its stock; False if it had already moved on."""
-    count, released = _lapse([order], reason)
+    """Expire an unpaid order and release its stock and seats; False if it had already moved
+    on."""
+    count, released, seats = _lapse([order], reason)
     _adjust_stock(released=released, wanted={})
+    adjust_seats(released=seats, wanted={})
     return count == 1
 
 
-def _due_orders(now: datetime, limit: int, product_ids: list[int] | None = None) -> list[Order]:
+def _due_orders(
+    now: datetime,
+    limit: int,
+    product_ids: list[int] | None = None,
+    session_ids: list[int] | None = None,
+) -> list[Order]:
     stmt = select(Order).where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.expires_at < now)
-    if product_ids is not None:
-        holding = select(OrderLine.order_id).where(OrderLine.product_id.in_(product_ids))
+    if product_ids is not None or session_ids is not None:
+        holding = select(OrderLine.order_id).where(
+            OrderLine.product_id.in_(product_ids or [])
+            | OrderLine.session_id.in_(session_ids or [])
+        )
         stmt = stmt.where(Order.id.in_(holding))
     return list(
         db.session.scalars(
@@ -473,15 +690,19 @@ def _due_orders(now: datetime, limit: int, product_ids: list[int] | None = None)
     )
 
 
-def _expire_lapsed_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
-    """Inside a write transaction about to take ``product_ids``: expire the unpaid orders whose
-    hold on them has lapsed; returns the stock they give back (not yet written)."""
-    if not product_ids:
-        return {}
-    _count, released = _lapse(
-        _due_orders(now, limit=1000, product_ids=product_ids), "payment window closed"
+def _expire_lapsed_holds(
+    product_ids: list[int], now: datetime, session_ids: list[int] | None = None
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Inside a write transaction about to take ``product_ids`` and seats of ``session_ids``:
+    expire the unpaid orders whose hold on them has lapsed; returns the stock and the seats
+    they give back (not yet written)."""
+    if not product_ids and not session_ids:
+        return {}, {}
+    _count, released, seats = _lapse(
+        _due_orders(now, limit=1000, product_ids=product_ids, session_ids=session_ids),
+        "payment window closed",
     )
-    return released
+    return released, seats
 
 
 def expire_due_orders(now: datetime, limit: int = 500) -> int:
@@ -492,8 +713,9 @@ def expire_due_orders(now: datetime, limit: int = 500) -> int:
     skips it. Orders are locked in id order, then the stock given back in product-id order —
     the same order every writer uses.
     """
-    count, released = _lapse(_due_orders(now, limit), "payment window closed")
+    count, released, seats = _lapse(_due_orders(now, limit), "payment window closed")
     _adjust_stock(released=released, wanted={})
+    adjust_seats(released=seats, wanted={})
     return count
 
 
@@ -553,7 +775,14 @@ def mark_paid(
         )
         return False
     for producer_order in order.producer_orders:
-        transition_producer_order(producer_order, ProducerOrderStatus.NEW, actor=actor)
+        if producer_order.status == ProducerOrderStatus.PENDING:
+            transition_producer_order(producer_order, ProducerOrderStatus.NEW, actor=actor)
+    confirm_bookings(order.id, utcnow())
+    lost = [b for b in order_bookings(order.id) if b.status == BookingStatus.CANCELLED]
+    if lost:
+        # The operator called a session off while this order waited for payment: the money
+        # for those seats must go back; a person checks it.
+        flag_for_review(order, f"paid for {len(lost)} booking(s) cancelled before payment")
     queue_order_email(order, "paid")
     return True
 
@@ -573,6 +802,7 @@ def mark_payment_failed(order: Order, *, actor: str, reason: str | None = None) 
     except InvalidTransition:
         return False
     release_stock(order)
+    adjust_seats(released=end_held_bookings(order.id, BookingStatus.CANCELLED), wanted={})
     _cancel_producer_orders(order, actor=actor, reason=reason)
     order_released.send(order, order_id=order.id, actor=actor)
     return True

@@ -333,11 +333,19 @@ def demo_decline(payment: Payment, *, now: datetime) -> bool:
 
 
 def record_refund(
-    order: Order, *, lines: dict[int, int] | None, reason: str, admin_id: int | None
+    order: Order,
+    *,
+    lines: dict[int, int] | None,
+    reason: str,
+    admin_id: int | None,
+    amount_vnd: int | None = None,
 ) -> Refund:
     """Record a refund (pending) before anything is sent to the provider. The order's refunded
     total and lines are raised by the orders domain (``apply_refund``), which refuses anything
-    beyond what was paid."""
+    beyond what was paid.
+
+    ``amount_vnd`` pays back less than the lines are worth (a booking cancelled under a 50 %
+    rule): the lines count as refunded, the money is that amount, never more than the lines."""
     if order.status not in REFUNDABLE_STATUSES:
         raise RefundNotAllowed("only paid orders can be refunded", reason="not_paid")
     payment = db.session.scalar(
@@ -349,6 +357,10 @@ def record_refund(
         # Cash-on-delivery money is paid back by bank transfer, outside the platform.
         raise RefundNotAllowed("no captured online payment to refund", reason="no_payment")
     amount, quantities = plan_refund(order, lines)
+    if amount_vnd is not None:
+        if isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int) or amount_vnd > amount:
+            raise RefundNotAllowed("more than the lines are worth", reason="too_much")
+        amount = amount_vnd
     if amount <= 0:
         raise RefundNotAllowed("nothing left to refund", reason="nothing_left")
     apply_refund(order, amount_vnd=amount, lines=quantities)

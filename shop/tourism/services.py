@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import DateTime, Integer, String, column, delete, func, select, table, update
 from sqlalchemy.orm import selectinload
 
 from shop.errors import (
@@ -242,6 +242,40 @@ def end_held_bookings(order_id: int, target: BookingStatus) -> dict[int, int]:
     return seats_held(ended)
 
 
+def void_tickets(booking: Booking, now: datetime) -> None:
+    db.session.execute(
+        update(Ticket)
+        .where(Ticket.booking_id == booking.id, Ticket.status == TicketStatus.VALID)
+        .values(status=TicketStatus.VOID, voided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(booking, ["tickets"])
+
+
+def cancel_booking(booking: Booking, *, reason: str, now: datetime) -> dict[int, int]:
+    """Cancel a held or confirmed booking (a compare-and-set, so its seats come back once):
+    its ticket becomes void; returns the seats to give back (the caller writes them)."""
+    transition_booking(booking, BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=reason)
+    void_tickets(booking, now)
+    return {booking.session_id: booking.seats}
+
+
+def cancel_order_bookings(order_id: int, *, reason: str, now: datetime) -> dict[int, int]:
+    """Every held or confirmed booking of an order cancelled (the order was cancelled);
+    returns the seats they give back. Bookings already checked in or over stay as they are."""
+    seats: dict[int, int] = defaultdict(int)
+    for booking in order_bookings(order_id):
+        if booking.status not in (BookingStatus.HELD, BookingStatus.CONFIRMED):
+            continue
+        try:
+            back = cancel_booking(booking, reason=reason, now=now)
+        except InvalidTransition:
+            continue
+        for session_id, n in back.items():
+            seats[session_id] += n
+    return dict(seats)
+
+
 def confirm_bookings(order_id: int, now: datetime) -> list[Booking]:
     """The order is paid: its held bookings are confirmed and each gets its ticket."""
     confirmed = []
@@ -434,3 +468,97 @@ def check_cancellable(booking: Booking, now: datetime) -> None:
         raise BookingNotAllowed("only a confirmed booking can be cancelled", reason="status")
     if aware(now) >= aware(booking.session.starts_at):
         raise BookingNotAllowed("the session has started", reason="started")
+
+
+# --- seats as a shopper sees them --------------------------------------------------------------
+
+_orders = table(
+    "shop_order",
+    column("id", Integer),
+    column("status", String),
+    column("expires_at", DateTime(timezone=True)),
+)
+
+
+def lapsed_seats(session_ids: list[int], now: datetime) -> dict[int, int]:
+    """Read only: seats of ``session_ids`` held by bookings of unpaid orders whose payment
+    window has lapsed. They count as free; the next write that needs them releases them."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Booking.session_id, func.sum(Booking.seats))
+        .join(_orders, _orders.c.id == Booking.order_id)
+        .where(
+            Booking.status == BookingStatus.HELD,
+            Booking.session_id.in_(session_ids),
+            _orders.c.status == "awaiting_payment",
+            _orders.c.expires_at < now,
+        )
+        .group_by(Booking.session_id)
+    )
+    return {session_id: int(seats) for session_id, seats in rows}
+
+
+def seats_free(session: ExperienceSession, now: datetime) -> int:
+    """Seats a shopper can still get: the pool left plus what lapsed holds keep."""
+    return session.seats_left + lapsed_seats([session.id], now).get(session.id, 0)
+
+
+def move_options(booking: Booking, now: datetime, limit: int = 30) -> list[ExperienceSession]:
+    """Other open sessions of the booking's experience, still before their cut-off, with seats
+    for the whole party: where the booking may move."""
+    experience = booking.session.experience
+    candidates = db.session.scalars(
+        select(ExperienceSession)
+        .where(
+            ExperienceSession.experience_id == booking.experience_id,
+            ExperienceSession.id != booking.session_id,
+            ExperienceSession.status == SessionStatus.OPEN,
+            ExperienceSession.starts_at > now,
+            ExperienceSession.capacity - ExperienceSession.seats_taken >= booking.seats,
+        )
+        .order_by(ExperienceSession.starts_at)
+        .limit(limit * 2)
+    ).all()
+    return [s for s in candidates if aware(now) < session_cutoff(s, experience)][:limit]
+
+
+def move_booking(booking: Booking, session_id: int, *, now: datetime) -> Ticket:
+    """Move a confirmed booking to another session of the same experience, before the cut-off
+    of the session it leaves and of the one it joins; the party keeps the price it paid (prices
+    belong to the experience, not to a date). Seats leave one pool and join the other in
+    session-id order, the new one conditionally (``SessionFull``); the cut-off follows the new
+    session and the ticket is re-issued, so the old code no longer admits anyone."""
+    if booking.status != BookingStatus.CONFIRMED:
+        raise BookingNotAllowed("only a confirmed booking can be moved", reason="status")
+    if aware(now) >= aware(booking.cutoff_at):
+        raise BookingNotAllowed("the booking's cut-off has passed", reason="cutoff")
+    target = load_session(session_id)
+    if target is None or target.experience_id != booking.experience_id:
+        raise BookingNotAllowed("that session is of another experience", reason="other")
+    if target.id == booking.session_id:
+        raise BookingNotAllowed("the booking is already on that session", reason="same")
+    check_bookable(target, now)
+    adjust_seats(released={booking.session_id: booking.seats}, wanted={target.id: booking.seats})
+    moved = db.session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking.id,
+            Booking.session_id == booking.session_id,
+            Booking.status == BookingStatus.CONFIRMED,
+        )
+        .values(session_id=target.id, cutoff_at=session_cutoff(target))
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise InvalidTransition(f"booking {booking.id} changed while being moved")
+    db.session.execute(
+        update(_order_lines)
+        .where(_order_lines.c.booking_id == booking.id)
+        .values(session_id=target.id)
+    )
+    db.session.refresh(booking)
+    return issue_ticket(booking, now)
+
+
+_order_lines = table("order_line", column("booking_id", Integer), column("session_id", Integer))

@@ -1,0 +1,24 @@
+"""Words for booking states, in the visitor's language, and the link to a ticket."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+BOOKING_STATUS = {
+    "held": _l("Held until payment"),
+    "confirmed": _l("Confirmed"),
+    "checked_in": _l("Checked in"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired (not paid in time)"),
+}
+
+
+def booking_status_label(status: str) -> str:
+    return str(BOOKING_STATUS.get(status, status))
+
+
+def ticket_link(code: str) -> Markup:
+    """The ticket's code, linked to its page."""
+    return Markup("<code>{}</code>").format(escape(code))
