@@ -30,8 +30,11 @@ from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
 from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
-from shop.errors import CheckInRefused
+from shop.errors import BookingNotAllowed, CheckInRefused, InvalidTransition
 from shop.extensions import db
+from shop.payments.bookings import cancel_booking
+from shop.payments.models import Refund
+from shop.payments.services import send_refund
 from shop.producer import bp
 from shop.producer.session_forms import (
     CancelSessionForm,
@@ -432,16 +435,16 @@ def _vnd(amount: int) -> str:
 def refund_cancelled_session(
     session_id: int, *, reason: str, actor_id: int | None
 ) -> tuple[int, int, int]:
-    """Cancel and refund in full each booking the cancelled session still has, one
-    transaction per booking (a refund that fails leaves the others done and itself to retry).
-    Returns (bookings refunded, đồng refunded, bookings that failed)."""
-    from shop.payments.bookings import cancel_booking  # payments sits above; the lead's flow
-
-    refunded = amount = failed = 0
+    """Cancel and refund in full each booking the cancelled session still has: one
+    transaction per booking (a failure leaves the others done and itself to retry), then its
+    refund is sent to the payment provider after the commit. A refund the provider does not
+    take stays recorded as pending for the office. Returns (bookings cancelled, đồng refunded,
+    bookings that failed)."""
+    cancelled = amount = failed = 0
     for booking_id in operator.bookings_to_refund(session_id):
         begin_write_transaction(db.session)
         try:
-            amount += cancel_booking(
+            result = cancel_booking(
                 booking_id,
                 percent=100,
                 actor="producer",
@@ -449,14 +452,31 @@ def refund_cancelled_session(
                 reason=reason,
                 now=utcnow(),
             )
+        except (BookingNotAllowed, InvalidTransition):  # ended meanwhile (expired, cancelled)
+            db.session.rollback()
+            continue
         except Exception:  # one booking's failure must not stop the others
             db.session.rollback()
             failed += 1
-            log.exception("session %s: booking %s not refunded yet", session_id, booking_id)
+            log.exception("session %s: booking %s not cancelled yet", session_id, booking_id)
             continue
         db.session.commit()
-        refunded += 1
-    return refunded, amount, failed
+        cancelled += 1
+        amount += result.amount_vnd
+        if result.refund_id is not None:
+            _send_refund(result.refund_id)
+    return cancelled, amount, failed
+
+
+def _send_refund(refund_id: int) -> None:
+    begin_write_transaction(db.session)
+    try:
+        send_refund(db.session.get(Refund, refund_id), actor="producer")
+    except Exception:  # the provider's errors must not lose the recorded refund
+        db.session.rollback()
+        log.exception("refund %s could not be sent", refund_id)
+        return
+    db.session.commit()
 
 
 # --- participant lists -----------------------------------------------------------------------

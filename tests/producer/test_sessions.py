@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-import types
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -17,6 +15,7 @@ from sqlalchemy import select
 
 from shop.catalog.models import Producer
 from shop.extensions import db
+from shop.payments.bookings import CancelledBooking
 from shop.tourism.models import Booking, BookingStatus, ExperienceSession
 from shop.tourism.rules import local
 from shop.tourism.services import issue_ticket, transition_booking
@@ -178,19 +177,17 @@ def test_close_and_reopen_sales(client, tour):
 
 @pytest.fixture
 def refunds(monkeypatch):
-    """The lead's ``shop.payments.bookings.cancel_booking``, recorded (it refunds through the
-    payment flow, releases seats, voids the ticket and e-mails the guest)."""
+    """``shop.payments.bookings.cancel_booking`` recorded (the real one is tested end to end
+    below)."""
     calls = []
 
     def cancel_booking(booking_id, *, percent, actor, actor_id, reason, now):
         calls.append((booking_id, percent, actor, actor_id, reason))
         booking = db.session.get(Booking, booking_id)
         transition_booking(booking, BookingStatus.CANCELLED, cancelled_at=now)
-        return 100_000
+        return CancelledBooking(booking_id, percent, 100_000, None)
 
-    module = types.ModuleType("shop.payments.bookings")
-    module.cancel_booking = cancel_booking
-    monkeypatch.setitem(sys.modules, "shop.payments.bookings", module)
+    monkeypatch.setattr("shop.producer.sessions.cancel_booking", cancel_booking)
     return calls
 
 
@@ -228,9 +225,7 @@ def test_a_failed_refund_leaves_the_booking_to_retry(client, tour, monkeypatch):
     def failing(booking_id, **_kwargs):
         raise RuntimeError("provider unreachable")
 
-    module = types.ModuleType("shop.payments.bookings")
-    module.cancel_booking = failing
-    monkeypatch.setitem(sys.modules, "shop.payments.bookings", module)
+    monkeypatch.setattr("shop.producer.sessions.cancel_booking", failing)
     body = html(
         post(
             client,
@@ -509,3 +504,66 @@ def test_check_in_defaults_to_todays_session(client, staff):
     assert f'<option selected value="{today.id}">' in body
     assert 'src="/static/js/check-in.js' in body
     assert "<script>" not in body
+
+
+def test_cancelling_a_session_refunds_paid_bookings_in_full_and_emails_each_in_its_language(
+    client, staff, outbox
+):
+    """End to end with the real refund flow: bookings placed and paid through checkout's
+    services, then the session cancelled from the portal."""
+    from shop.orders.models import Order
+    from shop.payments.models import Refund
+    from shop.payments.services import payment_succeeded
+    from shop.tourism.models import Ticket
+    from tests.factories import gen_booking_order, gen_contact
+    from tests.factories import gen_experience as lead_experience
+    from tests.factories import gen_session as lead_session
+    from tests.factories import unit as lead_unit
+    from tests.payments.attempts import start_attempt
+
+    _user, mine = staff
+    experience = lead_experience(producer=mine, name_vi="Bản Ven", name_en="Ban Ven day")
+    session = lead_session(experience, starts_at=datetime(2026, 12, 11, 23, 0, tzinfo=UTC))
+    orders = []
+    for locale in ("en", "vi"):
+        contact = gen_contact(
+            province=None,
+            commune=None,
+            street=None,
+            province_code=0,
+            commune_code=0,
+            locale=locale,
+            email=f"{locale}@example.com",
+        )
+        order = gen_booking_order(
+            [(session, lead_unit(experience, "adult"), 2)], contact=contact, now=NOW
+        )
+        payment = start_attempt(order)
+        payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
+        orders.append(order)
+    db.session.commit()
+    assert fresh(ExperienceSession, session.id).seats_taken == 4
+    outbox_before = len(outbox())
+
+    response = post(
+        client,
+        f"/producer/sessions/{session.id}/cancel",
+        {"cancel-reason": "Mưa lớn / heavy rain"},
+        follow_redirects=True,
+    )
+    assert "2 bookings cancelled and 1.200.000" in html(response)
+    db.session.expire_all()
+    assert db.session.get(ExperienceSession, session.id).seats_taken == 0
+    for order in orders:
+        assert db.session.get(Order, order.id).refunded_vnd == 600_000
+    assert {r.status for r in db.session.scalars(select(Refund))} == {"succeeded"}
+    assert set(db.session.scalars(select(Ticket.status))) == {"void"}
+    mails = outbox()[outbox_before:]
+    to: dict[str, str] = {}
+    for mail in mails:
+        to[str(mail["To"])] = to.get(str(mail["To"]), "") + mail.get_body(("plain",)).get_content()
+    assert "Mưa lớn / heavy rain" in to["en@example.com"]
+    assert "Mưa lớn / heavy rain" in to["vi@example.com"]
+    assert to["en@example.com"].startswith("Hello")
+    assert "cancelled" in to["en@example.com"]
+    assert to["vi@example.com"].startswith("Chào")  # in the booking's language
