@@ -65,7 +65,7 @@ from shop.tourism.queries import (
 )
 from shop.tourism.rules import aware, local, utc_from_local
 from shop.tourism.services import check_in, find_ticket
-from shop.tourism.ticket_text import clock, session_day, short_day, units_summary
+from shop.tourism.ticket_text import clock, session_day, short_day, time_range, units_summary
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def booking_status_label(status: str) -> str:
 @bp.app_template_global()
 def session_when(session: ExperienceSession) -> str:
     """``Sat 5 Dec · 06:00–14:00``, in local time."""
-    return f"{short_day(session.starts_at)} · {clock(session.starts_at)}–{clock(session.ends_at)}"
+    return f"{short_day(session.starts_at)} · {time_range(session.starts_at, session.ends_at)}"
 
 
 @bp.app_template_global()

@@ -22,6 +22,7 @@ from shop.tourism.ticket_text import (
     clock,
     session_day,
     ticket_state_text,
+    time_range,
     units_summary,
 )
 
@@ -119,7 +120,7 @@ def ticket_pdf(view: TicketView, ticket_url: str) -> bytes:
     pdf.label_value(_("Date"), session_day(session.starts_at))
     pdf.label_value(
         _("Time"),
-        _("%(start)s to %(end)s", start=clock(session.starts_at), end=clock(session.ends_at)),
+        time_range(session.starts_at, session.ends_at),
     )
     pdf.label_value(_("Meeting point"), localized_in(experience, "meeting_point", lang))
     if experience.meeting_lat is not None and experience.meeting_lng is not None:
@@ -163,7 +164,7 @@ def participants_pdf(listing: ParticipantList, labels: dict[str, str]) -> bytes:
     pdf.multi_cell(
         0,
         6,
-        f"{session_day(session.starts_at)} · {clock(session.starts_at)}–{clock(session.ends_at)}"
+        f"{session_day(session.starts_at)} · {time_range(session.starts_at, session.ends_at)}"
         f" · {labels['status']}",
         **NEXT,
     )

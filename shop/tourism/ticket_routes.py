@@ -22,6 +22,7 @@ from shop.tourism.ticket_text import (
     session_day,
     short_day,
     ticket_state_text,
+    time_range,
     units_summary,
 )
 from shop.urls import absolute_url
@@ -35,6 +36,7 @@ for _helper in (
     session_day,
     short_day,
     ticket_state_text,
+    time_range,
     units_summary,
 ):
     bp.add_app_template_global(_helper)

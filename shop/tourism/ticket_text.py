@@ -86,3 +86,11 @@ def cancellation_words(rules: list | None, starts_at: datetime) -> list[str]:
     else:
         sentences.append(_("This booking cannot be refunded if you cancel."))
     return sentences
+
+
+def time_range(starts_at: datetime, ends_at: datetime) -> str:
+    """``06:00–14:00``; a session that ends on another day says that day: ``14:00 – Sun 6 Dec
+    12:00`` (an overnight stay)."""
+    if local(starts_at).date() == local(ends_at).date():
+        return f"{clock(starts_at)}–{clock(ends_at)}"
+    return f"{clock(starts_at)} – {short_day(ends_at)} {clock(ends_at)}"
