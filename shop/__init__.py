@@ -221,10 +221,12 @@ def register_blueprints(app: Flask) -> None:
     from shop.payments import bp as payments_bp
     from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
+    from shop.tourism import bp as tourism_bp
     from shop.tourism.ticket_routes import bp as tickets_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(tourism_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(cart_bp)

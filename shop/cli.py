@@ -16,20 +16,24 @@ from shop.extensions import db
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    @click.option("--if-empty", is_flag=True, help="Only seed when there are no products yet.")
+    @click.option(
+        "--if-empty", is_flag=True, help="Only seed when there are no products or experiences yet."
+    )
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo catalogue (idempotent: safe to run again)."""
-        from shop.catalog.demo import catalogue_is_empty, seed_demo
+        from shop.demo.seed import demo_is_missing, seed_demo
         from shop.templating import local_today
 
-        if if_empty and not catalogue_is_empty():
-            click.echo("Catalogue already has products; demo seed skipped.")
+        if if_empty and not demo_is_missing():
+            click.echo("Catalogue already has products and experiences; demo seed skipped.")
             return
         counts = seed_demo(local_today())
         db.session.commit()
         click.echo(
             "Demo catalogue ready: {categories} categories, {producers} producers, "
-            "{products} products.".format(**counts)
+            "{products} products, {experiences} experiences ({sessions} new sessions).".format(
+                **counts
+            )
         )
 
     @app.cli.command("create-admin")

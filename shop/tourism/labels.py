@@ -22,3 +22,8 @@ def booking_status_label(status: str) -> str:
 def ticket_link(code: str) -> Markup:
     """The ticket's code, linked to its page."""
     return Markup("<code>{}</code>").format(escape(code))
+
+
+def ticket_url(code: str) -> str:
+    """The ticket page's absolute address (e-mails)."""
+    return code
