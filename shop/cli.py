@@ -91,14 +91,15 @@ def register_commands(app: Flask) -> None:
 
     @tourism.command("complete-bookings")
     def complete_bookings_command() -> None:
-        """Mark the bookings of sessions that have ended as completed (idempotent, for cron)."""
+        """Mark the bookings of sessions that have ended as completed, and parts made only of
+        bookings as delivered (idempotent, for cron)."""
         from shop.db import begin_write_transaction, utcnow
-        from shop.tourism.services import complete_past_bookings
+        from shop.orders.services import complete_booking_parts
 
         begin_write_transaction(db.session)
-        completed = complete_past_bookings(utcnow())
+        completed = complete_booking_parts(utcnow())
         db.session.commit()
-        click.echo(f"{len(completed)} booking(s) completed.")
+        click.echo(f"{completed} booking(s) completed.")
 
     @tourism.command("purge-guests")
     def purge_guests_command() -> None:

@@ -121,16 +121,17 @@ def expire_certificates() -> int | None:
 
 @huey.periodic_task(crontab(minute="7"))
 def complete_sessions() -> int | None:
-    """Hourly: bookings of sessions that have ended become completed, which payouts wait for
+    """Hourly: bookings of sessions that have ended become completed, which payouts wait for,
+    and an operator's part made only of bookings counts as delivered
     (`flask tourism complete-bookings`)."""
     from shop.db import utcnow
     from shop.jobs.runs import hour_tick, run_once_per_tick
-    from shop.tourism.services import complete_past_bookings
+    from shop.orders.services import complete_booking_parts
 
     with job_context():
         now = utcnow()
         return run_once_per_tick(
-            "complete-sessions", hour_tick(now), lambda: len(complete_past_bookings(now))
+            "complete-sessions", hour_tick(now), lambda: complete_booking_parts(now)
         )
 
 

@@ -7,6 +7,7 @@ from datetime import date, time
 
 from shop.extensions import db
 from shop.jobs import complete_sessions
+from shop.orders.models import ProducerOrder
 from shop.tourism.models import Booking, BookingStatus
 from tests.tourism.factories import gen_booking, gen_experience, gen_session
 
@@ -21,6 +22,8 @@ def test_complete_sessions_job_runs_once_per_hour(app):
     db.session.expire_all()
     assert db.session.get(Booking, past.id).status == BookingStatus.COMPLETED
     assert db.session.get(Booking, future.id).status == BookingStatus.CONFIRMED
+    # The operator's part of that order was bookings only: the session being over delivers it.
+    assert db.session.get(ProducerOrder, past.producer_order_id).status == "delivered"
 
 
 def test_flask_commands(app, runner):
