@@ -222,6 +222,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
     from shop.tourism import bp as tourism_bp
+    from shop.tourism.ticket_routes import bp as tickets_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(catalog_bp)
@@ -233,6 +234,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(producer_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(addresses_bp)
+    app.register_blueprint(tickets_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

@@ -87,6 +87,33 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(orders)
 
+    tourism = click.Group("tourism", help="Experience jobs.")
+
+    @tourism.command("complete-bookings")
+    def complete_bookings_command() -> None:
+        """Mark the bookings of sessions that have ended as completed, and parts made only of
+        bookings as delivered (idempotent, for cron)."""
+        from shop.db import begin_write_transaction, utcnow
+        from shop.orders.services import complete_booking_parts
+
+        begin_write_transaction(db.session)
+        completed = complete_booking_parts(utcnow())
+        db.session.commit()
+        click.echo(f"{completed} booking(s) completed.")
+
+    @tourism.command("purge-guests")
+    def purge_guests_command() -> None:
+        """Erase foreign guests' passport data 30 days after their stay (idempotent, for cron)."""
+        from shop.db import begin_write_transaction, utcnow
+        from shop.tourism.services import purge_guest_data
+
+        begin_write_transaction(db.session)
+        erased = purge_guest_data(utcnow())
+        db.session.commit()
+        click.echo(f"{erased} guest record(s) erased.")
+
+    app.cli.add_command(tourism)
+
     jobs = click.Group("jobs", help="The job worker (outbox delivery, periodic jobs).")
 
     @jobs.command("worker")
