@@ -37,6 +37,7 @@ class World:
     line_id: int
     demo_reference: str
     experience_slug: str
+    experience_id: int
     session_id: int
     booking_id: int
     ticket_code: str
@@ -72,6 +73,7 @@ def make_world(producer=None) -> World:
         line_id=order.lines[0].id,
         demo_reference=demo_reference,
         experience_slug=experience.slug,
+        experience_id=experience.id,
         session_id=session.id,
         booking_id=booking.id,
         ticket_code=ticket_code,
@@ -98,6 +100,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.parcel_id
         elif name in {"line_id", "refund_id"}:
             values[name] = world.line_id
+        elif name == "experience_id":
+            values[name] = world.experience_id
         elif name == "session_id":
             values[name] = world.session_id
         elif name == "booking_id":
