@@ -32,6 +32,7 @@ from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import BookingNotAllowed, CheckInRefused, InvalidTransition
 from shop.extensions import db
+from shop.orders.emails import queue_send_home_email
 from shop.payments.bookings import cancel_booking
 from shop.payments.models import Refund
 from shop.payments.services import send_refund
@@ -730,6 +731,7 @@ def gate():
             title, detail = _refusal_text(error)
             outcome = {"ok": False, "title": title, "detail": detail, "code": code}
         return _render_check_in(form, choices, outcome, status=200 if outcome["ok"] else 409)
+    queue_send_home_email(admitted.booking, today=local_today())  # with the check-in, once
     db.session.commit()
     return _render_check_in(form, choices, _admitted(admitted.booking, admitted.ticket.code))
 

@@ -659,10 +659,6 @@ def get_experience_page(
         for view in (_session_view(row, experience, now) for row in upcoming_rows)
         if view.bookable
     ][:6]
-    goods_rows = reads.run(
-        _goods_statement(),
-        {"today": today, "producer_id": experience.producer_id, "commune": experience.commune},
-    ).all()
     return ExperiencePage(
         experience=experience,
         certificate=certificate,
@@ -670,12 +666,22 @@ def get_experience_page(
         calendar=grid,
         chosen_day=grid.day(day) if day else None,
         upcoming=upcoming,
-        goods=[
-            ProductCard(product, stars)
-            for product, stars in reads.card_products(goods_rows)
-            if availability(product, today).can_buy  # not paused or out of season
-        ],
+        goods=goods_from(experience, today=today),
     )
+
+
+def goods_from(experience: Experience, *, today: date) -> list[ProductCard]:
+    """Goods made where the experience happens — its operator's first, then its commune's — that
+    can be bought now or pre-ordered (one query)."""
+    rows = reads.run(
+        _goods_statement(),
+        {"today": today, "producer_id": experience.producer_id, "commune": experience.commune},
+    ).all()
+    return [
+        ProductCard(product, stars)
+        for product, stars in reads.card_products(rows)
+        if availability(product, today).can_buy  # not paused or out of season
+    ]
 
 
 # --- tickets, the operator's calendar and participant lists ---------------------------------

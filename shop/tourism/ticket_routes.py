@@ -14,7 +14,8 @@ from flask_babel import force_locale
 from markupsafe import Markup
 
 from shop.extensions import limiter
-from shop.tourism.queries import TicketView, ticket_view
+from shop.templating import local_today
+from shop.tourism.queries import TicketState, TicketView, goods_from, ticket_view
 from shop.tourism.services import TICKET_CODE_LENGTH, normalise_code
 from shop.tourism.ticket_text import (
     cancellation_words,
@@ -66,6 +67,13 @@ def _load(code: str) -> tuple[TicketView, str]:
     return view, lang
 
 
+def _canonical(endpoint: str, code: str) -> str:
+    """The ticket's one address; only ``lang`` is carried over from the query (never keys
+    ``url_for`` itself reads, such as ``_external``)."""
+    lang = request.args.get("lang")
+    return url_for(endpoint, code=code, lang=lang if lang in ("vi", "en") else None)
+
+
 def qr_svg(data: str) -> Markup:
     """The QR code as inline SVG (no script, no style element: nothing the CSP refuses)."""
     return Markup(  # noqa: S704 - segno's own SVG markup of an URL we built
@@ -78,10 +86,16 @@ def qr_svg(data: str) -> Markup:
 def ticket(code: str):
     view, lang = _load(code)
     if code != view.ticket.code:  # typed in lower case or with dashes: one address per ticket
-        return redirect(url_for("tickets.ticket", code=view.ticket.code, **request.args), 301)
+        return redirect(_canonical("tickets.ticket", view.ticket.code), 301)
     url = absolute_url("tickets.ticket", code=view.ticket.code)
+    # After the visit: "send home what you tasted" — the goods of the producer visited and of
+    # its commune, to be delivered wherever the tourist likes.
+    visited = view.state == TicketState.CHECKED_IN or view.booking.status == "completed"
+    goods = goods_from(view.experience, today=local_today()) if visited else []
     with force_locale(lang):
-        return render_template("tourism/ticket.html", view=view, qr=qr_svg(url), ticket_url=url)
+        return render_template(
+            "tourism/ticket.html", view=view, qr=qr_svg(url), ticket_url=url, goods=goods
+        )
 
 
 @bp.get("/tickets/<code>.pdf")
@@ -91,7 +105,7 @@ def ticket_pdf(code: str):
 
     view, lang = _load(code)
     if code != view.ticket.code:
-        return redirect(url_for("tickets.ticket_pdf", code=view.ticket.code, **request.args), 301)
+        return redirect(_canonical("tickets.ticket_pdf", view.ticket.code), 301)
     with force_locale(lang):
         body = render_pdf(view, absolute_url("tickets.ticket", code=view.ticket.code))
     response = Response(body, mimetype="application/pdf")

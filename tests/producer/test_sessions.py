@@ -440,6 +440,23 @@ def test_check_in_valid_then_twice_shows_the_time_of_the_first(client, gate):
     assert "Already checked in at 07:12" in html(twice)
 
 
+def test_check_in_sends_the_send_home_e_mail_once(client, gate, outbox):
+    from tests.factories import gen_product
+
+    session, booking = gate
+    gen_product(producer=session.experience.producer, name_vi="Chè xanh Bản Ven", stock=5)
+    db.session.commit()
+    code = booking.ticket.code
+    with time_machine.travel(datetime(2026, 12, 5, 0, 12, tzinfo=UTC), tick=False):
+        check_in(client, session.id, code)
+        check_in(client, session.id, code)  # refused: already checked in, nothing sent
+    sent = [m for m in outbox() if "Send home" in m["Subject"] or "Gửi về" in m["Subject"]]
+    assert len(sent) == 1
+    body = sent[0].get_body().get_content()
+    assert "Chè xanh Bản Ven" in body
+    assert f"/tickets/{code}" in body
+
+
 def test_the_same_form_sent_twice_checks_in_once_and_says_so_twice(client, gate):
     session, booking = gate
     page = html(client.get(f"/producer/check-in?session={session.id}"))

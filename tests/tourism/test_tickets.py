@@ -144,3 +144,35 @@ def test_pdf_voucher_in_english(client, app):
     assert "2 adults" in text
     assert "How to get there" in text
     assert "Saturday 5 December 2026" in text
+
+
+def test_after_check_in_the_ticket_offers_to_send_home_what_was_tasted(client, booking):
+    from tests.factories import gen_product
+
+    tea = gen_product(
+        producer=booking.session.experience.producer, name_vi="Chè xanh Bản Ven", stock=5
+    )
+    elsewhere = gen_product(name_vi="Mật ong nơi khác", stock=5)
+    elsewhere.producer.commune = "Phường Khác"
+    db.session.commit()
+    code = booking.ticket.code
+    before = html(client.get(f"/tickets/{code}?lang=en"))
+    assert "Send home what you tasted" not in before  # not before the visit
+    booking.ticket.checked_in_at = datetime(2026, 12, 5, 0, 12, tzinfo=UTC)
+    transition_booking(booking, BookingStatus.CHECKED_IN)
+    db.session.commit()
+    after = html(client.get(f"/tickets/{code}?lang=en"))
+    assert 'id="send-home"' in after
+    assert tea.name_en in after
+    assert elsewhere.name_en not in after
+    assert 'action="/cart/add"' in after
+
+
+def test_a_ticket_redirect_carries_only_the_language(client, booking):
+    code = booking.ticket.code
+    response = client.get(
+        f"/tickets/{code.lower()}.pdf?_external=1&_scheme=javascript&lang=en",
+        headers={"Host": "evil.example"},
+    )
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/tickets/{code}.pdf?lang=en"
