@@ -1,0 +1,1 @@
+"""Bundle pages (filled below)."""
