@@ -19,17 +19,23 @@ def register_commands(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only seed when there are no products yet.")
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo catalogue (idempotent: safe to run again)."""
+        from shop.bundles.demo import bundles_missing, seed_bundles
         from shop.catalog.demo import catalogue_is_empty, seed_demo
         from shop.templating import local_today
 
         if if_empty and not catalogue_is_empty():
             click.echo("Catalogue already has products; demo seed skipped.")
+            if bundles_missing():  # a database seeded before bundles existed gets them
+                click.echo(f"Demo bundles on sale: {seed_bundles()}.")
+                db.session.commit()
             return
         counts = seed_demo(local_today())
+        # Bundles after the goods and experiences they are made of.
+        counts["bundles"] = seed_bundles()
         db.session.commit()
         click.echo(
             "Demo catalogue ready: {categories} categories, {producers} producers, "
-            "{products} products.".format(**counts)
+            "{products} products, {bundles} bundles.".format(**counts)
         )
 
     @app.cli.command("create-admin")

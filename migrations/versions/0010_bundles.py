@@ -57,7 +57,7 @@ def upgrade():
     sa.Column('position', sa.SmallInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("(kind = 'package' AND goods_handover IN ('pickup', 'delivery')) OR (kind = 'gift_set' AND goods_handover IS NULL)", name=op.f('ck_bundle_handover_known')),
+    sa.CheckConstraint("(kind = 'package' AND goods_handover IS NOT NULL AND goods_handover IN ('pickup', 'delivery')) OR (kind = 'gift_set' AND goods_handover IS NULL)", name=op.f('ck_bundle_handover_known')),
     sa.CheckConstraint("kind = 'package' OR NOT licensed_travel", name=op.f('ck_bundle_licence_for_packages')),
     sa.CheckConstraint("kind IN ('package', 'gift_set')", name=op.f('ck_bundle_kind_known')),
     sa.CheckConstraint('NOT (active AND licensed_travel) OR (operator_licence IS NOT NULL AND length(trim(operator_licence)) > 0)', name=op.f('ck_bundle_licensed_travel_has_licence')),

@@ -5,10 +5,11 @@ price × quantity), by largest remainders (``shop.money.allocate``), so the part
 bundle price exactly and each part keeps its own VAT rate and producer.
 
 Every unit gets at least 1 đồng first (an order line's unit price must be positive), and the
-rest of the price is shared in proportion — at most 1 đồng per unit away from the exact
-proportion. A bundle priced below its number of units cannot give each unit a đồng: then the
-whole price is shared in proportion and some units get 0 (``validate_bundle`` refuses such a
-bundle, and the order line's CHECK ``unit_price_vnd > 0`` would too).
+rest of the price is shared in proportion — so a part is never further from its exact share
+than the bundle's number of units, in đồng. A bundle priced below its number of units cannot
+give each unit a đồng: then the whole price is shared in proportion and some units get 0
+(``validate_bundle`` refuses such a bundle, and the order line's CHECK ``unit_price_vnd > 0``
+would too).
 
 An order line must satisfy ``line_total = unit price × quantity``: a component whose amount A
 does not divide by its quantity q becomes two lines — (A mod q) units at A // q + 1 and the

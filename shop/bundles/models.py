@@ -45,7 +45,8 @@ class Bundle(TimestampMixin, db.Model):
         CheckConstraint("price_vnd > 0", name="price_positive"),
         # A package says how its goods are handed over; a gift set is always delivered.
         CheckConstraint(
-            f"(kind = 'package' AND {one_of('goods_handover', GoodsHandover)})"
+            "(kind = 'package' AND goods_handover IS NOT NULL"
+            f" AND {one_of('goods_handover', GoodsHandover)})"
             " OR (kind = 'gift_set' AND goods_handover IS NULL)",
             name="handover_known",
         ),

@@ -752,6 +752,43 @@ def find_order_by_checkout_token(token: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.checkout_token == token))
 
 
+@dataclass(frozen=True)
+class OrderBundle:
+    """A bundle bought in an order: its parts (order lines of its group) under its bundle."""
+
+    group: int
+    bundle: Bundle
+    lines: tuple[OrderLine, ...]
+
+    @property
+    def total_vnd(self) -> int:
+        return sum(line.line_total_vnd for line in self.lines)
+
+    @property
+    def goods_lines(self) -> list[OrderLine]:
+        return [line for line in self.lines if line.kind == LineKind.PRODUCT]
+
+    @property
+    def booking_ids(self) -> set[int]:
+        return {line.booking_id for line in self.lines if line.booking_id is not None}
+
+
+def order_bundles(order: Order) -> list[OrderBundle]:
+    """The order's bundles in the order they were bought, each with its lines."""
+    groups: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in order.lines:
+        if line.bundle_group is not None:
+            groups[line.bundle_group].append(line)
+    if not groups:
+        return []
+    ids = {lines[0].bundle_id for lines in groups.values()}
+    bundles = {b.id: b for b in db.session.scalars(select(Bundle).where(Bundle.id.in_(ids)))}
+    return [
+        OrderBundle(group, bundles[lines[0].bundle_id], tuple(lines))
+        for group, lines in sorted(groups.items())
+    ]
+
+
 def find_order(reference: str) -> Order | None:
     """An order with its lines, parcels (and their producers) and history, for order pages."""
     return db.session.scalar(
