@@ -47,7 +47,10 @@ def gen_package(*, capacity: int = 20, seats_taken: int = 0, stock: int = 10, **
     """A package of 2 adults (300 000 each) on an experience and 2 boxes (150 000 each) of its
     operator's goods at 700 000 (900 000 separately); returns (bundle, session, product)."""
     experience = fields.pop("experience", None) or gen_experience()
-    session = gen_session(experience, starts_at=STARTS, capacity=capacity, seats_taken=seats_taken)
+    starts_at = fields.pop("starts_at", STARTS)
+    session = gen_session(
+        experience, starts_at=starts_at, capacity=capacity, seats_taken=seats_taken
+    )
     box = fields.pop("product", None) or gen_product(
         producer=experience.producer, price_vnd=150_000, stock=stock, vat_rate=5
     )
