@@ -222,9 +222,12 @@ def register_blueprints(app: Flask) -> None:
     from shop.payments import bp as payments_bp
     from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
+    from shop.tourism import bp as tourism_bp
+    from shop.tourism.ticket_routes import bp as tickets_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(tourism_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(cart_bp)
@@ -232,6 +235,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(producer_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(addresses_bp)
+    app.register_blueprint(tickets_bp)
     app.register_blueprint(bundles_bp)
 
 

@@ -35,8 +35,20 @@ from shop.extensions import cache
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+# Experiences and their sessions too: the home page, search results and product pages show
+# experiences with their next open dates.
 CATALOGUE_TABLES = frozenset(
-    {"product", "product_image", "ocop_certificate", "producer", "category"}
+    {
+        "product",
+        "product_image",
+        "ocop_certificate",
+        "producer",
+        "category",
+        "experience",
+        "unit_type",
+        "unit_price_tier",
+        "experience_session",
+    }
 )
 VERSION_KEY = "catalogue-version"
 # Unpickled values of this process (see CatalogueCache): key → (monotonic expiry, value).

@@ -16,15 +16,17 @@ from shop.extensions import db
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    @click.option("--if-empty", is_flag=True, help="Only seed when there are no products yet.")
+    @click.option(
+        "--if-empty", is_flag=True, help="Only seed when there are no products or experiences yet."
+    )
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo catalogue (idempotent: safe to run again)."""
         from shop.bundles.demo import bundles_missing, seed_bundles
-        from shop.catalog.demo import catalogue_is_empty, seed_demo
+        from shop.demo.seed import demo_is_missing, seed_demo
         from shop.templating import local_today
 
-        if if_empty and not catalogue_is_empty():
-            click.echo("Catalogue already has products; demo seed skipped.")
+        if if_empty and not demo_is_missing():
+            click.echo("Catalogue already has products and experiences; demo seed skipped.")
             if bundles_missing():  # a database seeded before bundles existed gets them
                 click.echo(f"Demo bundles on sale: {seed_bundles()}.")
                 db.session.commit()
@@ -35,7 +37,8 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(
             "Demo catalogue ready: {categories} categories, {producers} producers, "
-            "{products} products, {bundles} bundles.".format(**counts)
+            "{products} products, {experiences} experiences ({sessions} new sessions), "
+            "{bundles} bundles.".format(**counts)
         )
 
     @app.cli.command("create-admin")
@@ -88,6 +91,33 @@ def register_commands(app: Flask) -> None:
         click.echo(f"{expired} order(s) expired.")
 
     app.cli.add_command(orders)
+
+    tourism = click.Group("tourism", help="Experience jobs.")
+
+    @tourism.command("complete-bookings")
+    def complete_bookings_command() -> None:
+        """Mark the bookings of sessions that have ended as completed, and parts made only of
+        bookings as delivered (idempotent, for cron)."""
+        from shop.db import begin_write_transaction, utcnow
+        from shop.orders.services import complete_booking_parts
+
+        begin_write_transaction(db.session)
+        completed = complete_booking_parts(utcnow())
+        db.session.commit()
+        click.echo(f"{completed} booking(s) completed.")
+
+    @tourism.command("purge-guests")
+    def purge_guests_command() -> None:
+        """Erase foreign guests' passport data 30 days after their stay (idempotent, for cron)."""
+        from shop.db import begin_write_transaction, utcnow
+        from shop.tourism.services import purge_guest_data
+
+        begin_write_transaction(db.session)
+        erased = purge_guest_data(utcnow())
+        db.session.commit()
+        click.echo(f"{erased} guest record(s) erased.")
+
+    app.cli.add_command(tourism)
 
     jobs = click.Group("jobs", help="The job worker (outbox delivery, periodic jobs).")
 

@@ -6,8 +6,12 @@ JSON answer) pays nothing for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, g, request
 from flask.wrappers import Response
+from flask_babel import force_locale
 
 from shop.extensions import babel
 
@@ -20,6 +24,23 @@ def select_locale() -> str:
     if lang is None:
         lang = g.lang = _requested_locale()[0]
     return lang
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Everything inside in ``lang``: translations, dates and the localised fields that
+    templates pick with ``loc`` (an e-mail in the order's language, whoever's request sends
+    it)."""
+    had, previous = "lang" in g, g.get("lang")
+    g.lang = lang
+    try:
+        with force_locale(lang):
+            yield
+    finally:
+        if had:
+            g.lang = previous
+        else:
+            g.pop("lang", None)
 
 
 def _requested_locale() -> tuple[str, bool]:

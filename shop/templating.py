@@ -198,12 +198,13 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(localwhen, "localwhen")
     app.add_template_filter(localdate_iso, "localdate_iso")
-    from shop.tourism.labels import booking_status_label, ticket_link
+    from shop.tourism.labels import booking_status_label, ticket_link, ticket_url
     from shop.tourism.rules import refund_deadlines
 
     app.add_template_global(refund_deadlines, "refund_deadlines")
     app.add_template_global(booking_status_label, "booking_status_label")
     app.add_template_global(ticket_link, "ticket_link")
+    app.add_template_global(ticket_url, "ticket_url")
     app.add_template_global(localized, "loc")
     app.add_template_global(url_with_lang, "url_with_lang")
     app.add_template_global(url_with_args, "url_with_args")

@@ -13,7 +13,14 @@ from werkzeug.routing import Rule
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.payments.services import payment_succeeded
-from tests.factories import gen_order, gen_product
+from tests.factories import (
+    gen_booking_order,
+    gen_experience,
+    gen_order,
+    gen_product,
+    gen_session,
+    unit,
+)
 from tests.payments.attempts import start_attempt
 
 # Not HTML pages of the shop: files, feeds, the health probe and the webhook.
@@ -29,15 +36,32 @@ class World:
     parcel_id: int
     line_id: int
     demo_reference: str
+    experience_slug: str
+    experience_id: int
+    session_id: int
+    booking_id: int
+    ticket_code: str
 
 
 def make_world(producer=None) -> World:
-    """A product with stock and one order for it, paid through the demo provider."""
+    """A product with stock and one order for it, paid through the demo provider; an experience
+    of the same producer with a session, and a paid booking of it with its ticket."""
+    from datetime import timedelta
+
+    from shop.db import utcnow
+    from shop.tourism.models import Booking
+
     product = gen_product(stock=20, **({"producer": producer} if producer else {}))
     order = gen_order([(product, 1)])
     payment = start_attempt(order)  # the demo provider's own reference
     demo_reference = payment.provider_reference
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
+    experience = gen_experience(producer=product.producer)
+    session = gen_session(experience, starts_at=utcnow() + timedelta(days=20))
+    trip = gen_booking_order([(session, unit(experience, "adult"), 2)], now=utcnow())
+    payment_succeeded(start_attempt(trip), amount_vnd=trip.total_vnd, currency="vnd", actor="test")
+    booking = db.session.scalars(db.select(Booking).where(Booking.order_id == trip.id)).one()
+    ticket_code = booking.ticket.code
     db.session.commit()
     db.session.refresh(order)
     return World(
@@ -48,6 +72,11 @@ def make_world(producer=None) -> World:
         parcel_id=order.producer_orders[0].id,
         line_id=order.lines[0].id,
         demo_reference=demo_reference,
+        experience_slug=experience.slug,
+        experience_id=experience.id,
+        session_id=session.id,
+        booking_id=booking.id,
+        ticket_code=ticket_code,
     )
 
 
@@ -56,8 +85,12 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
     values: dict[str, object] = {}
     for name in rule.arguments:
         if name == "slug":
-            producer = rule.endpoint == "catalog.producer_detail"
-            values[name] = world.producer_slug if producer else world.product_slug
+            if rule.endpoint == "catalog.producer_detail":
+                values[name] = world.producer_slug
+            elif rule.endpoint.startswith("tourism."):
+                values[name] = world.experience_slug
+            else:
+                values[name] = world.product_slug
         elif name == "reference":
             demo = rule.endpoint.startswith("payments.")
             values[name] = world.demo_reference if demo else world.order.reference
@@ -67,6 +100,14 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.parcel_id
         elif name in {"line_id", "refund_id"}:
             values[name] = world.line_id
+        elif name == "experience_id":
+            values[name] = world.experience_id
+        elif name == "session_id":
+            values[name] = world.session_id
+        elif name == "booking_id":
+            values[name] = world.booking_id
+        elif name == "code":
+            values[name] = world.ticket_code
         elif name == "filename":
             values[name] = "css/shop.css"
         else:  # a new kind of variable: teach this helper about it

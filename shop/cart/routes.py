@@ -220,7 +220,7 @@ def add_seats_to_cart():
         if session_id is None:
             raise SessionUnavailable("no session", reason="unknown")
         if party is None:
-            raise InvalidQuantity("not a number")
+            raise InvalidQuantity("not a number", reason="bad_quantity")
         cart = current_cart(create=True)
         add_seats(cart, session_id, party, now=utcnow())
     except (SessionFull, SessionUnavailable, InvalidQuantity) as error:

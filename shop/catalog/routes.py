@@ -8,6 +8,7 @@ from markupsafe import Markup
 from shop.cache import catalogue_cache
 from shop.catalog import bp
 from shop.catalog.forms import LISTING_PARAMETERS, parse_listing_args
+from shop.catalog.hooks import call_hook
 from shop.catalog.models import Producer
 from shop.catalog.reads import CategoryTree, category_tree
 from shop.catalog.services import (
@@ -65,9 +66,24 @@ def _cache_key(*parts: object) -> tuple:
 @bp.get("/")
 def home():
     def render_body() -> str:
-        page = get_home_page(today=local_today())
-        groups = _categories().groups
-        return render_template("catalog/_home_body.html", page=page, groups=groups)
+        today = local_today()
+        page = get_home_page(today=today)
+        categories = _categories()
+        experiences = call_hook("home_experiences", today=today, now=utcnow())
+        # OCOP groups whose tile leads to the experiences rather than to goods.
+        experience_groups = set()
+        for category_id in experiences.category_ids if experiences else ():
+            category = categories.by_id.get(category_id)
+            while category is not None:
+                experience_groups.add(category.slug)
+                category = category.parent
+        return render_template(
+            "catalog/_home_body.html",
+            page=page,
+            groups=categories.groups,
+            experiences=experiences.cards if experiences else [],
+            experience_groups=experience_groups,
+        )
 
     key = _cache_key()
     return _shared_page(
@@ -82,12 +98,18 @@ def product_list():
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
 
     def render_body(listing: ListingPage) -> str:
+        experiences = []
+        if filters.q and listing.page == 1 and not errors:
+            experiences = call_hook(
+                "search_experiences", filters.q, today=local_today(), default=[]
+            )
         return render_template(
             "catalog/_listing_body.html",
             listing=listing,
             filters=filters,
             errors=errors,
             star_choices=STAR_CHOICES,
+            experiences=experiences,
         )
 
     def render_page(body: str) -> str:
@@ -124,12 +146,24 @@ def product_detail(slug: str):
     # Stock held by unpaid orders past their payment window counts as available (read only:
     # the checkout that needs it releases it).
     page = get_product_page(slug, today=local_today(), now=utcnow(), categories=_categories())
+
     # Below the buy box (description, certificate, seller, more from the producer) the page is
     # the same for everyone until the catalogue changes; the buy box with its stock stays live.
-    details = _shared_body(
-        _cache_key(page.product.id, slug),
-        lambda: render_template("catalog/_product_details.html", page=page, product=page.product),
-    )
+    def render_details() -> str:
+        producer = page.product.producer
+        visits = call_hook(
+            "experiences_near",
+            producer.id,
+            producer.commune,
+            today=local_today(),
+            now=utcnow(),
+            default=[],
+        )
+        return render_template(
+            "catalog/_product_details.html", page=page, product=page.product, visits=visits
+        )
+
+    details = _shared_body(_cache_key(page.product.id, slug), render_details)
     return render_template(
         "catalog/product_detail.html",
         page=page,
@@ -157,8 +191,11 @@ def producer_detail(slug: str):
 @bp.get("/sitemap.xml")
 def sitemap():
     products, producers = sitemap_entries()
+    others = call_hook("sitemap_entries", default=[])
     response = make_response(
-        render_template("catalog/sitemap.xml", products=products, producers=producers)
+        render_template(
+            "catalog/sitemap.xml", products=products, producers=producers, others=others
+        )
     )
     response.mimetype = "application/xml"
     return response

@@ -12,11 +12,12 @@ DEMO VALUES, NOT REAL RECORDS:
 
 Files: ``categories.toml`` (OCOP groups and sub-groups), ``producers.toml`` (with the province and
 commune codes of the 2025 address list), ``products.toml``, ``certificates.toml`` (each naming its
-product), ``users.toml``. A key that is left out is empty (``None``); an unknown key, a reference to
-a missing producer, category or product, or an address whose codes do not match its
-names (accents aside) is an
-error, so a typo fails the seed instead of seeding something else. Product pictures are the SVG
-files under ``static/img/``.
+product), ``experiences.toml`` (rural-tourism experiences with their unit types, itinerary, own
+certificate and a session schedule), ``users.toml``. A key that is left out is empty
+(``None``); an unknown key, a reference to a missing producer, category or product, or an
+address whose codes do not match its names (accents aside) is an error, so a typo fails the
+seed instead of seeding something else. Product and experience pictures are the SVG files under
+``static/img/``.
 """
 
 from __future__ import annotations
@@ -85,6 +86,65 @@ CERTIFICATE_FIELDS = {
     "evaluation_round": True,
     "score": True,
 }
+EXPERIENCE_FIELDS = {
+    "slug": True,
+    "producer": True,
+    "category": True,
+    "name_vi": True,
+    "name_en": False,
+    "summary_vi": True,
+    "summary_en": False,
+    "meeting_point_vi": True,
+    "meeting_point_en": False,
+    "meeting_lat": False,
+    "meeting_lng": False,
+    "directions_vi": True,
+    "directions_en": False,
+    "duration_minutes": True,
+    "languages": True,
+    "included_vi": True,
+    "included_en": False,
+    "excluded_vi": False,
+    "excluded_en": False,
+    "bring_vi": False,
+    "bring_en": False,
+    "difficulty": True,
+    "accessibility_vi": False,
+    "accessibility_en": False,
+    "food_notes_vi": False,
+    "food_notes_en": False,
+    "min_age": False,
+    "availability_kind": True,
+    "overnight": True,
+    "cutoff": True,  # [days before, "HH:MM" local]
+    "cancellation_rules": True,
+    "schedule": True,
+    "cancel_reason": False,
+    "certificate": False,
+    "itinerary": True,
+    "units": True,
+}
+UNIT_FIELDS = {
+    "code": True,
+    "name_vi": True,
+    "name_en": False,
+    "age_min": False,
+    "age_max": False,
+    "seats": False,
+    "price_vnd": True,
+    "min": False,
+    "max": True,
+    "tiers": False,  # [[from quantity, price], …]
+}
+SCHEDULE_FIELDS = {
+    "days": True,
+    "times": True,
+    "hours": True,
+    "capacity": True,
+    "nearly_full": False,
+    "sold_out": False,
+    "cancelled": False,
+}
 USER_FIELDS = {
     "email": True,
     "name": True,
@@ -107,6 +167,7 @@ class DemoData:
     products: list[Record]
     certificates: list[Record]
     users: list[Record]
+    experiences: list[Record]
 
     def certificates_of(self, product_slug: str) -> list[Record]:
         return [c for c in self.certificates if c["product"] == product_slug]
@@ -146,6 +207,16 @@ def _check_references(data: DemoData) -> None:
             raise DemoDataError(
                 f"certificates.toml: {certificate['number']} names an unknown product"
             )
+    for experience in data.experiences:
+        if experience["producer"] not in producers or experience["category"] not in categories:
+            raise DemoDataError(
+                f"experiences.toml: {experience['slug']} names an unknown producer or category"
+            )
+        cancelled = experience["schedule"]["cancelled"] is not None
+        if cancelled != (experience["cancel_reason"] is not None):
+            raise DemoDataError(
+                f"experiences.toml: {experience['slug']}: a cancelled session needs its reason"
+            )
     for user in data.users:
         if user["producer"] is not None and user["producer"] not in producers:
             raise DemoDataError(f"users.toml: {user['email']} names an unknown producer")
@@ -160,6 +231,21 @@ def _check_references(data: DemoData) -> None:
             raise DemoDataError(
                 f"producers.toml: {producer['slug']}'s address codes do not match its names"
             )
+
+
+def _experience(raw: Record) -> Record:
+    source = f"experiences.toml {raw.get('slug')}"
+    experience = _record(source, raw, EXPERIENCE_FIELDS)
+    experience["units"] = [_record(f"{source} unit", u, UNIT_FIELDS) for u in experience["units"]]
+    experience["schedule"] = _record(f"{source} schedule", experience["schedule"], SCHEDULE_FIELDS)
+    if experience["certificate"] is not None:
+        fields = {k: v for k, v in CERTIFICATE_FIELDS.items() if k != "product"}
+        experience["certificate"] = _record(
+            f"{source} certificate", experience["certificate"], fields
+        )
+    for step in experience["itinerary"]:
+        _record(f"{source} itinerary", step, {"time": True, "vi": True, "en": False})
+    return experience
 
 
 @cache
@@ -200,6 +286,7 @@ def read_demo_data(directory: Path) -> DemoData:
             _record(f"users.toml {u.get('email')}", u, USER_FIELDS)
             for u in _read("users.toml")["users"]
         ],
+        experiences=[_experience(raw) for raw in _read("experiences.toml")["experiences"]],
     )
     _check_references(data)
     return data

@@ -117,3 +117,33 @@ def expire_certificates() -> int | None:
         return run_once_per_tick(
             "expire-certificates", day_tick(utcnow()), lambda: expire(local_today())
         )
+
+
+@huey.periodic_task(crontab(minute="7"))
+def complete_sessions() -> int | None:
+    """Hourly: bookings of sessions that have ended become completed, which payouts wait for,
+    and an operator's part made only of bookings counts as delivered
+    (`flask tourism complete-bookings`)."""
+    from shop.db import utcnow
+    from shop.jobs.runs import hour_tick, run_once_per_tick
+    from shop.orders.services import complete_booking_parts
+
+    with job_context():
+        now = utcnow()
+        return run_once_per_tick(
+            "complete-sessions", hour_tick(now), lambda: complete_booking_parts(now)
+        )
+
+
+# 20:15 UTC is 03:15 in Vietnam: a quiet hour.
+@huey.periodic_task(crontab(minute="15", hour="20"))
+def purge_guest_data() -> int | None:
+    """Daily: foreign guests' passport data erased 30 days after their stay
+    (`flask tourism purge-guests`)."""
+    from shop.db import utcnow
+    from shop.jobs.runs import day_tick, run_once_per_tick
+    from shop.tourism.services import purge_guest_data as purge
+
+    with job_context():
+        now = utcnow()
+        return run_once_per_tick("purge-guest-data", day_tick(now), lambda: purge(now))

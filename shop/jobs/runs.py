@@ -57,5 +57,9 @@ def minute_tick(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
+def hour_tick(now: datetime) -> datetime:
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
 def day_tick(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)

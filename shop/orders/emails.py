@@ -4,10 +4,13 @@ through the outbox."""
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
+from shop.extensions import db
+from shop.i18n import speaking
 from shop.mail import send_email
 from shop.orders.models import Order, ProducerOrder
+from shop.templating import localized_in
 from shop.tourism.services import order_bookings
 from shop.urls import absolute_url
 
@@ -49,7 +52,7 @@ def queue_order_email(
 ) -> None:
     """Render the e-mail now (in the order's language) and write it to the outbox in the
     current transaction: it is delivered once the commit succeeds, and never otherwise."""
-    with force_locale(order.locale):
+    with speaking(order.locale):
         subject = SUBJECTS[kind](order.reference)
         body = render_template(
             f"email/order_{kind}.txt",
@@ -71,3 +74,35 @@ def _idempotency_key(order: Order, kind: str, parcel: ProducerOrder | None) -> s
     if kind == "shipped" and parcel is not None and parcel.id is not None:
         return f"order-{order.reference}-shipped-{parcel.id}"
     return None
+
+
+def queue_send_home_email(booking, *, today) -> None:
+    """After check-in: "send home what you tasted" — the goods made where the tourist has just
+    been, to order for delivery anywhere. Once per booking, in the booking's language, never
+    with the guests' personal data."""
+    from shop.tourism.queries import goods_from
+
+    order = db.session.get(Order, booking.order_id)
+    experience = booking.session.experience
+    goods = goods_from(experience, today=today)
+    if not goods:
+        return
+    with speaking(booking.locale):
+        subject = gettext(
+            "Send home what you tasted at %(experience)s",
+            experience=localized_in(experience, "name", booking.locale),
+        )
+        body = render_template(
+            "email/booking_send_home.txt",
+            order=order,
+            booking=booking,
+            experience=experience,
+            goods=goods,
+            link=absolute_url(
+                "tickets.ticket",
+                code=booking.ticket.code,
+                lang=booking.locale,
+                _anchor="send-home",
+            ),
+        )
+    send_email(order.email, subject, body, key=f"booking-{booking.id}-send-home")

@@ -61,6 +61,7 @@ from shop.tourism.models import Booking, BookingStatus, Experience
 from shop.tourism.services import (
     adjust_seats,
     check_bookable,
+    complete_past_bookings,
     confirm_bookings,
     end_held_bookings,
     load_session,
@@ -1140,6 +1141,12 @@ def ship_producer_order(
 ) -> None:
     """Mark a confirmed parcel shipped. A pre-order parcel cannot ship before its ships-from
     date unless the office allowed it (``allow_early_shipping``): ``TooEarlyToShip``."""
+    if producer_order.delivery_method == DeliveryMethod.NONE:
+        raise InvalidTransition(
+            f"producer order {producer_order.id} has nothing to ship (bookings only)",
+            current=producer_order.status,
+            target=str(ProducerOrderStatus.SHIPPED),
+        )
     if ships_later(producer_order, today or now.date()) and not producer_order.may_ship_early:
         raise TooEarlyToShip(
             f"producer order {producer_order.id} ships from {producer_order.ships_from:%Y-%m-%d}",
@@ -1159,8 +1166,14 @@ def ship_producer_order(
 
 
 def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: datetime) -> None:
-    """Mark one parcel delivered; when every parcel is, the order is completed (and a
+    """Mark one shipped parcel delivered; when every parcel is, the order is completed (and a
     cash-on-delivery order counts as paid)."""
+    if producer_order.status != ProducerOrderStatus.SHIPPED:
+        raise InvalidTransition(
+            f"producer order {producer_order.id} has not shipped",
+            current=producer_order.status,
+            target=str(ProducerOrderStatus.DELIVERED),
+        )
     transition_producer_order(
         producer_order,
         ProducerOrderStatus.DELIVERED,
@@ -1168,7 +1181,10 @@ def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: 
         actor_id=user_id,
         delivered_at=now,
     )
-    order = producer_order.order
+    _complete_if_all_delivered(producer_order.order)
+
+
+def _complete_if_all_delivered(order: Order) -> None:
     db.session.refresh(order)
     parcels = [po for po in order.producer_orders if po.status != ProducerOrderStatus.CANCELLED]
     if parcels and all(po.status == ProducerOrderStatus.DELIVERED for po in parcels):
@@ -1183,6 +1199,39 @@ def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: 
                 reason="all parcels delivered",
                 **values,
             )
+
+
+def complete_booking_parts(now: datetime) -> int:
+    """The scheduled job after sessions end: bookings of ended sessions become completed, and
+    an operator's part made only of bookings, none still to come, counts as delivered (its
+    order is completed once every part is). Returns how many bookings were completed."""
+    completed = complete_past_bookings(now)
+    for part_id in sorted({booking.producer_order_id for booking in completed}):
+        part = db.session.get(ProducerOrder, part_id)
+        if part.status not in (ProducerOrderStatus.NEW, ProducerOrderStatus.CONFIRMED):
+            continue
+        if any(line.kind != LineKind.SEATS for line in part.lines):
+            continue  # its goods are delivered the usual way
+        waiting = db.session.scalar(
+            select(func.count(Booking.id)).where(
+                Booking.producer_order_id == part.id,
+                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN]),
+            )
+        )
+        if waiting:
+            continue
+        try:
+            transition_producer_order(
+                part,
+                ProducerOrderStatus.DELIVERED,
+                actor="system",
+                reason="sessions over",
+                delivered_at=now,
+            )
+        except InvalidTransition:
+            continue
+        _complete_if_all_delivered(part.order)
+    return len(completed)
 
 
 @lapsed_stock_asked.connect

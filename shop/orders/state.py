@@ -37,8 +37,10 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 P = ProducerOrderStatus
 PRODUCER_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     P.PENDING: frozenset({P.NEW, P.CANCELLED}),
-    P.NEW: frozenset({P.CONFIRMED, P.CANCELLED}),
-    P.CONFIRMED: frozenset({P.SHIPPED, P.CANCELLED}),
+    # A part made only of bookings has nothing to ship: it is delivered when its sessions are
+    # over (``complete_booking_parts``); goods always ship first (``deliver_producer_order``).
+    P.NEW: frozenset({P.CONFIRMED, P.CANCELLED, P.DELIVERED}),
+    P.CONFIRMED: frozenset({P.SHIPPED, P.CANCELLED, P.DELIVERED}),
     P.SHIPPED: frozenset({P.DELIVERED}),
     P.DELIVERED: frozenset(),
     P.CANCELLED: frozenset(),

@@ -1,7 +1,8 @@
-"""The producer portal: a producer's staff fulfil their parcels of each order."""
+"""The producer portal: a producer's staff fulfil their parcels of each order, and run their
+experiences' sessions (calendar, participant lists, check-in)."""
 
 from flask import Blueprint
 
 bp = Blueprint("producer", __name__, url_prefix="/producer")
 
-from shop.producer import routes  # noqa: E402, F401
+from shop.producer import routes, sessions  # noqa: E402, F401

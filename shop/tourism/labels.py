@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+
+from shop.urls import absolute_url
 
 BOOKING_STATUS = {
     "held": _l("Held until payment"),
@@ -20,5 +23,12 @@ def booking_status_label(status: str) -> str:
 
 
 def ticket_link(code: str) -> Markup:
-    """The ticket's code, linked to its page."""
-    return Markup("<code>{}</code>").format(escape(code))
+    """The ticket's code, linked to its page (QR code and PDF voucher)."""
+    return Markup('<a href="{}"><code>{}</code></a>').format(
+        url_for("tickets.ticket", code=code), escape(code)
+    )
+
+
+def ticket_url(code: str) -> str:
+    """The ticket page's absolute address (e-mails)."""
+    return absolute_url("tickets.ticket", code=code)

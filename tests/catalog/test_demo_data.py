@@ -66,7 +66,7 @@ def test_the_data_files_seed_the_same_catalogue_twice(app):
         == first
         == {
             "Category": 25,
-            "Producer": 17,
+            "Producer": 18,
             "Product": 19,
             "OcopCertificate": 19,
             "ProductImage": 19,

@@ -37,6 +37,9 @@ EXPECTED_PRODUCER_ORDER_MOVES = {
     ("confirmed", "shipped"),
     ("confirmed", "cancelled"),
     ("shipped", "delivered"),
+    # A part made only of bookings: delivered when its sessions are over (goods always ship).
+    ("new", "delivered"),
+    ("confirmed", "delivered"),
 }
 
 

@@ -230,3 +230,57 @@ def test_paid_booking_parts_start_new(app):
     order = gen_booking_order([(session, unit(experience, "adult"), 1)])
     mark_paid(order, amount_vnd=order.total_vnd, currency="vnd", actor="demo")
     assert order.producer_orders[0].status == ProducerOrderStatus.NEW
+
+
+def test_sessions_over_complete_bookings_and_a_bookings_only_order(app):
+    from shop.orders.services import complete_booking_parts
+
+    experience = gen_experience()
+    session = gen_session(experience, starts_at=STARTS)
+    order = gen_booking_order([(session, unit(experience, "adult"), 1)])
+    mark_paid(order, amount_vnd=order.total_vnd, currency="vnd", actor="demo")
+    assert complete_booking_parts(STARTS) == 0  # not over yet
+    over = STARTS + timedelta(minutes=experience.duration_minutes)
+    assert complete_booking_parts(over) == 1
+    assert complete_booking_parts(over) == 0  # once
+    booking = db.session.scalars(select(Booking)).one()
+    assert booking.status == BookingStatus.COMPLETED
+    db.session.refresh(order)
+    assert order.producer_orders[0].status == ProducerOrderStatus.DELIVERED
+    assert order.status == OrderStatus.COMPLETED
+
+
+def test_goods_beside_a_booking_still_wait_for_their_delivery(app):
+    from shop.orders.services import complete_booking_parts
+
+    producer = gen_producer()
+    experience = gen_experience(producer=producer)
+    session = gen_session(experience, starts_at=STARTS)
+    tea = gen_product(producer=producer)
+    order = gen_booking_order([(session, unit(experience, "adult"), 1)], goods=[(tea, 1)])
+    mark_paid(order, amount_vnd=order.total_vnd, currency="vnd", actor="demo")
+    assert complete_booking_parts(STARTS + timedelta(days=1)) == 1
+    db.session.refresh(order)
+    assert order.producer_orders[0].status == ProducerOrderStatus.NEW
+    assert order.status == OrderStatus.PAID
+
+
+def test_a_bookings_only_part_cannot_ship_and_goods_cannot_skip_shipping(app):
+    from shop.errors import InvalidTransition
+    from shop.orders.services import (
+        confirm_producer_order,
+        deliver_producer_order,
+        ship_producer_order,
+    )
+
+    experience = gen_experience()
+    session = gen_session(experience, starts_at=STARTS)
+    order = gen_booking_order([(session, unit(experience, "adult"), 1)])
+    mark_paid(order, amount_vnd=order.total_vnd, currency="vnd", actor="demo")
+    part = order.producer_orders[0]
+    user = gen_user("producer_staff")
+    confirm_producer_order(part, user_id=user.id)
+    with pytest.raises(InvalidTransition):
+        ship_producer_order(part, carrier="VNPost", tracking_number="X1", user_id=user.id, now=NOW)
+    with pytest.raises(InvalidTransition):
+        deliver_producer_order(part, user_id=user.id, now=NOW)
