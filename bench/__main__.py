@@ -41,7 +41,7 @@ def prepare_database(url: str, products: int) -> dict[str, int]:
     from sqlalchemy import event
 
     from bench.app import create_bench_app
-    from bench.catalogue import build
+    from bench.catalogue import build, build_experiences
     from config import Config
     from shop.extensions import db
     from shop.templating import local_today
@@ -55,7 +55,8 @@ def prepare_database(url: str, products: int) -> dict[str, int]:
     with app.app_context():
         upgrade()
         total = build(products, local_today())
-        print(f"catalogue: {total} products")
+        sessions = build_experiences(EXPERIENCES, local_today())
+        print(f"catalogue: {total} products, {EXPERIENCES} experiences, {sessions} sessions")
         client = app.test_client()
         for name, path in PAGES.items():
             statements: list[str] = []
@@ -74,10 +75,13 @@ def prepare_database(url: str, products: int) -> dict[str, int]:
     return counts
 
 
+EXPERIENCES = 100
 PAGES = {
     "hello": "/_bench/hello",
     "listing": "/products",
     "product": "/products/vai-thieu-luc-ngan-hong-xuan",
+    "experiences": "/experiences",
+    "calendar": "/experiences/ban-ven-cao-lan-eco-village-day",
 }
 # (label, server, path, page whose SQL is counted): every figure is compared with the bare
 # Flask app; "shop hello" is the same one-line route inside the shop, so the gap between the two
@@ -88,6 +92,8 @@ RUNS = [
     ("listing, cached", "shop", PAGES["listing"], "listing"),
     ("listing, cache miss", "shop, cache off", PAGES["listing"], "listing"),
     ("product page", "shop", PAGES["product"], "product"),
+    ("experiences", "shop", PAGES["experiences"], "experiences"),
+    ("experience calendar", "shop", PAGES["calendar"], "calendar"),
 ]
 SERVERS = {
     # name: (gunicorn app, rendered-body cache on?, URL that answers once the server is up)
@@ -227,6 +233,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--buyers", type=int, default=50, help="checkout race: buyers")
     parser.add_argument("--units", type=int, default=10, help="checkout race: units in stock")
+    parser.add_argument("--tourists", type=int, default=30, help="seat race: tourists")
+    parser.add_argument("--seats", type=int, default=8, help="seat race: seats left")
     parser.add_argument(
         "--race-database",
         default=os.environ.get(
@@ -275,6 +283,7 @@ def main() -> None:
     (RESULTS / "catalogue.json").write_text(json.dumps(report, indent=2))
     if not args.skip_race:
         race_report(args)
+        seat_race_report(args)
     if not args.skip_scale_out:
         scale_out_report(args)
 
@@ -299,6 +308,29 @@ def race_report(args) -> None:
     (RESULTS / "checkout_race.json").write_text(json.dumps(race, indent=2))
     if race["errors"] or race["placed"] != race["units"] or race["stock_left"] != 0:
         raise SystemExit("checkout race: oversold, undersold or errors — see above")
+
+
+def seat_race_report(args) -> None:
+    from bench.seat_race import run
+
+    race = run(args.tourists, args.seats, args.workers, args.race_database, free_port())
+    print(
+        f"\nseat race on PostgreSQL: {race['tourists']} tourists for the last {race['seats']} "
+        f"seats of one session (gunicorn {args.workers} workers × 4 threads, demo payment)"
+    )
+    print(
+        f"booked {race['booked']}, refused as full {race['full']}, errors {len(race['errors'])}; "
+        f"pool {race['seats_taken']}/{race['capacity']}, seats in bookings "
+        f"{race['seats_in_bookings']}; slowest checkout {race['slowest_checkout_s']:.2f}s"
+    )
+    (RESULTS / "seat_race.json").write_text(json.dumps(race, indent=2))
+    if (
+        race["errors"]
+        or race["booked"] != race["seats"]
+        or race["seats_taken"] != race["capacity"]
+        or race["seats_in_bookings"] != race["seats"]
+    ):
+        raise SystemExit("seat race: oversold, undersold or errors — see above")
 
 
 def scale_out_report(args) -> None:

@@ -1,15 +1,18 @@
-"""A benchmark catalogue: the demo seed plus generated products up to a target size."""
+"""A benchmark catalogue: the demo seed (goods and experiences) plus generated products up to a
+target size, and generated experiences with a session every day for 60 days."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
-from shop.catalog.demo import seed_demo
 from shop.catalog.models import Category, OcopCertificate, Producer, Product, ProductImage
+from shop.demo.seed import seed_demo
 from shop.extensions import db
+from shop.tourism.models import Experience, ExperienceSession, PriceTier, UnitType
+from shop.tourism.rules import utc_from_local
 
 WORDS_VI = ["Chè", "Mật ong", "Mỳ gạo", "Gạo nếp", "Vải", "Măng", "Trà", "Bánh", "Rượu", "Nấm"]
 WORDS_EN = ["tea", "honey", "rice noodles", "sticky rice", "lychee", "bamboo", "herbal tea"]
@@ -69,3 +72,64 @@ def build(total_products: int, today: date, seed: int = 7) -> int:
         product.refresh_search_text()
     db.session.commit()
     return db.session.scalar(select(func.count(Product.id)))
+
+
+def build_experiences(total: int, today: date, days: int = 60, seed: int = 11) -> int:
+    """Copies of the demo's Bản Ven day up to ``total`` experiences, each with a 07:30 session
+    every day for ``days`` days, some seats taken; returns the number of sessions."""
+    rng = random.Random(seed)
+    model = db.session.scalar(
+        select(Experience).where(Experience.slug == "ban-ven-cao-lan-eco-village-day")
+    )
+    producers = db.session.scalars(select(Producer)).all()
+    existing = db.session.scalar(select(func.count(Experience.id)))
+    copied = [
+        column.key
+        for column in Experience.__table__.columns
+        if column.key not in {"id", "slug", "producer_id", "created_at", "updated_at"}
+    ]
+    for n in range(existing, total):
+        experience = Experience(
+            **{key: getattr(model, key) for key in copied},
+            slug=f"bench-experience-{n}",
+            producer=rng.choice(producers),
+        )
+        experience.name_vi = f"{model.name_vi} số {n}"
+        experience.name_en = f"{model.name_en} no. {n}"
+        for unit in model.unit_types:
+            copy = UnitType(
+                code=unit.code,
+                name_vi=unit.name_vi,
+                name_en=unit.name_en,
+                age_min=unit.age_min,
+                age_max=unit.age_max,
+                seats=unit.seats,
+                price_vnd=unit.price_vnd,
+                vat_rate=unit.vat_rate,
+                min_per_booking=unit.min_per_booking,
+                max_per_booking=unit.max_per_booking,
+                position=unit.position,
+            )
+            copy.tiers.extend(
+                PriceTier(min_quantity=t.min_quantity, price_vnd=t.price_vnd) for t in unit.tiers
+            )
+            experience.unit_types.append(copy)
+        db.session.add(experience)
+        db.session.flush()
+        experience.refresh_search_text()
+    for experience in db.session.scalars(
+        select(Experience).where(Experience.slug.like("bench-experience-%"))
+    ):
+        for offset in range(1, days + 1):
+            starts = utc_from_local(today + timedelta(days=offset), time(7, 30))
+            db.session.add(
+                ExperienceSession(
+                    experience_id=experience.id,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=experience.duration_minutes),
+                    capacity=30,
+                    seats_taken=rng.choice([0, 0, 10, 25, 30]),
+                )
+            )
+    db.session.commit()
+    return db.session.scalar(select(func.count(ExperienceSession.id)))

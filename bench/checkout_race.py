@@ -15,6 +15,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -39,8 +41,8 @@ def prepare(url: str, units: int) -> int:
 
     from config import Config
     from shop import create_app
-    from shop.catalog.demo import seed_demo
     from shop.catalog.models import Product
+    from shop.demo.seed import seed_demo
     from shop.extensions import db
     from shop.templating import local_today
 
@@ -137,53 +139,66 @@ def race(bases: list[str], product_id: int, buyers: int, url: str) -> dict:
     }
 
 
-def run(buyers: int, units: int, workers: int, server_url: str, port: int) -> dict:
+@contextmanager
+def temporary_database(server_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on ``server_url``'s server, dropped afterwards."""
     server = make_url(server_url)
     name = f"ocop_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    process = None
     try:
-        product_id = prepare(url, units)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "LOG_LEVEL": "WARNING",
-            "MAIL_OUTBOX_DIR": str(Path(tempfile.gettempdir()) / f"{name}-outbox"),
-            "RATELIMIT_ENABLED": "false",
-        }
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        process = subprocess.Popen(
-            [
-                str(gunicorn),
-                "--workers",
-                str(workers),
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def serving(url: str, workers: int, port: int) -> Iterator[str]:
+    """The shop on ``url`` under gunicorn (``workers`` × 4 threads); yields its base URL."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "LOG_LEVEL": "WARNING",
+        "MAIL_OUTBOX_DIR": str(Path(tempfile.gettempdir()) / f"ocop-bench-{port}-outbox"),
+        "RATELIMIT_ENABLED": "false",
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
         for _ in range(150):
             try:
                 requests.get(f"{base}/healthz", timeout=1)
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        return {**race([base], product_id, buyers, url), "units": units}
+        yield base
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=10)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def run(buyers: int, units: int, workers: int, server_url: str, port: int) -> dict:
+    with temporary_database(server_url) as url:
+        product_id = prepare(url, units)
+        with serving(url, workers, port) as base:
+            return {**race([base], product_id, buyers, url), "units": units}

@@ -157,6 +157,8 @@ def _message(error: ShopError, view) -> str:
             )
         if "minimum" in error.details:
             return _("Card payments take totals from 20.000 ₫ to 99.999.999 ₫.")
+        if error.details.get("rule") == "bookings":
+            return _("Experiences are paid online: choose another way to pay.")
         return _("Cash on delivery is not available for pre-orders.")
     if isinstance(error, AgeConfirmationRequired):
         return _("Please confirm that you are 18 or over to buy alcohol.")

@@ -31,7 +31,8 @@ class ProviderError(Exception):
 
 
 class PaymentSubject(Protocol):
-    """What ``is_allowed`` looks at: a placed order's or a plan's total and pre-order flag."""
+    """What ``is_allowed`` looks at: a placed order's or a plan's total, pre-order and booking
+    flags."""
 
     @property
     def total_vnd(self) -> int: ...
@@ -39,11 +40,15 @@ class PaymentSubject(Protocol):
     @property
     def has_preorder(self) -> bool: ...
 
+    @property
+    def has_bookings(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class Subject:
     total_vnd: int
     has_preorder: bool
+    has_bookings: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,11 @@ class CashOnDelivery(PaymentProvider):
         if subject.has_preorder:
             raise PaymentNotAllowed(
                 "cash on delivery is not available for pre-orders", rule="preorder"
+            )
+        if subject.has_bookings:
+            # Seats held for a visitor who might not come are paid online, like any ticket.
+            raise PaymentNotAllowed(
+                "cash on delivery is not available for experiences", rule="bookings"
             )
         limit = current_app.config["COD_MAX_VND"]
         if subject.total_vnd > limit:

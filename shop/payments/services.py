@@ -25,6 +25,7 @@ from shop.catalog.models import Product
 from shop.db import utcnow
 from shop.errors import PaymentNotAllowed, RefundNotAllowed
 from shop.extensions import db
+from shop.lines import LineKind
 from shop.orders.models import Order, OrderLine, OrderStatus
 from shop.orders.services import (
     REFUNDABLE_STATUSES,
@@ -72,7 +73,14 @@ def payment_subject(order: Order) -> Subject:
             )
         )
     )
-    return Subject(total_vnd=order.total_vnd, has_preorder=bool(has_preorder))
+    has_bookings = db.session.scalar(
+        select(exists().where(OrderLine.order_id == order.id, OrderLine.kind == LineKind.SEATS))
+    )
+    return Subject(
+        total_vnd=order.total_vnd,
+        has_preorder=bool(has_preorder),
+        has_bookings=bool(has_bookings),
+    )
 
 
 def check_payment_allowed(order: Order) -> None:

@@ -27,7 +27,7 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
-    from shop.catalog.demo import seed_demo
+    from shop.demo.seed import seed_demo
 
     directory = tmp_path_factory.mktemp("e2e")
     app = create_app(

@@ -41,7 +41,7 @@ SMALL_TARGETS = """
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """The demo shop as visitors see it, demo notice included."""
-    from shop.catalog.demo import seed_demo
+    from shop.demo.seed import seed_demo
 
     directory = tmp_path_factory.mktemp("e2e-phone")
     app = create_app(

@@ -584,3 +584,11 @@ def test_cancelling_a_session_refunds_paid_bookings_in_full_and_emails_each_in_i
     assert to["en@example.com"].startswith("Hello")
     assert "cancelled" in to["en@example.com"]
     assert to["vi@example.com"].startswith("Chào")  # in the booking's language
+
+
+def test_a_bookings_only_order_offers_no_shipping_to_its_operator(client, gate):
+    _session, booking = gate
+    page = html(client.get(f"/producer/orders/{booking.producer_order_id}?lang=en"))
+    assert "Bookings only: nothing to send" in page
+    assert "Mark shipped" not in page
+    assert "Address" not in page

@@ -373,3 +373,13 @@ def test_another_orders_booking_is_not_found(client, trip):
         data={"csrf_token": token, "token": order.access_token},
     )
     assert response.status_code == 404
+
+
+def test_experiences_are_not_paid_cash_on_delivery(client, trip):
+    experience, session, _other = trip
+    add_seats(client, session, {unit(experience, "adult"): 1})
+    response = checkout(client, payment_method="cod")
+    assert response.status_code == 400
+    assert "Experiences are paid online" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Order.id)) is None
+    assert taken(session) == 0
