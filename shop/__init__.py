@@ -215,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.accounts import bp as accounts_bp
     from shop.addresses import bp as addresses_bp
     from shop.admin import bp as admin_bp
+    from shop.bundles import bp as bundles_bp
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
     from shop.checkout import bp as checkout_bp
@@ -235,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(addresses_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(bundles_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

@@ -21,19 +21,24 @@ def register_commands(app: Flask) -> None:
     )
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo catalogue (idempotent: safe to run again)."""
+        from shop.bundles.demo import bundles_missing, seed_bundles
         from shop.demo.seed import demo_is_missing, seed_demo
         from shop.templating import local_today
 
         if if_empty and not demo_is_missing():
             click.echo("Catalogue already has products and experiences; demo seed skipped.")
+            if bundles_missing():  # a database seeded before bundles existed gets them
+                click.echo(f"Demo bundles on sale: {seed_bundles()}.")
+                db.session.commit()
             return
         counts = seed_demo(local_today())
+        # Bundles after the goods and experiences they are made of.
+        counts["bundles"] = seed_bundles()
         db.session.commit()
         click.echo(
             "Demo catalogue ready: {categories} categories, {producers} producers, "
-            "{products} products, {experiences} experiences ({sessions} new sessions).".format(
-                **counts
-            )
+            "{products} products, {experiences} experiences ({sessions} new sessions), "
+            "{bundles} bundles.".format(**counts)
         )
 
     @app.cli.command("create-admin")

@@ -234,3 +234,12 @@ class CheckInRefused(ShopError):
 
     code = "check_in_refused"
     status = 409
+
+
+class BundleUnavailable(ShopError):
+    """A bundle that cannot be sold or bought as asked; ``reason`` says why (``unknown``,
+    ``paused``, ``session`` — a package bought without one of its experience's sessions —,
+    or one of ``validate_bundle``'s reasons)."""
+
+    code = "bundle_unavailable"
+    status = 409

@@ -1,6 +1,7 @@
 """Imports every model module so the metadata knows all tables (Alembic, create_all)."""
 
 from shop.accounts.models import User  # noqa: F401
+from shop.bundles.models import Bundle, BundleComponent  # noqa: F401, E402
 from shop.cart.models import Cart, CartLine  # noqa: F401, E402
 from shop.catalog.models import (  # noqa: F401
     Category,

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import TimestampMixin
 from shop.extensions import db
-from shop.lines import LineKind, line_target_check, seats_unit_check
+from shop.lines import CART_LINE_KINDS, LineKind, line_target_check, seats_unit_check
 
 
 class Cart(TimestampMixin, db.Model):
@@ -33,8 +42,26 @@ class CartLine(TimestampMixin, db.Model):
         UniqueConstraint("cart_id", "session_id", "unit_type_id", name="uq_cart_line_seats"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("price_seen_vnd > 0", name="price_seen_positive"),
-        CheckConstraint(line_target_check(), name="kind_target"),
+        CheckConstraint(line_target_check(CART_LINE_KINDS), name="kind_target"),
         CheckConstraint(seats_unit_check(), name="seats_have_unit"),
+        # One line per gift set, and per package and session (quantities add up).
+        Index(
+            "uq_cart_line_bundle",
+            "cart_id",
+            "bundle_id",
+            unique=True,
+            sqlite_where=text("kind = 'bundle' AND session_id IS NULL"),
+            postgresql_where=text("kind = 'bundle' AND session_id IS NULL"),
+        ),
+        Index(
+            "uq_cart_line_package",
+            "cart_id",
+            "bundle_id",
+            "session_id",
+            unique=True,
+            sqlite_where=text("kind = 'bundle' AND session_id IS NOT NULL"),
+            postgresql_where=text("kind = 'bundle' AND session_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +73,8 @@ class CartLine(TimestampMixin, db.Model):
         ForeignKey("experience_session.id", ondelete="CASCADE"), index=True
     )
     unit_type_id: Mapped[int | None] = mapped_column(ForeignKey("unit_type.id"))
+    # Bundle lines: the bundle (a package's line also names its session in ``session_id``).
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundle.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     # The price the shopper saw when adding; the cart says so if it has changed since.
     price_seen_vnd: Mapped[int] = mapped_column(Integer)
@@ -54,3 +83,4 @@ class CartLine(TimestampMixin, db.Model):
     product = relationship("Product")
     session = relationship("ExperienceSession")
     unit_type = relationship("UnitType")
+    bundle = relationship("Bundle")

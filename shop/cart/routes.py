@@ -20,6 +20,7 @@ from shop.cart import bp
 from shop.cart.models import Cart
 from shop.cart.services import (
     acknowledge_prices,
+    add_bundle,
     add_seats,
     add_to_cart,
     create_cart,
@@ -34,6 +35,7 @@ from shop.cart.services import (
 from shop.db import utcnow
 from shop.errors import (
     AgeConfirmationRequired,
+    BundleUnavailable,
     InvalidQuantity,
     OutOfStock,
     ProductUnavailable,
@@ -100,6 +102,11 @@ def problem_code(error: Exception) -> str:
         return f"seats:{int(available)}" if available else "seats"
     if isinstance(error, SessionUnavailable):
         return f"session_{error.details.get('reason', 'unknown')}"
+    if isinstance(error, BundleUnavailable):
+        reason = error.details.get("reason", "unknown")
+        if reason == "available":
+            return f"bundle_available:{int(error.details.get('available') or 0)}"
+        return f"bundle_{reason}"
     return "unavailable"
 
 
@@ -126,6 +133,14 @@ def message_for_code(code: str) -> str:
         return _("This date was cancelled by the operator.")
     if name in ("session_closed", "session_unknown"):
         return _("This date cannot be booked.")
+    if name == "bundle_available":
+        if number.isdigit() and int(number) > 0:
+            return _("Only %(n)d of this bundle can be bought now.", n=int(number))
+        return _("Sorry, this bundle is sold out.")
+    if name == "bundle_session":
+        return _("Choose one of the dates offered for this package.")
+    if name.startswith("bundle_"):
+        return _("This bundle cannot be bought right now.")
     return _("This product cannot be bought right now.")
 
 
@@ -220,6 +235,60 @@ def add_seats_to_cart():
     return redirect(url_for("cart.show"))
 
 
+BUNDLE_ERRORS = (
+    BundleUnavailable,
+    OutOfStock,
+    InvalidQuantity,
+    AgeConfirmationRequired,
+    ProductUnavailable,
+    SessionFull,
+    SessionUnavailable,
+)
+
+
+@bp.post("/cart/add-bundle")
+def add_bundle_to_cart():
+    """A quantity of a bundle (a package on the chosen session, ``session_id``). A refusal
+    goes back to the bundle's page with its reason next to the form (a code in the flash) and
+    what was typed, when it fits the fields."""
+    back = safe_next(request.form.get("next")) or url_for("cart.show")
+    bundle_id = parse_int(request.form.get("bundle_id"))
+    raw_session = request.form.get("session_id", "")
+    session_id = parse_int(raw_session) if raw_session.strip() else None
+    quantity = _quantity(request.form.get("quantity", "1"))
+    key = bundle_id or 0
+    try:
+        if bundle_id is None:
+            raise BundleUnavailable("no bundle", reason="unknown")
+        if raw_session.strip() and session_id is None:
+            raise BundleUnavailable("not a session", reason="session")
+        if quantity is None:
+            raise InvalidQuantity("not a number")
+        cart = current_cart(create=True)
+        add_bundle(
+            cart,
+            bundle_id,
+            quantity,
+            session_id,
+            today=local_today(),
+            now=utcnow(),
+            max_quantity=current_app.config["MAX_LINE_QUANTITY"],
+            adult_confirmed=request.form.get("adult_confirmed") == "1",
+        )
+    except BUNDLE_ERRORS as error:
+        db.session.rollback()
+        flash(problem_code(error), f"add-bundle-{key}")
+        typed = request.form.get("quantity", "")
+        if len(typed) <= QUANTITY_FIELD_LENGTH and typed.isprintable():
+            flash(typed, f"add-bundle-qty-{key}")
+        if session_id is not None:
+            flash(str(session_id), f"add-bundle-session-{key}")
+        return redirect(back + "#buy")
+    db.session.commit()
+    flash(_("Added to your cart."), "cart-added")
+    return redirect(url_for("cart.show"))
+
+
 @bp.post("/cart/bookings/<int:session_id>/remove")
 def remove_seats(session_id: int):
     cart = current_cart()
@@ -253,8 +322,15 @@ def update(line_id: int):
     try:
         if quantity is None:
             raise InvalidQuantity("not a number")
-        set_quantity(cart, line_id, quantity, max_quantity=current_app.config["MAX_LINE_QUANTITY"])
-    except (OutOfStock, InvalidQuantity, ProductUnavailable) as error:
+        set_quantity(
+            cart,
+            line_id,
+            quantity,
+            max_quantity=current_app.config["MAX_LINE_QUANTITY"],
+            now=utcnow(),
+            today=local_today(),
+        )
+    except BUNDLE_ERRORS as error:
         db.session.rollback()
         return _render({line_id: message_for(error)}, {line_id: raw}, status=400)
     db.session.commit()

@@ -7,10 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from shop.bundles.models import Bundle, BundleComponent
+from shop.bundles.services import (
+    BundleAvailability,
+    bundle_availability,
+    load_bundle,
+    price_bundle,
+)
 from shop.cart.models import Cart, CartLine
 from shop.catalog.availability import Availability, availability
 from shop.catalog.models import Producer, Product
@@ -19,6 +26,7 @@ from shop.catalog.signals import lapsed_stock
 from shop.db import utcnow
 from shop.errors import (
     AgeConfirmationRequired,
+    BundleUnavailable,
     CartChanged,
     InvalidQuantity,
     OutOfStock,
@@ -194,21 +202,150 @@ def add_seats(
 
 
 def remove_booking(cart: Cart, session_id: int) -> None:
-    """Take one session's seats out of the cart."""
+    """Take one session's seats out of the cart (a package on that session stays)."""
     db.session.execute(
-        delete(CartLine).where(CartLine.cart_id == cart.id, CartLine.session_id == session_id)
+        delete(CartLine).where(
+            CartLine.cart_id == cart.id,
+            CartLine.kind == LineKind.SEATS,
+            CartLine.session_id == session_id,
+        )
     )
     db.session.expire(cart, ["lines"])
 
 
+_GIFT_SET_LINE = "kind = 'bundle' AND session_id IS NULL"
+_PACKAGE_LINE = "kind = 'bundle' AND session_id IS NOT NULL"
+
+
+def _load_bundle_for_sale(
+    bundle_id: int, session_id: int | None, *, today: date, now: datetime
+) -> tuple[Bundle, ExperienceSession | None]:
+    """The bundle on sale, every product of it purchasable today, and for a package the
+    chosen session, of its experience and bookable now."""
+    bundle = load_bundle(bundle_id)
+    if bundle is None:
+        raise BundleUnavailable("that bundle does not exist", reason="unknown")
+    if not bundle.active:
+        raise BundleUnavailable("this bundle is not on sale", reason="paused")
+    session = None
+    if bundle.is_package:
+        experience = bundle.experience
+        session = load_session(session_id) if session_id is not None else None
+        if session is None or experience is None or session.experience_id != experience.id:
+            raise BundleUnavailable("choose one of the package's dates", reason="session")
+        check_bookable(session, now)
+    elif session_id is not None:
+        raise BundleUnavailable("a gift set has no date", reason="session")
+    for component in bundle.goods:
+        check_purchasable(component.product, today)
+    return bundle, session
+
+
+def _check_bundle_quantity(
+    bundle: Bundle,
+    session: ExperienceSession | None,
+    quantity: int,
+    *,
+    max_quantity: int,
+    today: date,
+    now: datetime,
+) -> None:
+    if quantity > max_quantity:
+        raise InvalidQuantity(f"at most {max_quantity} per bundle", limit=max_quantity)
+    answer = bundle_availability(bundle, today=today, now=now, session=session)
+    if quantity > answer.count:
+        raise BundleUnavailable(
+            "not enough of this bundle left", reason="available", available=answer.count
+        )
+
+
+def add_bundle(
+    cart: Cart,
+    bundle_id: int,
+    quantity: int,
+    session_id: int | None,
+    *,
+    today: date,
+    now: datetime,
+    max_quantity: int,
+    adult_confirmed: bool = False,
+) -> int:
+    """Add ``quantity`` of a bundle (a package on one of its sessions) to the cart, or more of
+    it; returns the line's new quantity. One upsert on the cart's line for that bundle (and
+    session), so two adds at once add up. Checks the bundle is on sale, its products and
+    session can be bought now, age for alcohol, and that every component has enough for the
+    summed quantity (``BundleUnavailable`` with ``available``): the caller rolls back."""
+    if quantity < 1:
+        raise InvalidQuantity("quantity must be at least 1")
+    bundle, session = _load_bundle_for_sale(bundle_id, session_id, today=today, now=now)
+    if quantity > max_quantity:
+        raise InvalidQuantity(f"at most {max_quantity} per bundle", limit=max_quantity)
+    if any(c.product.adult_only for c in bundle.goods) and cart.adult_confirmed_at is None:
+        if not adult_confirmed:
+            raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
+        cart.adult_confirmed_at = now
+    db.session.flush()
+    stmt = _insert()(CartLine).values(
+        cart_id=cart.id,
+        kind=LineKind.BUNDLE,
+        bundle_id=bundle.id,
+        session_id=session.id if session else None,
+        quantity=quantity,
+        price_seen_vnd=bundle.price_vnd,
+        created_at=now,
+        updated_at=now,
+    )
+    if session is None:
+        target = {
+            "index_elements": [CartLine.cart_id, CartLine.bundle_id],
+            "index_where": text(_GIFT_SET_LINE),
+        }
+    else:
+        target = {
+            "index_elements": [CartLine.cart_id, CartLine.bundle_id, CartLine.session_id],
+            "index_where": text(_PACKAGE_LINE),
+        }
+    stmt = stmt.on_conflict_do_update(
+        **target,
+        set_={
+            "quantity": CartLine.quantity + stmt.excluded.quantity,
+            "price_seen_vnd": stmt.excluded.price_seen_vnd,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(CartLine.quantity)
+    wanted = db.session.execute(stmt).scalar_one()
+    db.session.expire(cart, ["lines"])
+    _check_bundle_quantity(bundle, session, wanted, max_quantity=max_quantity, today=today, now=now)
+    return wanted
+
+
 def set_quantity(
-    cart: Cart, line_id: int, quantity: int, *, max_quantity: int, now: datetime | None = None
+    cart: Cart,
+    line_id: int,
+    quantity: int,
+    *,
+    max_quantity: int,
+    now: datetime | None = None,
+    today: date | None = None,
 ) -> None:
     line = next((ln for ln in cart.lines if ln.id == line_id), None)
-    if line is None or line.kind != LineKind.PRODUCT:
+    if line is None or line.kind == LineKind.SEATS:
         raise ProductUnavailable("that line is not in your cart")
     if quantity < 1:
         raise InvalidQuantity("quantity must be at least 1")
+    if line.kind == LineKind.BUNDLE:
+        now = now or utcnow()
+        today = today or now.date()
+        bundle, session = _load_bundle_for_sale(
+            line.bundle_id, line.session_id, today=today, now=now
+        )
+        _check_bundle_quantity(
+            bundle, session, quantity, max_quantity=max_quantity, today=today, now=now
+        )
+        line.quantity = quantity
+        line.price_seen_vnd = bundle.price_vnd
+        db.session.flush()
+        return
     _check_quantity(
         db.session.get(Product, line.product_id), quantity, max_quantity, now or utcnow()
     )
@@ -233,10 +370,37 @@ def merge_carts(guest: Cart | None, user_id: int, *, max_quantity: int) -> Cart:
         db.session.flush()
         return guest
     for line in guest.lines:
+        if line.kind == LineKind.BUNDLE:
+            same = next(
+                (
+                    ln
+                    for ln in mine.lines
+                    if ln.kind == LineKind.BUNDLE
+                    and (ln.bundle_id, ln.session_id) == (line.bundle_id, line.session_id)
+                ),
+                None,
+            )
+            if same is None:
+                mine.lines.append(
+                    CartLine(
+                        kind=LineKind.BUNDLE,
+                        bundle_id=line.bundle_id,
+                        session_id=line.session_id,
+                        quantity=min(line.quantity, max_quantity),
+                        price_seen_vnd=line.price_seen_vnd,
+                    )
+                )
+            else:
+                same.quantity = min(same.quantity + line.quantity, max_quantity)
+            continue
         if line.kind == LineKind.SEATS:
             # A booking moves whole: the guest cart's party for a session replaces the
             # account's (the most recent choice wins), never adds up with it.
-            for old in [ln for ln in mine.lines if ln.session_id == line.session_id]:
+            for old in [
+                ln
+                for ln in mine.lines
+                if ln.kind == LineKind.SEATS and ln.session_id == line.session_id
+            ]:
                 mine.lines.remove(old)
             continue
         existing = _line(mine, line.product_id)
@@ -347,34 +511,104 @@ class BookingView:
 
 
 @dataclass
+class BundlePartView:
+    """One component of a bundle in the cart: its quantity for the line and its share of the
+    line's price (at today's list prices)."""
+
+    component: BundleComponent
+    quantity: int
+    total_vnd: int
+
+    @property
+    def vat_rate(self) -> int:
+        target = self.component.product or self.component.unit_type
+        return target.vat_rate
+
+
+@dataclass
+class BundleView:
+    """A bundle in the cart (a package on its session): its parts, what can be bought now and
+    its problems."""
+
+    line: CartLine
+    bundle: Bundle
+    session: ExperienceSession | None
+    parts: list[BundlePartView]
+    availability: BundleAvailability
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def experience(self) -> Experience | None:
+        return self.bundle.experience
+
+    @property
+    def seats(self) -> int:
+        return self.bundle.seats_per_bundle * self.line.quantity
+
+    @property
+    def unit_price_vnd(self) -> int:
+        return self.bundle.price_vnd
+
+    @property
+    def total_vnd(self) -> int:
+        return self.bundle.price_vnd * self.line.quantity
+
+    @property
+    def price_changed_from(self) -> int | None:
+        seen = self.line.price_seen_vnd
+        return seen if seen != self.bundle.price_vnd else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
 class CartView:
     cart: Cart | None
     groups: list[ProducerGroup]
     bookings: list[BookingView] = field(default_factory=list)
+    bundles: list[BundleView] = field(default_factory=list)
 
     @property
     def lines(self) -> list[LineView]:
-        """The goods lines (bookings are in ``bookings``)."""
+        """The goods lines (bookings are in ``bookings``, bundles in ``bundles``)."""
         return [v for g in self.groups for v in g.lines]
 
     @property
+    def packages(self) -> list[BundleView]:
+        return [b for b in self.bundles if b.session is not None]
+
+    @property
+    def has_bookings(self) -> bool:
+        """Whether the order will hold bookings (a lead guest is asked for)."""
+        return bool(self.bookings or self.packages)
+
+    @property
     def is_empty(self) -> bool:
-        return not self.lines and not self.bookings
+        return not self.lines and not self.bookings and not self.bundles
 
     @property
     def delivers(self) -> bool:
-        """Whether checkout needs a delivery address (there are goods)."""
-        return bool(self.lines)
+        """Whether checkout needs a delivery address (there are goods to deliver; a package's
+        goods collected during the visit are not)."""
+        return bool(self.lines) or any(b.bundle.delivers_goods for b in self.bundles)
 
     @property
     def count(self) -> int:
-        return sum(v.line.quantity for v in self.lines) + sum(
-            u.line.quantity for b in self.bookings for u in b.units
+        return (
+            sum(v.line.quantity for v in self.lines)
+            + sum(u.line.quantity for b in self.bookings for u in b.units)
+            + sum(b.line.quantity for b in self.bundles)
         )
 
     @property
     def subtotal_vnd(self) -> int:
-        return sum(v.line_total_vnd for v in self.lines) + sum(b.total_vnd for b in self.bookings)
+        return (
+            sum(v.line_total_vnd for v in self.lines)
+            + sum(b.total_vnd for b in self.bookings)
+            + sum(b.total_vnd for b in self.bundles)
+        )
 
     @property
     def vat_by_rate(self) -> dict[int, int]:
@@ -384,15 +618,24 @@ class CartView:
         for booking in self.bookings:
             for unit in booking.units:
                 totals[unit.unit_type.vat_rate] += unit.line_total_vnd
+        for bundle in self.bundles:
+            for part in bundle.parts:
+                totals[part.vat_rate] += part.total_vnd
         return {rate: vat_included(amount, rate) for rate, amount in sorted(totals.items()) if rate}
 
     @property
     def has_problems(self) -> bool:
-        return any(not v.ok for v in self.lines) or any(not b.ok for b in self.bookings)
+        return (
+            any(not v.ok for v in self.lines)
+            or any(not b.ok for b in self.bookings)
+            or any(not b.ok for b in self.bundles)
+        )
 
     @property
-    def overnight_bookings(self) -> list[BookingView]:
-        return [b for b in self.bookings if b.experience.overnight]
+    def overnight_bookings(self) -> list[BookingView | BundleView]:
+        return [b for b in self.bookings if b.experience.overnight] + [
+            b for b in self.packages if b.experience.overnight
+        ]
 
     @property
     def mixes_preorders(self) -> bool:
@@ -400,7 +643,27 @@ class CartView:
 
     @property
     def needs_adult_confirmation(self) -> bool:
-        return any(v.product.adult_only for v in self.lines)
+        return any(v.product.adult_only for v in self.lines) or any(
+            c.product.adult_only for b in self.bundles for c in b.bundle.goods
+        )
+
+    def delivery_vnd(self, standard_fee_vnd: int, chilled_fee_vnd: int) -> int:
+        """The delivery fees checkout will charge: one parcel per producer with goods to
+        deliver (chilled when any of them is not ambient)."""
+        chilled: dict[int, bool] = {}
+        for v in self.lines:
+            chilled[v.product.producer_id] = chilled.get(v.product.producer_id, False) or (
+                v.product.shipping_class != "ambient"
+            )
+        for b in self.bundles:
+            if not b.bundle.delivers_goods:
+                continue
+            for c in b.bundle.goods:
+                producer_id = c.product.producer_id
+                chilled[producer_id] = chilled.get(producer_id, False) or (
+                    c.product.shipping_class != "ambient"
+                )
+        return sum(chilled_fee_vnd if cold else standard_fee_vnd for cold in chilled.values())
 
 
 PROBLEM_UNAVAILABLE = "unavailable"
@@ -444,7 +707,41 @@ def view_cart(cart: Cart | None, *, today: date, now: datetime | None = None) ->
             view.price_changed_from = line.price_seen_vnd
         group = groups.setdefault(product.producer_id, ProducerGroup(product.producer, []))
         group.lines.append(view)
-    return CartView(cart=cart, groups=list(groups.values()), bookings=_bookings(cart, now))
+    return CartView(
+        cart=cart,
+        groups=list(groups.values()),
+        bookings=_bookings(cart, now),
+        bundles=_bundles(cart, today, now),
+    )
+
+
+def _bundles(cart: Cart, today: date, now: datetime) -> list[BundleView]:
+    """The cart's bundle lines, priced now, each with its parts' shares; a bundle or session
+    that cannot be bought any more, or fewer left than the line wants, is a problem."""
+    lines = db.session.scalars(
+        select(CartLine)
+        .where(CartLine.cart_id == cart.id, CartLine.kind == LineKind.BUNDLE)
+        .order_by(CartLine.id)
+    ).all()
+    views = []
+    for line in lines:
+        bundle = load_bundle(line.bundle_id)
+        session = load_session(line.session_id) if line.session_id is not None else None
+        shares: dict[int, int] = defaultdict(int)
+        for component, part in price_bundle(bundle):
+            shares[component.id] += part.line_total_vnd
+        parts = [
+            BundlePartView(c, c.quantity * line.quantity, shares[c.id] * line.quantity)
+            for c in bundle.components
+        ]
+        answer = bundle_availability(bundle, today=today, now=now, session=session)
+        problems = []
+        if answer.count == 0 and answer.reason not in ("sold_out", "seats"):
+            problems.append(PROBLEM_UNAVAILABLE)
+        elif line.quantity > answer.count:
+            problems.append(PROBLEM_STOCK)
+        views.append(BundleView(line, bundle, session, parts, answer, problems))
+    return views
 
 
 PROBLEM_SEATS = "seats"
@@ -517,6 +814,9 @@ def acknowledge_prices(cart: Cart, now: datetime | None = None) -> None:
     for booking in _bookings(cart, now or utcnow()):
         for unit in booking.units:
             unit.line.price_seen_vnd = unit.unit_price_vnd
+    for line in cart.lines:
+        if line.kind == LineKind.BUNDLE:
+            line.price_seen_vnd = line.bundle.price_vnd
     db.session.flush()
 
 

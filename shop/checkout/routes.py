@@ -22,6 +22,7 @@ from shop.db import begin_write_transaction, utcnow
 from shop.errors import (
     AgeConfirmationRequired,
     BookingNotAllowed,
+    BundleUnavailable,
     CartChanged,
     DeliveryNotPossible,
     InvalidQuantity,
@@ -47,6 +48,7 @@ from shop.orders.services import (
     find_order_by_checkout_token,
     lock_order,
     mark_payment_failed,
+    order_bundles,
     place_order,
     plan_order,
 )
@@ -109,7 +111,7 @@ def _form(view) -> CheckoutForm:
 def _guests(form: CheckoutForm, view, phone: str) -> Guests | None:
     """The lead guest (the contact unless another is named) and the foreign guests of an
     overnight stay, consented now."""
-    if not view.bookings:
+    if not view.has_bookings:
         return None
     foreign = tuple(form.foreign_guest_rows) if view.overnight_bookings else ()
     return Guests(
@@ -162,6 +164,8 @@ def _message(error: ShopError, view) -> str:
         return _("Please confirm that you are 18 or over to buy alcohol.")
     if isinstance(error, InvalidQuantity):
         return _("One of the quantities is not allowed; please check your cart.")
+    if isinstance(error, BundleUnavailable):
+        return _("One of your bundles can no longer be bought as it is; please check your cart.")
     return _("One of the products can no longer be bought; please check your cart.")
 
 
@@ -229,6 +233,15 @@ def start():
                 LineRequest.seats(booking.session.id, seat.unit_type.id, seat.line.quantity)
             )
             taken[seat.line.id] = seat.line.quantity
+    for bundle in view.bundles:
+        lines.append(
+            LineRequest.bundle(
+                bundle.bundle.id,
+                bundle.line.quantity,
+                bundle.session.id if bundle.session is not None else None,
+            )
+        )
+        taken[bundle.line.id] = bundle.line.quantity
     guests = _guests(form, view, contact.phone)
     cart_id = cart.id
     user_id = current_user.id if current_user.is_authenticated else None
@@ -266,6 +279,7 @@ def start():
         ProductUnavailable,
         SessionFull,
         SessionUnavailable,
+        BundleUnavailable,
     ) as error:
         db.session.rollback()
         field = _error_field(error)
@@ -393,9 +407,13 @@ def order_detail(reference: str):
             pending = open_payment(order)
     holds = reservation_holds(order, utcnow())
     last_failed = latest is not None and latest.status == PaymentStatus.FAILED
+    bundles = order_bundles(order)
     return render_template(
         "orders/order_detail.html",
         bookings=_booking_panels(order),
+        bundles=bundles,
+        bundle_of_group={b.group: b.bundle for b in bundles},
+        package_of_booking={i: b.bundle for b in bundles for i in b.booking_ids},
         order=order,
         token=order.access_token if token else None,
         pending=pending,
@@ -560,9 +578,10 @@ def restore_cart(reference: str):
         db.session.rollback()
         flash(_("Only an expired or unpaid order can go back into the cart."), "info")
         return redirect(_order_url(order))
-    lines = [(line.product_id, line.quantity) for line in order.lines]
+    # Goods bought alone go back; a bundle's parts do not go back one by one at list prices.
+    lines = [(line.product_id, line.quantity) for line in order.lines if line.bundle_id is None]
     cart = current_cart(create=True)
-    skipped = 0
+    skipped = len({line.bundle_group for line in order.lines if line.bundle_id is not None})
     for product_id, quantity in lines:
         existing = next((line for line in cart.lines if line.product_id == product_id), None)
         missing = quantity - (existing.quantity if existing else 0)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import TimestampMixin, one_of, utcnow
 from shop.extensions import db
-from shop.lines import LineKind, line_target_check, seats_unit_check
+from shop.lines import ORDER_LINE_KINDS, LineKind, line_target_check, seats_unit_check
 
 
 class OrderStatus(StrEnum):
@@ -73,6 +73,8 @@ class DeliveryMethod(StrEnum):
     STANDARD = "standard"
     CHILLED_EXPRESS = "chilled_express"
     NONE = "none"  # nothing to deliver: the producer's part is experience bookings only
+    # A package's goods, handed over at the cooperative during the visit (no delivery fee).
+    PICKUP = "pickup"
 
 
 class Order(TimestampMixin, db.Model):
@@ -201,9 +203,15 @@ class OrderLine(db.Model):
         CheckConstraint(
             "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_qty"
         ),
-        CheckConstraint(line_target_check(), name="kind_target"),
+        CheckConstraint(line_target_check(ORDER_LINE_KINDS), name="kind_target"),
         CheckConstraint(seats_unit_check(), name="seats_have_unit"),
         CheckConstraint("(kind = 'seats') = (booking_id IS NOT NULL)", name="seats_have_booking"),
+        # The lines of one bundle bought share its id and a group number within the order.
+        CheckConstraint(
+            "(bundle_id IS NULL AND bundle_group IS NULL)"
+            " OR (bundle_id IS NOT NULL AND bundle_group >= 1)",
+            name="bundle_grouped",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,6 +223,9 @@ class OrderLine(db.Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("experience_session.id"))
     unit_type_id: Mapped[int | None] = mapped_column(ForeignKey("unit_type.id"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
+    # A part of a bundle: the bundle, and which of the order's bundles (1, 2…) it belongs to.
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundle.id"), index=True)
+    bundle_group: Mapped[int | None] = mapped_column(SmallInteger)
     name: Mapped[str] = mapped_column(String(200))
     unit_label: Mapped[str] = mapped_column(String(60))
     unit_price_vnd: Mapped[int] = mapped_column(Integer)

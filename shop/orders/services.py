@@ -19,12 +19,15 @@ from sqlalchemy.orm import selectinload
 
 from shop.addresses.services import Address
 from shop.addresses.services import resolve as resolve_address
+from shop.bundles.models import Bundle
+from shop.bundles.services import load_bundle, price_bundle
 from shop.catalog.models import Producer, Product, ShippingClass
 from shop.catalog.services import check_purchasable
 from shop.catalog.signals import lapsed_stock_asked
 from shop.db import utcnow
 from shop.errors import (
     AgeConfirmationRequired,
+    BundleUnavailable,
     DeliveryNotPossible,
     InvalidAddress,
     InvalidQuantity,
@@ -73,17 +76,23 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class LineRequest:
     """One line the shopper asks for (from a cart, later from a quote or an agency): a
-    quantity of a product, or (``kind=SEATS``) seats of one unit type on a session."""
+    quantity of a product, (``kind=SEATS``) seats of one unit type on a session, or
+    (``kind=BUNDLE``) a quantity of a bundle — for a package, on one of its sessions."""
 
     product_id: int | None
     quantity: int
     kind: LineKind = LineKind.PRODUCT
     session_id: int | None = None
     unit_type_id: int | None = None
+    bundle_id: int | None = None
 
     @classmethod
     def seats(cls, session_id: int, unit_type_id: int, quantity: int) -> LineRequest:
         return cls(None, quantity, LineKind.SEATS, session_id, unit_type_id)
+
+    @classmethod
+    def bundle(cls, bundle_id: int, quantity: int, session_id: int | None = None) -> LineRequest:
+        return cls(None, quantity, LineKind.BUNDLE, session_id, None, bundle_id)
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,9 @@ class PlannedLine:
     vat_rate: int
     session_id: int | None = None
     unit_type_id: int | None = None
+    # A part of a bundle: its bundle and its group (the n-th bundle line of the order).
+    bundle_id: int | None = None
+    bundle_group: int | None = None
 
     @property
     def line_total_vnd(self) -> int:
@@ -160,6 +172,22 @@ class PlannedBooking:
     cutoff_at: datetime
     overnight: bool
     lines: tuple[PlannedLine, ...]
+
+
+@dataclass(frozen=True)
+class PlannedBundle:
+    """A bundle line planned into its parts: goods lines (with their products) and, for a
+    package, one booking on the chosen session; their prices are the bundle's allocated."""
+
+    bundle_id: int
+    group: int
+    quantity: int
+    price_vnd: int  # one bundle's price
+    delivers_goods: bool
+    adult_only: bool
+    goods: tuple[tuple[Product, PlannedLine], ...]
+    booking: PlannedBooking | None = None
+    booking_producer_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -246,23 +274,28 @@ def delivery_method_for(products: list[Product]) -> DeliveryMethod:
 
 
 def _merge(lines: list[LineRequest], max_quantity: int) -> dict[int, int]:
-    """Goods quantities per product (seats lines are checked by ``_merge_seats``)."""
+    """Goods quantities per product (seats lines are checked by ``_merge_seats``, bundle
+    lines by ``plan_bundle``)."""
     merged: dict[int, int] = defaultdict(int)
     for line in lines:
-        if line.kind not in (LineKind.PRODUCT, LineKind.SEATS):
-            raise ProductUnavailable(f"{line.kind} lines cannot be ordered yet")
+        if line.kind not in (LineKind.PRODUCT, LineKind.SEATS, LineKind.BUNDLE):
+            raise ProductUnavailable(f"{line.kind} lines cannot be ordered")
         if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
             raise InvalidQuantity("quantity must be a whole number of at least 1")
         if line.quantity < 1:
             raise InvalidQuantity("quantity must be a whole number of at least 1")
         if line.kind == LineKind.PRODUCT:
             merged[line.product_id] += line.quantity
+        if line.kind == LineKind.BUNDLE and line.quantity > max_quantity:
+            raise InvalidQuantity(
+                f"at most {max_quantity} of one bundle per order", limit=max_quantity
+            )
     for quantity in merged.values():
         if quantity > max_quantity:
             raise InvalidQuantity(
                 f"at most {max_quantity} of one product per order", limit=max_quantity
             )
-    if not merged and not any(line.kind == LineKind.SEATS for line in lines):
+    if not merged and not any(line.kind != LineKind.PRODUCT for line in lines):
         raise InvalidQuantity("the order has no lines")
     return dict(merged)
 
@@ -363,6 +396,97 @@ def release_stock(order: Order) -> None:
     _adjust_stock(released=_held(order), wanted={})
 
 
+def _product_line(product: Product, english: bool, **values) -> PlannedLine:
+    return PlannedLine(
+        kind=LineKind.PRODUCT,
+        product_id=product.id,
+        name=(product.name_en or product.name_vi) if english else product.name_vi,
+        unit_label=(product.unit_en or product.unit_vi) if english else product.unit_vi,
+        vat_rate=product.vat_rate,
+        **values,
+    )
+
+
+def plan_bundle(
+    request: LineRequest, group: int, *, english: bool, today: date, now: datetime
+) -> PlannedBundle:
+    """Check a bundle line and plan it into its parts: the bundle on sale, each product
+    purchasable today, for a package its session of the package's experience bookable now;
+    the bundle's price split over the parts (``shop.bundles.allocation``) × the quantity.
+    Whether the stock and seats are free is decided when they are taken, with the rest of the
+    order."""
+    bundle: Bundle | None = load_bundle(request.bundle_id) if request.bundle_id else None
+    if bundle is None:
+        raise BundleUnavailable("that bundle does not exist", reason="unknown")
+    if not bundle.active:
+        raise BundleUnavailable("this bundle is not on sale", reason="paused", bundle_id=bundle.id)
+    n = request.quantity
+    session = None
+    experience = bundle.experience
+    if bundle.is_package:
+        session = load_session(request.session_id) if request.session_id else None
+        if session is None or experience is None or session.experience_id != experience.id:
+            raise BundleUnavailable(
+                "choose one of the package's dates", reason="session", bundle_id=bundle.id
+            )
+        check_bookable(session, now)
+    elif request.session_id is not None:
+        raise BundleUnavailable("a gift set has no date", reason="session", bundle_id=bundle.id)
+    for component in bundle.goods:
+        check_purchasable(component.product, today)
+    grouping = {"bundle_id": bundle.id, "bundle_group": group}
+    goods, seats = [], []
+    for component, part in price_bundle(bundle):
+        if component.product_id is not None:
+            product = component.product
+            line = _product_line(
+                product,
+                english,
+                unit_price_vnd=part.unit_price_vnd,
+                quantity=part.quantity * n,
+                **grouping,
+            )
+            goods.append((product, line))
+            continue
+        unit = component.unit_type
+        seats.append(
+            PlannedLine(
+                kind=LineKind.SEATS,
+                product_id=None,
+                name=(experience.name_en or experience.name_vi) if english else experience.name_vi,
+                unit_label=(unit.name_en or unit.name_vi) if english else unit.name_vi,
+                unit_price_vnd=part.unit_price_vnd,
+                quantity=part.quantity * n,
+                vat_rate=unit.vat_rate,
+                session_id=session.id,
+                unit_type_id=unit.id,
+                **grouping,
+            )
+        )
+    booking = None
+    if session is not None:
+        booking = PlannedBooking(
+            session_id=session.id,
+            experience_id=experience.id,
+            seats=bundle.seats_per_bundle * n,
+            cancellation_rules=list(experience.cancellation_rules or []),
+            cutoff_at=session_cutoff(session, experience),
+            overnight=experience.overnight,
+            lines=tuple(seats),
+        )
+    return PlannedBundle(
+        bundle_id=bundle.id,
+        group=group,
+        quantity=n,
+        price_vnd=bundle.price_vnd,
+        delivers_goods=bundle.delivers_goods,
+        adult_only=any(c.product.adult_only for c in bundle.goods),
+        goods=tuple(goods),
+        booking=booking,
+        booking_producer_id=experience.producer_id if booking else None,
+    )
+
+
 def plan_order(
     lines: list[LineRequest],
     contact: Contact,
@@ -377,11 +501,21 @@ def plan_order(
     """Re-price every line from the database, check sale, season, age, delivery address,
     sessions and parties, and group the lines by producer with their fees. Writes nothing.
 
-    An order of experiences only needs no address; an order with goods does."""
+    A bundle line becomes its parts (goods lines and, for a package, a booking) at the
+    bundle's allocated prices, grouped under its bundle and group number. An order needs an
+    address when it has goods to deliver; experiences and a package's goods collected during
+    the visit need none."""
+    now = now or utcnow()
     quantities = _merge(lines, rules.max_line_quantity)
     parties = _merge_seats(lines)
+    english = contact.locale != "vi"
+    bundles = [
+        plan_bundle(line, group, english=english, today=today, now=now)
+        for group, line in enumerate((ln for ln in lines if ln.kind == LineKind.BUNDLE), start=1)
+    ]
+    delivers = bool(quantities) or any(b.delivers_goods and b.goods for b in bundles)
     address = None
-    if quantities:
+    if delivers:
         address = resolve_address(contact.province_code, contact.commune_code)
         if address is None:
             raise InvalidAddress(
@@ -389,32 +523,50 @@ def plan_order(
                 province_code=contact.province_code,
                 commune_code=contact.commune_code,
             )
-    english = contact.locale != "vi"
-    bookings = plan_bookings(parties, english=english, now=now or utcnow())
+    bookings = plan_bookings(parties, english=english, now=now)
+    for planned in bundles:
+        if planned.booking is not None:
+            bookings.setdefault(planned.booking_producer_id, []).append(planned.booking)
     if bookings and guests is None:
         guests = Guests(lead_name=contact.recipient_name, lead_phone=contact.phone)
     products = _load_products(list(quantities))
     by_id = {p.id: p for p in products}
     for product_id in quantities:
         check_purchasable(by_id.get(product_id), today)
-    if any(p.adult_only for p in products) and not adult_confirmed:
+    if (
+        any(p.adult_only for p in products) or any(b.adult_only for b in bundles)
+    ) and not adult_confirmed:
         raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
 
-    by_producer: dict[int, list[Product]] = defaultdict(list)
+    # Each producer's goods lines, and the products among them that are delivered.
+    goods: dict[int, list[PlannedLine]] = defaultdict(list)
+    delivered: dict[int, list[Product]] = defaultdict(list)
     for product in products:
-        by_producer[product.producer_id].append(product)
+        goods[product.producer_id].append(
+            _product_line(
+                product, english, unit_price_vnd=product.price_vnd, quantity=quantities[product.id]
+            )
+        )
+        delivered[product.producer_id].append(product)
+    for planned in bundles:
+        for product, line in planned.goods:
+            goods[product.producer_id].append(line)
+            if planned.delivers_goods:
+                delivered[product.producer_id].append(product)
     parcels = []
-    for producer_id in sorted(set(by_producer) | set(bookings)):
-        group = by_producer.get(producer_id, [])
-        if not group:  # bookings only: nothing to deliver
+    for producer_id in sorted(set(goods) | set(bookings)):
+        group = delivered.get(producer_id, [])
+        if not group:  # bookings, or goods collected during the visit: nothing to deliver
             parcels.append(
                 PlannedParcel(
                     producer_id=producer_id,
-                    delivery_method=DeliveryMethod.NONE,
+                    delivery_method=DeliveryMethod.PICKUP
+                    if goods.get(producer_id)
+                    else DeliveryMethod.NONE,
                     delivery_vnd=0,
                     ships_from=None,
-                    lines=(),
-                    bookings=tuple(bookings[producer_id]),
+                    lines=tuple(goods.get(producer_id, ())),
+                    bookings=tuple(bookings.get(producer_id, ())),
                 )
             )
             continue
@@ -438,20 +590,7 @@ def plan_order(
                     else rules.standard_fee_vnd
                 ),
                 ships_from=max(ships) if ships else None,
-                lines=tuple(
-                    PlannedLine(
-                        kind=LineKind.PRODUCT,
-                        product_id=product.id,
-                        name=(product.name_en or product.name_vi) if english else product.name_vi,
-                        unit_label=(product.unit_en or product.unit_vi)
-                        if english
-                        else product.unit_vi,
-                        unit_price_vnd=product.price_vnd,
-                        quantity=quantities[product.id],
-                        vat_rate=product.vat_rate,
-                    )
-                    for product in group
-                ),
+                lines=tuple(goods[producer_id]),
                 bookings=tuple(bookings.get(producer_id, ())),
             )
         )
@@ -563,6 +702,8 @@ def _add_line(
         unit_price_vnd=planned.unit_price_vnd,
         quantity=planned.quantity,
         vat_rate=planned.vat_rate,
+        bundle_id=planned.bundle_id,
+        bundle_group=planned.bundle_group,
         line_total_vnd=planned.line_total_vnd,
         vat_vnd=planned.vat_vnd,
         refunded_quantity=0,
@@ -610,6 +751,43 @@ def find_order_by_checkout_token(token: str) -> Order | None:
     if not token:
         return None
     return db.session.scalar(select(Order).where(Order.checkout_token == token))
+
+
+@dataclass(frozen=True)
+class OrderBundle:
+    """A bundle bought in an order: its parts (order lines of its group) under its bundle."""
+
+    group: int
+    bundle: Bundle
+    lines: tuple[OrderLine, ...]
+
+    @property
+    def total_vnd(self) -> int:
+        return sum(line.line_total_vnd for line in self.lines)
+
+    @property
+    def goods_lines(self) -> list[OrderLine]:
+        return [line for line in self.lines if line.kind == LineKind.PRODUCT]
+
+    @property
+    def booking_ids(self) -> set[int]:
+        return {line.booking_id for line in self.lines if line.booking_id is not None}
+
+
+def order_bundles(order: Order) -> list[OrderBundle]:
+    """The order's bundles in the order they were bought, each with its lines."""
+    groups: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in order.lines:
+        if line.bundle_group is not None:
+            groups[line.bundle_group].append(line)
+    if not groups:
+        return []
+    ids = {lines[0].bundle_id for lines in groups.values()}
+    bundles = {b.id: b for b in db.session.scalars(select(Bundle).where(Bundle.id.in_(ids)))}
+    return [
+        OrderBundle(group, bundles[lines[0].bundle_id], tuple(lines))
+        for group, lines in sorted(groups.items())
+    ]
 
 
 def find_order(reference: str) -> Order | None:
