@@ -54,7 +54,7 @@ bench-quick: $(VENV)/.dev translations
 
 # Re-extract translatable strings and merge them into both catalogues.
 extract-messages: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.* .venv' -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project "OCOP Market" .
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.* .venv' -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project "OCOP Market" .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/flask i18n fill-en
 

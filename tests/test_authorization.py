@@ -8,7 +8,7 @@ redirect. A refused POST changes nothing in the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,8 +20,19 @@ from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.models import Payment, Refund
 from shop.payments.services import payment_succeeded, record_refund
+from shop.tourism.models import Booking, ExperienceSession
 from tests.conftest import csrf_token, sign_in
-from tests.factories import DEFAULT_PASSWORD, gen_order, gen_producer, gen_product, gen_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    gen_booking_order,
+    gen_experience,
+    gen_order,
+    gen_producer,
+    gen_product,
+    gen_session,
+    gen_user,
+    unit,
+)
 from tests.payments.attempts import start_attempt
 
 ANONYMOUS = "anonymous"
@@ -137,6 +148,105 @@ ROUTES = [
         302,
         (("early-{preorder_parcel}-reason", "leaves the country"),),
     ),
+    # The operator side of experiences (sessions, participants, the gate).
+    Route("sessions", "producer.sessions", "GET", "/producer/sessions", ANY_STAFF, 200),
+    Route(
+        "new session form",
+        "producer.new_session",
+        "GET",
+        "/producer/experiences/{experience}/sessions/new",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "new session",
+        "producer.new_session",
+        "POST",
+        "/producer/experiences/{experience}/sessions/new",
+        frozenset({OWN_STAFF}),
+        302,
+        (
+            ("kind", "one"),
+            ("one-day", "2027-03-01"),
+            ("one-start", "07:30"),
+            ("one-capacity", "20"),
+        ),
+    ),
+    Route(
+        "session detail",
+        "producer.session_detail",
+        "GET",
+        "/producer/sessions/{session}",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "session capacity",
+        "producer.session_capacity",
+        "POST",
+        "/producer/sessions/{session}/capacity",
+        frozenset({OWN_STAFF}),
+        302,
+        (("cap-capacity", "25"),),
+    ),
+    Route(
+        "close session",
+        "producer.session_close",
+        "POST",
+        "/producer/sessions/{session}/close",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route(
+        "reopen session",
+        "producer.session_reopen",
+        "POST",
+        "/producer/sessions/{closed_session}/reopen",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route(
+        "cancel session",
+        "producer.session_cancel",
+        "POST",
+        "/producer/sessions/{session}/cancel",
+        frozenset({OWN_STAFF}),
+        302,
+        (("cancel-reason", "storm warning"),),
+    ),
+    Route(
+        "refund the remaining bookings",
+        "producer.session_refund_remaining",
+        "POST",
+        "/producer/sessions/{cancelled_session}/refund-remaining",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route(
+        "participants",
+        "producer.participants",
+        "GET",
+        "/producer/sessions/{session}/participants",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "participants CSV",
+        "producer.participants_csv",
+        "GET",
+        "/producer/sessions/{session}/participants.csv",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "participants PDF",
+        "producer.participants_pdf",
+        "GET",
+        "/producer/sessions/{session}/participants.pdf",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route("check-in page", "producer.gate", "GET", "/producer/check-in", ANY_STAFF, 200),
     Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
     Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
     Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
@@ -168,6 +278,16 @@ def build_world(visitor: str) -> dict:
     )
     preorder = _paid(gen_order([(lychee, 1)]))
     pending = record_refund(new, lines={new.lines[0].id: 1}, reason="one broken", admin_id=None)
+    # An experience of the producer: an open session with a paid booking, a closed one and a
+    # cancelled one whose booking still waits for its refund.
+    experience = gen_experience(producer=producer)
+    start = now + timedelta(days=20)
+    session = gen_session(experience, starts_at=start, capacity=20)
+    closed = gen_session(experience, starts_at=start + timedelta(days=1), status="closed")
+    cancelled = gen_session(experience, starts_at=start + timedelta(days=2))
+    _paid(gen_booking_order([(session, unit(experience, "adult"), 2)], now=now))
+    _paid(gen_booking_order([(cancelled, unit(experience, "adult"), 1)], now=now))
+    cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -187,6 +307,10 @@ def build_world(visitor: str) -> dict:
         "pending_refund": pending.id,
         "preorder": preorder.reference,
         "preorder_parcel": preorder.producer_orders[0].id,
+        "experience": experience.id,
+        "session": session.id,
+        "closed_session": closed.id,
+        "cancelled_session": cancelled.id,
     }
 
 
@@ -217,6 +341,13 @@ def snapshot() -> tuple:
         rows(Payment.id, Payment.status),
         rows(Refund.id, Refund.status, Refund.amount_vnd),
         rows(Product.id, Product.stock),
+        rows(
+            ExperienceSession.id,
+            ExperienceSession.status,
+            ExperienceSession.capacity,
+            ExperienceSession.seats_taken,
+        ),
+        rows(Booking.id, Booking.status, Booking.session_id),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flask_babel import format_date, gettext, ngettext, pgettext
+from flask_babel import format_date, gettext, lazy_gettext, lazy_pgettext, ngettext
 from markupsafe import Markup
 
 from shop.catalog.places import place_in, producer_name_in
@@ -15,36 +15,47 @@ from shop.templating import current_lang, localdate, localized_in, url_builder
 from shop.tourism.queries import ExperienceCard
 from shop.tourism.rules import AvailabilityStatus, parse_rules
 
+STATUS_LABELS = {
+    AvailabilityStatus.AVAILABLE: lazy_gettext("Available"),
+    AvailabilityStatus.LIMITED: lazy_gettext("Limited"),
+    AvailabilityStatus.SOLD_OUT: lazy_pgettext("session", "Sold out"),
+    AvailabilityStatus.CLOSED: lazy_gettext("Closed"),
+}
+STATUS_SHORT = {
+    AvailabilityStatus.AVAILABLE: lazy_pgettext("calendar cell", "Open"),
+    AvailabilityStatus.LIMITED: lazy_pgettext("calendar cell", "Few"),
+    AvailabilityStatus.SOLD_OUT: lazy_pgettext("calendar cell", "Full"),
+    AvailabilityStatus.CLOSED: lazy_pgettext("calendar cell", "Shut"),
+}
+
 
 def status_label(status: AvailabilityStatus | str | None) -> str:
-    """A session's or a day's availability in words (the calendar shows them beside colour)."""
-    return {
-        AvailabilityStatus.AVAILABLE: gettext("Available"),
-        AvailabilityStatus.LIMITED: gettext("Limited"),
-        AvailabilityStatus.SOLD_OUT: pgettext("session", "Sold out"),
-        AvailabilityStatus.CLOSED: gettext("Closed"),
-    }.get(status, gettext("No sessions"))
+    """A session's or a day's availability in words (the calendar shows them beside colour);
+    one translation looked up per call."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else gettext("No sessions")
 
 
 def status_short(status: AvailabilityStatus | str | None) -> str:
     """The same in a word that fits a phone's calendar cell."""
-    return {
-        AvailabilityStatus.AVAILABLE: pgettext("calendar cell", "Open"),
-        AvailabilityStatus.LIMITED: pgettext("calendar cell", "Few"),
-        AvailabilityStatus.SOLD_OUT: pgettext("calendar cell", "Full"),
-        AvailabilityStatus.CLOSED: pgettext("calendar cell", "Shut"),
-    }.get(status, "–")
+    label = STATUS_SHORT.get(status)
+    return str(label) if label is not None else "–"
+
+
+LANGUAGE_NAMES = {
+    "vi": lazy_gettext("Vietnamese"),
+    "en": lazy_gettext("English"),
+    "fr": lazy_gettext("French"),
+    "zh": lazy_gettext("Chinese"),
+    "ko": lazy_gettext("Korean"),
+    "ja": lazy_gettext("Japanese"),
+}
 
 
 def language_name(code: str) -> str:
-    return {
-        "vi": gettext("Vietnamese"),
-        "en": gettext("English"),
-        "fr": gettext("French"),
-        "zh": gettext("Chinese"),
-        "ko": gettext("Korean"),
-        "ja": gettext("Japanese"),
-    }.get(code, code.upper())
+    """A guide language's name in the page's language (one translation looked up)."""
+    name = LANGUAGE_NAMES.get(code)
+    return str(name) if name is not None else code.upper()
 
 
 def duration_text(minutes: int, overnight: bool = False) -> str:
@@ -143,6 +154,15 @@ class ExperienceCardContext:
         self.lang = current_lang()
         self.locale = str(get_locale())
         self.url_for = url_builder()
+        # Cards of one grid repeat the same few languages, durations and dates: each is put in
+        # words once per grid.
+        self._words: dict[tuple, str] = {}
+
+    def words(self, key: tuple, make) -> str:
+        found = self._words.get(key)
+        if found is None:
+            found = self._words[key] = make()
+        return found
 
 
 def experience_card_view(card: ExperienceCard, context: ExperienceCardContext | None = None):
@@ -159,7 +179,15 @@ def experience_card_view(card: ExperienceCard, context: ExperienceCardContext | 
         image_url=context.url_for("static", filename=card.image or "img/placeholder-product.svg"),
         stars=card.stars,
         price=format_vnd(card.from_price_vnd) if card.from_price_vnd else None,
-        duration=duration_text(card.duration_minutes, card.overnight),
-        languages=", ".join(language_name(code) for code in card.language_codes),
-        next_open=[weekday_date(day) for day in card.next_open],
+        duration=context.words(
+            ("duration", card.duration_minutes, card.overnight),
+            lambda: duration_text(card.duration_minutes, card.overnight),
+        ),
+        languages=context.words(
+            ("languages", card.languages),
+            lambda: ", ".join(language_name(code) for code in card.language_codes),
+        ),
+        next_open=[
+            context.words(("day", day), lambda day=day: weekday_date(day)) for day in card.next_open
+        ],
     )

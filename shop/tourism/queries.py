@@ -229,13 +229,27 @@ def _list_statement(shape: _ListShape) -> Select:
     return stmt
 
 
+# Sessions read per experience and date shown for its next open dates: enough for the dates
+# after the sessions whose cut-off has passed (a cut-off reaches back a day or two).
+SESSIONS_PER_DATE = 4
+
+
 @cache
 def _open_sessions_statement() -> Select:
-    """Open sessions with at least ``:seats`` seats left, of experiences ``:ids``, starting in
-    [``:start``, ``:end``), in time order."""
+    """The first ``:per`` open sessions of each experience ``:ids``
+    with at least ``:seats`` seats left, starting in [``:start``, ``:end``), in time order: a
+    window function keeps the read small however many sessions lie ahead."""
     s = session_t.c
-    return (
-        select(s.experience_id, s.starts_at, s.capacity, s.seats_taken)
+    ranked = (
+        select(
+            s.experience_id,
+            s.starts_at,
+            s.capacity,
+            s.seats_taken,
+            func.row_number()
+            .over(partition_by=s.experience_id, order_by=(s.starts_at, s.id))
+            .label("rank"),
+        )
         .where(
             s.experience_id.in_(bindparam("ids", expanding=True)),
             s.status == SessionStatus.OPEN.value,
@@ -243,7 +257,13 @@ def _open_sessions_statement() -> Select:
             s.starts_at < bindparam("end"),
             s.capacity - s.seats_taken >= bindparam("seats"),
         )
-        .order_by(s.starts_at, s.id)
+        .subquery("ranked")
+    )
+    r = ranked.c
+    return (
+        select(r.experience_id, r.starts_at, r.capacity, r.seats_taken)
+        .where(r.rank <= bindparam("per"))
+        .order_by(r.starts_at)
     )
 
 
@@ -280,7 +300,14 @@ def _next_open_dates(
     found: dict[int, list[date]] = defaultdict(list)
     rows = reads.run(
         _open_sessions_statement(),
-        {"ids": list(by_id), "start": start, "end": end, "seats": max(seats, 1)},
+        {
+            "ids": list(by_id),
+            "start": start,
+            "end": end,
+            "seats": max(seats, 1),
+            # Enough rows for the dates shown after sessions past their cut-off (a day or two).
+            "per": per_experience * SESSIONS_PER_DATE,
+        },
     )
     for experience_id, starts_at, _capacity, _taken in rows:
         days = found[experience_id]
@@ -307,11 +334,17 @@ def _run_list(shape: _ListShape, values: dict) -> list[ExperienceCard]:
 # The listing
 
 
+PER_PAGE = 24
+
+
 @dataclass
 class ExperienceListing:
-    cards: list[ExperienceCard]
+    cards: list[ExperienceCard]  # this page's
     provinces: list[str]
     languages: list[str]
+    total: int = 0
+    page: int = 1
+    pages: int = 1
 
 
 @cache
@@ -326,10 +359,10 @@ def _facets_statement() -> Select:
 
 
 def list_experiences(
-    filters: ExperienceFilters, *, today: date, now: datetime
+    filters: ExperienceFilters, *, today: date, now: datetime, page: int = 1
 ) -> ExperienceListing:
-    """The experiences matching ``filters`` with their next open dates, best rated first
-    (three queries)."""
+    """Page ``page`` (clamped to the last) of the experiences matching ``filters`` with their
+    next open dates, best rated first (three queries)."""
     terms = search_terms(filters.q)
     shape = _ListShape(
         terms=len(terms),
@@ -347,19 +380,33 @@ def list_experiences(
         province=filters.province,
     )
     cards = _run_list(shape, values)
-    dates = _next_open_dates(
-        cards,
-        now=now,
-        first=filters.date_from,
-        last=filters.date_to,
-        seats=filters.party or 1,
-        per_experience=2,
-    )
-    if filters.needs_session:
+
+    def open_dates(among: list[ExperienceCard]) -> dict[int, tuple[date, ...]]:
+        return _next_open_dates(
+            among,
+            now=now,
+            first=filters.date_from,
+            last=filters.date_to,
+            seats=filters.party or 1,
+            per_experience=2,
+        )
+
+    if filters.needs_session:  # only experiences with a matching session count
+        dates = open_dates(cards)
         cards = [card for card in cards if dates.get(card.id)]
+    pages = max(1, -(-len(cards) // PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = cards[(page - 1) * PER_PAGE : page * PER_PAGE]
+    if not filters.needs_session:  # the dates of this page's cards only
+        dates = open_dates(shown)
     provinces, languages = facet_values()
     return ExperienceListing(
-        cards=_with_dates(cards, dates), provinces=provinces, languages=languages
+        cards=_with_dates(shown, dates),
+        provinces=provinces,
+        languages=languages,
+        total=len(cards),
+        page=page,
+        pages=pages,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from shop.db import utcnow
+from shop.http import requested_page
 from shop.templating import local_today
 from shop.tourism import bp
 from shop.tourism.forms import parse_day, parse_experience_args, parse_month
@@ -29,7 +30,7 @@ def experience_list():
         listing = ExperienceListing(cards=[], provinces=provinces, languages=languages)
         status = 400
     else:
-        listing = list_experiences(filters, today=today, now=utcnow())
+        listing = list_experiences(filters, today=today, now=utcnow(), page=requested_page())
         status = 200
     return (
         render_template(
