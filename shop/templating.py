@@ -198,10 +198,9 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(localwhen, "localwhen")
     app.add_template_filter(localdate_iso, "localdate_iso")
-    from shop.tourism.labels import booking_status_label, ticket_link, ticket_url
-    from shop.tourism.rules import refund_deadlines
+    from shop.tourism.labels import booking_status_label, refund_terms, ticket_link, ticket_url
 
-    app.add_template_global(refund_deadlines, "refund_deadlines")
+    app.add_template_global(refund_terms, "refund_terms")
     app.add_template_global(booking_status_label, "booking_status_label")
     app.add_template_global(ticket_link, "ticket_link")
     app.add_template_global(ticket_url, "ticket_url")

@@ -92,6 +92,8 @@ def payment_choices() -> list[tuple[str, str]]:
 def _form(view) -> CheckoutForm:
     form = CheckoutForm()
     form.payment_method.choices = payment_choices()
+    if view.bookings:  # experiences are paid online (the provider refuses them anyway)
+        form.payment_method.choices = [c for c in form.payment_method.choices if c[0] != "cod"]
     if not view.delivers:
         form.without_delivery()  # experiences only: nothing to deliver, no address asked
         form.recipient_name.label.text = _("Your name")

@@ -32,3 +32,16 @@ def ticket_link(code: str) -> Markup:
 def ticket_url(code: str) -> str:
     """The ticket page's absolute address (e-mails)."""
     return absolute_url("tickets.ticket", code=code)
+
+
+def refund_terms(rules: list, starts_at) -> list:
+    """The refund deadlines of ``rules`` for a session starting at ``starts_at`` that are still
+    ahead, in time order: what cancelling can still give back (a deadline already passed is
+    not worth reading)."""
+    from shop.db import utcnow
+    from shop.tourism.rules import refund_deadlines
+
+    now = utcnow()
+    return [
+        (until, percent) for until, percent in refund_deadlines(rules, starts_at) if until > now
+    ]

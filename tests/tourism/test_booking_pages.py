@@ -378,8 +378,21 @@ def test_another_orders_booking_is_not_found(client, trip):
 def test_experiences_are_not_paid_cash_on_delivery(client, trip):
     experience, session, _other = trip
     add_seats(client, session, {unit(experience, "adult"): 1})
-    response = checkout(client, payment_method="cod")
+    page = client.get("/checkout?lang=en").get_data(as_text=True)
+    assert 'value="cod"' not in page
+    assert "Experiences are paid online" in page
+    response = checkout(client, payment_method="cod")  # posted anyway
     assert response.status_code == 400
-    assert "Experiences are paid online" in response.get_data(as_text=True)
     assert db.session.scalar(select(Order.id)) is None
     assert taken(session) == 0
+
+
+def test_cancellation_terms_show_only_deadlines_still_ahead(client, app):
+    experience = gen_experience()
+    # Starts in 5 days: the 7-day full refund has passed, 50 % until 3 days before remains.
+    session = gen_session(experience, starts_at=_starts(5))
+    db.session.commit()
+    add_seats(client, session, {unit(experience, "adult"): 1})
+    page = client.get("/checkout?lang=en").get_data(as_text=True)
+    assert "free cancellation until" not in page
+    assert "50 % back until" in page
