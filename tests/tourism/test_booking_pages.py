@@ -396,3 +396,17 @@ def test_cancellation_terms_show_only_deadlines_still_ahead(client, app):
     page = client.get("/checkout?lang=en").get_data(as_text=True)
     assert "free cancellation until" not in page
     assert "50 % back until" in page
+
+
+def test_the_payment_e_mail_links_the_ticket_in_the_booking_language(client, trip, outbox):
+    experience, session, _other = trip
+    add_seats(client, session, {unit(experience, "adult"): 1})
+    checkout(client)
+    paid_order()
+    booking = db.session.scalars(select(Booking)).one()
+    paid = [m for m in outbox() if m["Subject"].startswith("Payment received")]
+    assert len(paid) == 1
+    body = paid[0].get_body().get_content()
+    assert f"/tickets/{booking.ticket.code}" in body
+    assert "Your ticket for Experience" in body  # English: the booking was made in English
+    assert "Meeting point" in body
