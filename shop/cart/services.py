@@ -90,6 +90,15 @@ def available_stock(product: Product, now: datetime) -> int:
     return product.stock + lapsed_stock([product.id], now).get(product.id, 0)
 
 
+def _confirm_age(cart: Cart, needed: bool, confirmed: bool, now: datetime) -> None:
+    """Alcohol needs the shopper's "18 or over" once per cart (``AgeConfirmationRequired``)."""
+    if not needed or cart.adult_confirmed_at is not None:
+        return
+    if not confirmed:
+        raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
+    cart.adult_confirmed_at = now
+
+
 def add_to_cart(
     cart: Cart,
     product_id: int,
@@ -115,10 +124,7 @@ def add_to_cart(
     check_purchasable(product, today)
     if quantity > max_quantity:
         raise InvalidQuantity(f"at most {max_quantity} per product", limit=max_quantity)
-    if product.adult_only and cart.adult_confirmed_at is None:
-        if not adult_confirmed:
-            raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
-        cart.adult_confirmed_at = now
+    _confirm_age(cart, product.adult_only, adult_confirmed, now)
     db.session.flush()
     stmt = _insert()(CartLine).values(
         cart_id=cart.id,
@@ -280,10 +286,7 @@ def add_bundle(
     bundle, session = _load_bundle_for_sale(bundle_id, session_id, today=today, now=now)
     if quantity > max_quantity:
         raise InvalidQuantity(f"at most {max_quantity} per bundle", limit=max_quantity)
-    if any(c.product.adult_only for c in bundle.goods) and cart.adult_confirmed_at is None:
-        if not adult_confirmed:
-            raise AgeConfirmationRequired("confirm you are 18 or over to buy alcohol")
-        cart.adult_confirmed_at = now
+    _confirm_age(cart, any(c.product.adult_only for c in bundle.goods), adult_confirmed, now)
     db.session.flush()
     stmt = _insert()(CartLine).values(
         cart_id=cart.id,
