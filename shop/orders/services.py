@@ -1141,9 +1141,10 @@ def ship_producer_order(
 ) -> None:
     """Mark a confirmed parcel shipped. A pre-order parcel cannot ship before its ships-from
     date unless the office allowed it (``allow_early_shipping``): ``TooEarlyToShip``."""
-    if producer_order.delivery_method == DeliveryMethod.NONE:
+    if producer_order.delivery_method in (DeliveryMethod.NONE, DeliveryMethod.PICKUP):
         raise InvalidTransition(
-            f"producer order {producer_order.id} has nothing to ship (bookings only)",
+            f"producer order {producer_order.id} has nothing to ship (bookings, or goods "
+            "collected during the visit)",
             current=producer_order.status,
             target=str(ProducerOrderStatus.SHIPPED),
         )
@@ -1203,34 +1204,36 @@ def _complete_if_all_delivered(order: Order) -> None:
 
 def complete_booking_parts(now: datetime) -> int:
     """The scheduled job after sessions end: bookings of ended sessions become completed, and
-    an operator's part made only of bookings, none still to come, counts as delivered (its
+    the parts of their orders with nothing to ship — bookings only, or goods collected during
+    the visit — count as delivered once none of the order's bookings is still to come (the
     order is completed once every part is). Returns how many bookings were completed."""
     completed = complete_past_bookings(now)
-    for part_id in sorted({booking.producer_order_id for booking in completed}):
-        part = db.session.get(ProducerOrder, part_id)
-        if part.status not in (ProducerOrderStatus.NEW, ProducerOrderStatus.CONFIRMED):
-            continue
-        if any(line.kind != LineKind.SEATS for line in part.lines):
-            continue  # its goods are delivered the usual way
+    for order_id in sorted({booking.order_id for booking in completed}):
         waiting = db.session.scalar(
             select(func.count(Booking.id)).where(
-                Booking.producer_order_id == part.id,
+                Booking.order_id == order_id,
                 Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN]),
             )
         )
         if waiting:
             continue
-        try:
-            transition_producer_order(
-                part,
-                ProducerOrderStatus.DELIVERED,
-                actor="system",
-                reason="sessions over",
-                delivered_at=now,
-            )
-        except InvalidTransition:
-            continue
-        _complete_if_all_delivered(part.order)
+        order = db.session.get(Order, order_id)
+        for part in order.producer_orders:
+            if part.status not in (ProducerOrderStatus.NEW, ProducerOrderStatus.CONFIRMED):
+                continue
+            if part.delivery_method not in (DeliveryMethod.NONE, DeliveryMethod.PICKUP):
+                continue  # its goods are delivered the usual way
+            try:
+                transition_producer_order(
+                    part,
+                    ProducerOrderStatus.DELIVERED,
+                    actor="system",
+                    reason="sessions over",
+                    delivered_at=now,
+                )
+            except InvalidTransition:
+                continue
+        _complete_if_all_delivered(order)
     return len(completed)
 
 

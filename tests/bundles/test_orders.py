@@ -86,6 +86,23 @@ def test_goods_collected_during_the_visit_need_no_address(app):
     assert (part.delivery_method, part.delivery_vnd) == (DeliveryMethod.PICKUP, 0)
 
 
+def test_goods_collected_during_the_visit_are_delivered_when_the_session_is_over(app):
+    from shop.errors import InvalidTransition
+    from shop.orders.models import ProducerOrderStatus
+    from shop.orders.services import complete_booking_parts, ship_producer_order
+
+    bundle, session, _box = gen_package(goods_handover="pickup")
+    order = buy([LineRequest.bundle(bundle.id, 1, session.id)], contact=no_address())
+    mark_paid(order, amount_vnd=order.total_vnd, currency="vnd", actor="demo")
+    [part] = order.producer_orders
+    with pytest.raises(InvalidTransition):  # nothing to ship: collected at the visit
+        ship_producer_order(part, carrier="VNPost", tracking_number="1", user_id=None, now=NOW)
+    assert complete_booking_parts(session.ends_at) == 1
+    db.session.refresh(order)
+    assert order.producer_orders[0].status == ProducerOrderStatus.DELIVERED
+    assert order.status == OrderStatus.COMPLETED
+
+
 def test_delivered_goods_of_a_package_need_an_address(app):
     bundle, session, _box = gen_package(goods_handover="delivery")
     with pytest.raises(InvalidAddress):
