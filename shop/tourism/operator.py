@@ -90,8 +90,11 @@ def _insert_sessions(experience: Experience, planned: list[SessionTimes], capaci
                 updated_at=now,
             )
             .on_conflict_do_nothing(index_elements=["experience_id", "starts_at"])
+            .returning(table.c.id)
         )
-        created += result.rowcount
+        # The rows returned, not ``rowcount``: psycopg reports -1 for an INSERT … RETURNING
+        # that returned nothing.
+        created += len(result.all())
     return created
 
 
