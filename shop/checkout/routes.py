@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.accounts.forms import EmptyForm, normalize_phone
 from shop.cart.routes import current_cart
-from shop.cart.services import add_to_cart, consume_cart, view_cart
+from shop.cart.services import add_seats, add_to_cart, consume_cart, view_cart
 from shop.checkout import bp
 from shop.checkout.forms import CheckoutForm, is_checkout_token, new_checkout_token
 from shop.db import begin_write_transaction, utcnow
@@ -36,6 +36,7 @@ from shop.errors import (
 )
 from shop.extensions import db
 from shop.http import parse_int
+from shop.lines import LineKind
 from shop.money import format_vnd
 from shop.orders.emails import queue_order_email
 from shop.orders.models import Order, OrderStatus, PaymentMethod
@@ -580,10 +581,23 @@ def restore_cart(reference: str):
         db.session.rollback()
         flash(_("Only an expired or unpaid order can go back into the cart."), "info")
         return redirect(_order_url(order))
-    # Goods bought alone go back; a bundle's parts do not go back one by one at list prices.
-    lines = [(line.product_id, line.quantity) for line in order.lines if line.bundle_id is None]
+    # Goods bought alone go back; a bundle's parts do not go back one by one at list prices;
+    # seats bought alone go back as the same party on the same session, if it can still be
+    # booked.
+    alone = [line for line in order.lines if line.bundle_id is None]
+    lines = [(line.product_id, line.quantity) for line in alone if line.kind == LineKind.PRODUCT]
+    parties: dict[int, dict[int, int]] = {}
+    for line in alone:
+        if line.kind == LineKind.SEATS:
+            parties.setdefault(line.session_id, {})[line.unit_type_id] = line.quantity
     cart = current_cart(create=True)
     skipped = len({line.bundle_group for line in order.lines if line.bundle_id is not None})
+    for session_id, party in parties.items():
+        try:
+            with db.session.begin_nested():
+                add_seats(cart, session_id, party, now=utcnow())
+        except ShopError:
+            skipped += 1
     for product_id, quantity in lines:
         existing = next((line for line in cart.lines if line.product_id == product_id), None)
         missing = quantity - (existing.quantity if existing else 0)

@@ -44,7 +44,7 @@ from shop.producer.session_forms import (
     RuleForm,
     SessionForm,
 )
-from shop.templating import current_lang, local_today
+from shop.templating import current_lang, local_today, localized
 from shop.tourism import operator
 from shop.tourism.errors import CapacityBelowTaken, SessionRefused, SessionStateRefused
 from shop.tourism.models import (
@@ -673,7 +673,8 @@ def _refusal_text(error: CheckInRefused) -> tuple[str, str | None]:
 
 def _render_check_in(form: CheckInForm, choices, outcome=None, status: int = 200):
     form.session_id.choices = [
-        SelectChoice(s.id, f"{session_when(s)} — {s.experience.name_vi}") for s in choices
+        SelectChoice(s.id, f"{session_when(s)} — {localized(s.experience, 'name')}")
+        for s in choices
     ]
     form.attempt.data = _new_attempt()
     form.code.data = ""

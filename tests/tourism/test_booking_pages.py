@@ -410,3 +410,25 @@ def test_the_payment_e_mail_links_the_ticket_in_the_booking_language(client, tri
     assert f"/tickets/{booking.ticket.code}" in body
     assert "Your ticket for Experience" in body  # English: the booking was made in English
     assert "Meeting point" in body
+
+
+def test_an_unpaid_booking_goes_back_into_the_cart(client, trip):
+    from shop.orders.services import expire_order
+
+    experience, session, _other = trip
+    add_seats(client, session, {unit(experience, "adult"): 2, unit(experience, "child"): 1})
+    checkout(client)
+    order = db.session.scalars(select(Order)).one()
+    assert expire_order(order)
+    db.session.commit()
+    assert taken(session) == 0
+    page = client.get(f"/orders/{order.reference}?token={order.access_token}&lang=en")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    response = client.post(
+        f"/orders/{order.reference}/restore-cart",
+        data={"csrf_token": token.group(1), "token": order.access_token},
+    )
+    assert response.status_code == 302
+    cart = client.get("/cart?lang=en").get_data(as_text=True)
+    assert "2 × Adult" in cart
+    assert "1 × Child" in cart
