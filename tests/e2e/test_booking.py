@@ -25,11 +25,11 @@ SLUG = "ban-ven-cao-lan-eco-village-day"
 
 @pytest.fixture(scope="module")
 def trip(live_app):
-    """A Bản Ven session three days from now (real time: cut-offs are real) and a staff
+    """A Bản Ven session ten days from now (real time: cut-offs are real) and a staff
     account of its operator."""
     with live_app.app_context():
         experience = db.session.scalar(select(Experience).where(Experience.slug == SLUG))
-        day = (datetime.now(LOCAL_TZ) + timedelta(days=3)).date()
+        day = (datetime.now(LOCAL_TZ) + timedelta(days=10)).date()
         session = gen_session(experience, starts_at=utc_from_local(day, time(7, 15)), capacity=30)
         units = {
             u.code: u.id
