@@ -105,6 +105,8 @@ class Config:
     OUTBOX_CLAIM_TIMEOUT_SECONDS = _int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
     # Refuse to start when the compiled translation catalogues (.mo) are missing.
     REQUIRE_COMPILED_TRANSLATIONS = False
+    # Uploaded product pictures (served at /media/…, named by content hash, cached a year).
+    MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media"))
     # Shows the "demo catalogue, prices are estimates" notice on every page.
     SHOW_DEMO_NOTICE = _bool("SHOW_DEMO_NOTICE", True)
 
@@ -154,6 +156,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105 - fixed key for the test suite only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SHOW_DEMO_NOTICE = False
+    MEDIA_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-media")
     CATALOGUE_CACHE_SECONDS = 0
     CATALOGUE_VERSION_FILE = ""
     # Tests never send real mail, and stray test mail stays out of instance/outbox.

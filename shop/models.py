@@ -1,6 +1,7 @@
 """Imports every model module so the metadata knows all tables (Alembic, create_all)."""
 
 from shop.accounts.models import User  # noqa: F401
+from shop.audit.models import AuditLog  # noqa: F401, E402
 from shop.bundles.models import Bundle, BundleComponent  # noqa: F401, E402
 from shop.cart.models import Cart, CartLine  # noqa: F401, E402
 from shop.catalog.models import (  # noqa: F401
@@ -10,6 +11,7 @@ from shop.catalog.models import (  # noqa: F401
     Product,
     ProductImage,
 )
+from shop.catalog.stock import StockAdjustment  # noqa: F401, E402
 from shop.jobs.models import JobRun  # noqa: F401, E402
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder  # noqa: F401, E402
 from shop.outbox.models import OutboxMessage  # noqa: F401, E402

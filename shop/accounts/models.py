@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -96,6 +96,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.CUSTOMER)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Producer staff who may invite and remove the producer's other staff.
+    producer_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Stored in the session and the remember-me cookie at sign-in (``get_id``); signing out and
     # changing the password move it on, which ends every session and cookie issued before.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
