@@ -7,6 +7,7 @@ redirect. A refused POST changes nothing in the database.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -14,7 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from shop.catalog.models import Product
+from shop.audit.models import AuditLog
+from shop.catalog.models import Product, ProductImage
+from shop.catalog.stock import StockAdjustment
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
@@ -52,6 +55,7 @@ class Route:
     allowed: frozenset[str]  # who gets the page; anonymous is always sent to sign in
     ok: int  # the status the allowed visitors get
     data: tuple[tuple[str, str], ...] = ()
+    upload: bool = False  # sends a small PNG as ``picture-picture``
 
 
 SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
@@ -247,10 +251,101 @@ ROUTES = [
         200,
     ),
     Route("check-in page", "producer.gate", "GET", "/producer/check-in", ANY_STAFF, 200),
+    # The catalogue side of the portal.
+    Route("portal overview", "producer.dashboard", "GET", "/producer/", ANY_STAFF, 200),
+    Route("products", "producer.products", "GET", "/producer/products", ANY_STAFF, 200),
+    Route("activity", "producer.audit_log", "GET", "/producer/audit", ANY_STAFF, 200),
+    Route(
+        "new product form", "producer.new_product", "GET", "/producer/products/new", ANY_STAFF, 200
+    ),
+    Route(
+        "product page",
+        "producer.product_detail",
+        "GET",
+        "/producer/products/{product}",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "edit product form",
+        "producer.edit_product",
+        "GET",
+        "/producer/products/{product}/edit",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "edit product",
+        "producer.edit_product",
+        "POST",
+        "/producer/products/{product}/edit",
+        frozenset({OWN_STAFF}),
+        302,
+        (
+            ("name_vi", "Vải thiều"),
+            ("unit_vi", "hộp 2 kg"),
+            ("origin", "Lục Ngạn"),
+            ("category_id", "{category}"),
+            ("price_vnd", "123000"),
+            ("vat_rate", "5"),
+            ("weight_g", "2100"),
+            ("shipping_class", "ambient"),
+        ),
+    ),
+    Route(
+        "pause product",
+        "producer.pause_product",
+        "POST",
+        "/producer/products/{product}/pause",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route(
+        "resume product",
+        "producer.resume_product",
+        "POST",
+        "/producer/products/{paused_product}/resume",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route(
+        "adjust stock",
+        "producer.adjust_product_stock",
+        "POST",
+        "/producer/products/{product}/stock",
+        frozenset({OWN_STAFF}),
+        302,
+        (("stock-delta", "5"), ("stock-reason", "new harvest")),
+    ),
+    Route(
+        "upload picture",
+        "producer.upload_picture",
+        "POST",
+        "/producer/products/{product}/pictures",
+        frozenset({OWN_STAFF}),
+        302,
+        upload=True,
+    ),
+    Route(
+        "remove picture",
+        "producer.delete_picture",
+        "POST",
+        "/producer/products/{product}/pictures/{product_image}/delete",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
     Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
     Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
     Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
 ]
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (200, 150), (30, 120, 60)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _paid(order: Order) -> Order:
@@ -288,6 +383,7 @@ def build_world(visitor: str) -> dict:
     _paid(gen_booking_order([(session, unit(experience, "adult"), 2)], now=now))
     _paid(gen_booking_order([(cancelled, unit(experience, "adult"), 1)], now=now))
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
+    paused = gen_product(producer=producer, active=False)
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -311,6 +407,10 @@ def build_world(visitor: str) -> dict:
         "session": session.id,
         "closed_session": closed.id,
         "cancelled_session": cancelled.id,
+        "product": product.id,
+        "product_image": product.images[0].id,
+        "paused_product": paused.id,
+        "category": product.category_id,
     }
 
 
@@ -348,6 +448,10 @@ def snapshot() -> tuple:
             ExperienceSession.seats_taken,
         ),
         rows(Booking.id, Booking.status, Booking.session_id),
+        rows(Product.id, Product.active, Product.price_vnd, Product.name_vi),
+        rows(ProductImage.id),
+        rows(StockAdjustment.id),
+        rows(AuditLog.id),
     )
 
 
@@ -364,7 +468,9 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         response = client.get(path)
     else:
         token = csrf_token(client, "/account/login")  # a form every visitor can reach
-        data = {key.format(**world): value for key, value in route.data}
+        data = {key.format(**world): value.format(**world) for key, value in route.data}
+        if route.upload:
+            data["picture-picture"] = (io.BytesIO(_png()), "photo.png", "image/png")
         response = client.post(path, data={"csrf_token": token, **data})
 
     if visitor == ANONYMOUS:
@@ -377,6 +483,9 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         if route.endpoint == "producer.orders":
             shown = world["new_order"] in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own parcels
+        if route.endpoint == "producer.products":
+            shown = f'/producer/products/{world["product"]}"' in response.get_data(as_text=True)
+            assert shown is (visitor == OWN_STAFF)  # each producer sees only its own products
         if route.method == "POST":
             assert snapshot() != before  # the allowed action did something
             if route.ok == 302:
