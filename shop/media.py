@@ -23,20 +23,29 @@ def file(filename: str):
 MEDIA_PREFIX = "media/"
 
 
+def picture_target(path: str | None, size: str = "large") -> tuple[str, str]:
+    """The endpoint and file name of a product picture: an upload (``media/…``) is served by
+    this blueprint, anything else is a file of ``static/``; the placeholder when there is none.
+    Cards build their URLs with a remembered builder, so they ask for this pair."""
+    if not path:
+        return "static", "img/placeholder-product.svg"
+    if path.startswith(MEDIA_PREFIX):
+        name = path.removeprefix(MEDIA_PREFIX)
+        return "media.file", thumb_of(name) if size == "thumb" else name
+    return "static", path
+
+
 def thumb_of(path: str) -> str:
     """The thumbnail of an uploaded picture (``…-1600.webp`` → ``…-480.webp``)."""
     return path.replace("-1600.webp", "-480.webp") if path.endswith("-1600.webp") else path
 
 
 @bp.app_template_global()
-def picture_url(path: str | None, size: str = "large") -> str:
-    """The URL of a product picture: an upload under ``/media/`` (``media/…`` paths), else a
-    file of ``static/``; the placeholder when there is none."""
+def picture_url(path: str | None, size: str = "large", *, external: bool = False) -> str:
+    """The URL of a product picture (absolute on ``SITE_URL`` with ``external``)."""
     from flask import url_for
 
-    if not path:
-        return url_for("static", filename="img/placeholder-product.svg")
-    if path.startswith(MEDIA_PREFIX):
-        name = path.removeprefix(MEDIA_PREFIX)
-        return url_for("media.file", filename=thumb_of(name) if size == "thumb" else name)
-    return url_for("static", filename=path)
+    from shop.urls import absolute_url
+
+    endpoint, filename = picture_target(path, size)
+    return (absolute_url if external else url_for)(endpoint, filename=filename)

@@ -17,6 +17,7 @@ from shop.catalog.models import Product
 from shop.catalog.places import place_in, producer_name_in
 from shop.catalog.reads import CardProduct
 from shop.catalog.services import ProductCard
+from shop.media import picture_target
 from shop.money import format_vnd
 from shop.templating import current_lang, localdate, localized_in, url_builder
 
@@ -111,9 +112,7 @@ def card_view(card: ProductCard, context: CardContext) -> CardView:
         producer=producer_name_in(product.producer.name, context.lang, context.locale)
         + " · "
         + place_in(product.producer.commune, context.lang, context.locale),
-        image_url=context.url_for(
-            "static", filename=image.path if image else "img/placeholder-product.svg"
-        ),
+        image_url=_picture_url(context, image.path if image else None),
         image_alt=localized_in(image, "alt", context.lang) if image else "",
         price=format_vnd(product.price_vnd),
         unit=localized_in(product, "unit", context.lang),
@@ -123,3 +122,9 @@ def card_view(card: ProductCard, context: CardContext) -> CardView:
         can_add=answer.can_buy and not product.adult_only,
         tags=[tag, *tags] if tag else tags,
     )
+
+
+def _picture_url(context, path: str | None) -> str:
+    """A card's picture: an upload's thumbnail, or the static file."""
+    endpoint, filename = picture_target(path, "thumb")
+    return context.url_for(endpoint, filename=filename)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shop.catalog.availability import AvailabilityKind
 from shop.catalog.services import ProductPage
+from shop.media import picture_url
 from shop.templating import localized
 from shop.urls import absolute_url
 
@@ -28,7 +29,7 @@ def product_jsonld(page: ProductPage) -> dict:
         "description": localized(product, "description"),
         "sku": product.slug,
         "url": url,
-        "image": [absolute_url("static", filename=image.path) for image in product.images],
+        "image": [picture_url(image.path, external=True) for image in product.images],
         "brand": {"@type": "Organization", "name": product.producer.name},
         "category": localized(product.category, "name"),
         "countryOfOrigin": "VN",

@@ -504,3 +504,29 @@ def test_the_activity_page_lists_only_the_producers_own_actions(client, staff):
     body = html(client.get("/producer/audit"))
     assert "Sale paused" in body
     assert "elsewhere" not in body
+
+
+def test_an_uploaded_picture_shows_to_shoppers(client, app):
+    """The shop's own pages (card, product page, cart, JSON-LD) serve an uploaded picture from
+    /media/, the thumbnail on cards."""
+    from shop.catalog.models import ProductImage
+    from shop.media import picture_target, picture_url
+    from tests.factories import gen_product
+
+    product = gen_product(stock=5)
+    product.images[0].path = "media/products/ab/abcdef-1600.webp"
+    product.images.append(
+        ProductImage(path="media/products/cd/cdef-1600.webp", alt_vi="Ảnh", position=1)
+    )
+    db.session.commit()
+    assert picture_target("media/products/ab/abcdef-1600.webp", "thumb") == (
+        "media.file",
+        "products/ab/abcdef-480.webp",
+    )
+    assert picture_target("img/x.svg") == ("static", "img/x.svg")
+    page = client.get(f"/products/{product.slug}").get_data(as_text=True)
+    assert "/media/products/ab/abcdef-1600.webp" in page
+    listing = client.get("/products").get_data(as_text=True)
+    assert "/media/products/ab/abcdef-480.webp" in listing  # the card's thumbnail
+    with app.test_request_context():
+        assert picture_url(None).startswith("/static/img/placeholder-product.svg")
