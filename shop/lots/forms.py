@@ -7,8 +7,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from shop.http import parse_int
 from shop.text import strip
 from shop.validators import no_control_characters
 
@@ -16,6 +17,15 @@ PLOT_MAX = 200
 NOTES_MAX = 1000
 QUANTITY_MAX = 10_000_000
 EARLIEST_HARVEST = date(2000, 1, 1)
+
+
+class UnitsField(IntegerField):
+    """A whole number of units from 1 to ``QUANTITY_MAX``; anything else (blank, text, other
+    digits, a fraction) is None, reported by ``validate_quantity`` with one message."""
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist:
+            self.data = parse_int(str(valuelist[0]), 1, QUANTITY_MAX)
 
 
 class LotForm(FlaskForm):
@@ -28,20 +38,12 @@ class LotForm(FlaskForm):
         _l("Plot or village"),
         filters=[strip],
         validators=[
-            InputRequired(_l("Say where it comes from: the garden, plot or village.")),
+            DataRequired(_l("Say where it comes from: the garden, plot or village.")),
             Length(max=PLOT_MAX, message=_l("At most %(max)d characters.")),
             no_control_characters,
         ],
     )
-    quantity = IntegerField(
-        _l("Quantity"),
-        validators=[
-            InputRequired(_l("Enter how many units this lot holds.")),
-            NumberRange(
-                min=1, max=QUANTITY_MAX, message=_l("Enter a number from %(min)s to %(max)s.")
-            ),
-        ],
-    )
+    quantity = UnitsField(_l("Quantity"))
     notes = TextAreaField(
         _l("Notes (optional, not shown to buyers)"),
         filters=[strip],
@@ -61,6 +63,12 @@ class LotForm(FlaskForm):
             raise ValidationError(_l("The harvest date cannot be in the future."))
         if field.data < EARLIEST_HARVEST:
             raise ValidationError(_l("Check the year of the harvest date."))
+
+    def validate_quantity(self, field) -> None:
+        if field.data is None:
+            raise ValidationError(
+                _l("Enter how many units this lot holds: a whole number from 1 to 10.000.000.")
+            )
 
     def validate_best_before(self, field) -> None:
         harvest = self.harvest_date.data
