@@ -64,6 +64,8 @@ def new_lot(product_id: int):
         abort(404)
     today = local_today()
     form = LotForm(today=today)
+    if not form.is_submitted():
+        form.harvest_date.data = today  # most lots are recorded on the day they are picked
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template(
