@@ -220,6 +220,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.catalog import bp as catalog_bp
     from shop.checkout import bp as checkout_bp
     from shop.media import bp as media_bp
+    from shop.lots import bp as lots_bp
     from shop.payments import bp as payments_bp
     from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
@@ -239,6 +240,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tickets_bp)
     app.register_blueprint(bundles_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(lots_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

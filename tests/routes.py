@@ -21,6 +21,7 @@ from tests.factories import (
     gen_session,
     unit,
 )
+from tests.lots.factories import gen_lot
 from tests.payments.attempts import start_attempt
 
 # Not HTML pages of the shop: files, feeds, the health probe and the webhook.
@@ -41,6 +42,9 @@ class World:
     session_id: int
     booking_id: int
     ticket_code: str
+    product_id: int
+    lot_id: int
+    lot_code: str
 
 
 def make_world(producer=None) -> World:
@@ -62,6 +66,7 @@ def make_world(producer=None) -> World:
     payment_succeeded(start_attempt(trip), amount_vnd=trip.total_vnd, currency="vnd", actor="test")
     booking = db.session.scalars(db.select(Booking).where(Booking.order_id == trip.id)).one()
     ticket_code = booking.ticket.code
+    lot = gen_lot(product)
     db.session.commit()
     db.session.refresh(order)
     return World(
@@ -77,6 +82,9 @@ def make_world(producer=None) -> World:
         session_id=session.id,
         booking_id=booking.id,
         ticket_code=ticket_code,
+        product_id=product.id,
+        lot_id=lot.id,
+        lot_code=lot.code,
     )
 
 
@@ -107,7 +115,13 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
         elif name == "booking_id":
             values[name] = world.booking_id
         elif name == "code":
-            values[name] = world.ticket_code
+            values[name] = (
+                world.lot_code if rule.endpoint.startswith("lots.") else world.ticket_code
+            )
+        elif name == "product_id":
+            values[name] = world.product_id
+        elif name == "lot_id":
+            values[name] = world.lot_id
         elif name == "filename":
             values[name] = "css/shop.css"
         else:  # a new kind of variable: teach this helper about it

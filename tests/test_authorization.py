@@ -19,6 +19,7 @@ from shop.audit.models import AuditLog
 from shop.catalog.models import Product, ProductImage
 from shop.catalog.stock import StockAdjustment
 from shop.extensions import db
+from shop.lots.models import Lot
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.models import Payment, Refund
@@ -36,6 +37,7 @@ from tests.factories import (
     gen_user,
     unit,
 )
+from tests.lots.factories import gen_lot
 from tests.payments.attempts import start_attempt
 
 ANONYMOUS = "anonymous"
@@ -251,6 +253,33 @@ ROUTES = [
         200,
     ),
     Route("check-in page", "producer.gate", "GET", "/producer/check-in", ANY_STAFF, 200),
+    # Harvest lots and their stamps.
+    Route("lots", "producer.lots", "GET", "/producer/lots", ANY_STAFF, 200),
+    Route(
+        "new lot form",
+        "producer.new_lot",
+        "GET",
+        "/producer/products/{product}/lots/new",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "new lot",
+        "producer.new_lot",
+        "POST",
+        "/producer/products/{product}/lots/new",
+        frozenset({OWN_STAFF}),
+        302,
+        (("harvest_date", "2026-11-20"), ("plot", "Thôn Kim Sơn"), ("quantity", "50")),
+    ),
+    Route(
+        "lot stamps",
+        "producer.lot_stamps",
+        "GET",
+        "/producer/lots/{lot}/stamps.pdf",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
     # The catalogue side of the portal.
     Route("portal overview", "producer.dashboard", "GET", "/producer/", ANY_STAFF, 200),
     Route("products", "producer.products", "GET", "/producer/products", ANY_STAFF, 200),
@@ -383,6 +412,7 @@ def build_world(visitor: str) -> dict:
     _paid(gen_booking_order([(session, unit(experience, "adult"), 2)], now=now))
     _paid(gen_booking_order([(cancelled, unit(experience, "adult"), 1)], now=now))
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
+    lot = gen_lot(product)
     paused = gen_product(producer=producer, active=False)
     user = None
     if visitor == CUSTOMER:
@@ -407,6 +437,7 @@ def build_world(visitor: str) -> dict:
         "session": session.id,
         "closed_session": closed.id,
         "cancelled_session": cancelled.id,
+        "lot": lot.id,
         "product": product.id,
         "product_image": product.images[0].id,
         "paused_product": paused.id,
@@ -436,7 +467,8 @@ def snapshot() -> tuple:
             ProducerOrder.carrier,
             ProducerOrder.may_ship_early,
         ),
-        rows(OrderLine.id, OrderLine.refunded_quantity),
+        rows(OrderLine.id, OrderLine.refunded_quantity, OrderLine.lot_id),
+        rows(Lot.id, Lot.product_id),
         rows(OrderEvent.id),
         rows(Payment.id, Payment.status),
         rows(Refund.id, Refund.status, Refund.amount_vnd),

@@ -112,6 +112,13 @@ def word_list(*texts: str | None) -> str:
     return " " + " ".join(search_terms(" ".join(t for t in texts if t))) + " "
 
 
+def _lot_required_by_default(context) -> bool:
+    """Fresh-perishable goods (lychee) name their lot when shipped unless the producer says
+    otherwise; everything else need not."""
+    shipping_class = context.get_current_parameters().get("shipping_class")
+    return shipping_class == ShippingClass.FRESH_PERISHABLE
+
+
 class Producer(TimestampMixin, db.Model):
     __tablename__ = "producer"
     __table_args__ = (
@@ -231,6 +238,8 @@ class Product(TimestampMixin, db.Model):
     preorder_ships_from: Mapped[date | None] = mapped_column(Date)
     preorder_cap: Mapped[int | None] = mapped_column(Integer)
     adult_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether each parcel line must name the harvest lot it was shipped from (fresh fruit).
+    lot_required: Mapped[bool] = mapped_column(Boolean, default=_lot_required_by_default)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Folded words (see shop.text.fold) for accent-insensitive search: names only, and everything.
     search_name: Mapped[str] = mapped_column(Text, default="")

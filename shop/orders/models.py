@@ -235,6 +235,8 @@ class OrderLine(db.Model):
     # The VAT contained in ``line_total_vnd`` (prices include VAT), in đồng.
     vat_vnd: Mapped[int] = mapped_column(Integer)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    # The harvest lot the goods were shipped from (``shop.lots``), named when marked shipped.
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"), index=True)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     producer_order: Mapped[ProducerOrder] = relationship(back_populates="lines")

@@ -25,6 +25,7 @@ from shop.db import begin_write_transaction, utcnow
 from shop.errors import InvalidTransition, TooEarlyToShip
 from shop.extensions import db
 from shop.http import paginate
+from shop.lots.services import record_shipped_lots
 from shop.orders.labels import parcel_status_label
 from shop.orders.models import (
     VISIBLE_TO,
@@ -42,6 +43,7 @@ from shop.orders.services import (
 )
 from shop.producer import bp
 from shop.producer.forms import COMMON_CARRIERS, ShipForm
+from shop.producer.lots import chosen_lots, lot_choices, lot_problems
 from shop.templating import local_today, localdate
 
 log = logging.getLogger(__name__)
@@ -139,7 +141,13 @@ def _load_parcel(parcel_id: int) -> ProducerOrder:
     return parcel
 
 
-def _render_detail(parcel: ProducerOrder, ship_form: ShipForm | None = None, status: int = 200):
+def _render_detail(
+    parcel: ProducerOrder,
+    ship_form: ShipForm | None = None,
+    status: int = 200,
+    chosen: dict | None = None,
+    lot_errors: dict | None = None,
+):
     events = db.session.scalars(
         select(OrderEvent)
         .where(
@@ -158,6 +166,9 @@ def _render_detail(parcel: ProducerOrder, ship_form: ShipForm | None = None, sta
         ship_form=ship_form or ShipForm(),
         carriers=COMMON_CARRIERS,
         preorder=parcel.ships_from is not None and parcel.ships_from.date() > local_today(),
+        lots=lot_choices(parcel),
+        chosen_lots=chosen or {},
+        lot_errors=lot_errors or {},
     ), status
 
 
@@ -224,25 +235,32 @@ def confirm(parcel_id: int):
 def ship(parcel_id: int):
     parcel = _load_parcel(parcel_id)
     form = ShipForm()
-    if not form.validate_on_submit():
+    # The lot each goods line was shipped from: required for products that say so.
+    chosen = chosen_lots(parcel, request.form)
+    valid = form.validate_on_submit()
+    lot_errors = lot_problems(parcel, chosen)
+    if not valid or lot_errors:
         if parcel.status != ProducerOrderStatus.CONFIRMED:
             # The form is not on the page any more (shipped meanwhile): say so, not field errors.
             _refused("ship", parcel)
             return redirect(url_for("producer.order_detail", parcel_id=parcel_id))
-        return _render_detail(parcel, ship_form=form, status=400)
+        return _render_detail(
+            parcel, ship_form=form, status=400, chosen=chosen, lot_errors=lot_errors
+        )
     user_id, carrier, tracking = current_user.id, form.carrier.data, form.tracking_number.data
-    return _apply(
-        parcel_id,
-        "ship",
-        lambda parcel: ship_producer_order(
+
+    def ship_with_lots(parcel: ProducerOrder) -> None:
+        ship_producer_order(
             parcel,
             carrier=carrier,
             tracking_number=tracking,
             user_id=user_id,
             now=utcnow(),
             today=local_today(),
-        ),
-    )
+        )
+        record_shipped_lots(parcel.lines, chosen)
+
+    return _apply(parcel_id, "ship", ship_with_lots)
 
 
 @bp.post("/orders/<int:parcel_id>/deliver")
