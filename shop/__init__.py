@@ -219,8 +219,8 @@ def register_blueprints(app: Flask) -> None:
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
     from shop.checkout import bp as checkout_bp
-    from shop.media import bp as media_bp
     from shop.lots import bp as lots_bp
+    from shop.media import bp as media_bp
     from shop.payments import bp as payments_bp
     from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
