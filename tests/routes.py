@@ -45,6 +45,7 @@ class World:
     product_id: int
     lot_id: int
     lot_code: str
+    image_id: int
 
 
 def make_world(producer=None) -> World:
@@ -85,6 +86,7 @@ def make_world(producer=None) -> World:
         product_id=product.id,
         lot_id=lot.id,
         lot_code=lot.code,
+        image_id=product.images[0].id,
     )
 
 
@@ -120,6 +122,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             )
         elif name == "product_id":
             values[name] = world.product_id
+        elif name == "image_id":
+            values[name] = world.image_id
         elif name == "lot_id":
             values[name] = world.lot_id
         elif name == "filename":
