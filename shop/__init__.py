@@ -220,6 +220,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.catalog import bp as catalog_bp
     from shop.checkout import bp as checkout_bp
     from shop.payments import bp as payments_bp
+    from shop.payouts import bp as payouts_bp
     from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
     from shop.tourism import bp as tourism_bp
@@ -237,6 +238,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(addresses_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(bundles_bp)
+    app.register_blueprint(payouts_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:
