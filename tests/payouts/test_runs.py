@@ -178,3 +178,27 @@ def test_a_paid_payout_is_reconciled_with_its_bank_reference(app):
 )
 def test_payout_transitions(start, target, allowed):
     assert (target in services.PAYOUT_TRANSITIONS[start]) is allowed
+
+
+def test_the_command_runs_payouts_and_a_dry_run_only_reports(app, runner):
+    (producer,) = producers_owed(500_000)
+    app.config["FIXED_TODAY"] = RUN_DAY
+    dry = runner.invoke(args=["payouts", "run", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"producer {producer.id}: 450000 VND" in dry.output
+    assert "1 payout(s) would be made" in dry.output
+    assert payouts() == []
+    done = runner.invoke(args=["payouts", "run"])
+    assert "1 payout(s) made, 450000 VND in all." in done.output
+    again = runner.invoke(args=["payouts", "run"])
+    assert "0 payout(s) made" in again.output
+    assert len(payouts()) == 1
+
+
+def test_the_weekly_job_runs_payouts(app):
+    from shop.jobs import run_payouts as weekly
+
+    producers_owed(500_000)
+    app.config["FIXED_TODAY"] = RUN_DAY
+    assert weekly.call_local() == 1
+    assert weekly.call_local() == 0
