@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
-from shop.errors import InvalidTransition, ShopError
+from shop.errors import InvalidTransition, NotFound, ShopError
 from shop.extensions import db
 from shop.payouts.ledger import append, available_balances, balance
 from shop.payouts.models import EntryKind, Payout, PayoutRun, PayoutStatus
@@ -148,6 +148,13 @@ def run_payouts(
 
 
 # --- the payout's life -------------------------------------------------------------------------
+
+
+def find_payout(payout_id: int) -> Payout:
+    payout = db.session.get(Payout, payout_id)
+    if payout is None:
+        raise NotFound("no such payout", payout_id=payout_id)
+    return payout
 
 
 def transition_payout(payout: Payout, target: PayoutStatus, **values: object) -> None:
