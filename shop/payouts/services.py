@@ -17,6 +17,8 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
@@ -58,12 +60,15 @@ class RunReport:
 
 
 def _open_run(key: str, today: date, created_by_id: int | None) -> PayoutRun:
-    run = db.session.scalar(select(PayoutRun).where(PayoutRun.key == key))
-    if run is None:
-        run = PayoutRun(key=key, run_on=today, created_by_id=created_by_id)
-        db.session.add(run)
-        db.session.flush()
-    return run
+    """The run of ``key``, opened now unless another worker (or an earlier attempt) did."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(PayoutRun)
+        .values(key=key, run_on=today, created_by_id=created_by_id, started_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return db.session.scalars(select(PayoutRun).where(PayoutRun.key == key)).one()
 
 
 def pay_producer(run: PayoutRun, producer_id: int, today: date) -> Payout | None:
