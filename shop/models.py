@@ -19,6 +19,7 @@ from shop.payouts.models import (  # noqa: F401, E402
     LedgerEntry,
     LedgerRelease,
     Payout,
+    PayoutHold,
     PayoutRun,
 )
 from shop.tourism.models import (  # noqa: F401, E402

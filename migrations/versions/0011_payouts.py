@@ -150,6 +150,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ledger_entry_producer_order_id'), ['producer_order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entry_reverses_id'), ['reverses_id'], unique=False)
 
+    op.create_table('payout_hold',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('producer_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('released_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('(released_at IS NULL) = (released_by_id IS NULL)', name=op.f('ck_payout_hold_released_by_someone')),
+    sa.CheckConstraint('length(trim(reason)) > 0', name=op.f('ck_payout_hold_reason_given')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_payout_hold_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['producer_id'], ['producer.id'], name=op.f('fk_payout_hold_producer_id_producer')),
+    sa.ForeignKeyConstraint(['released_by_id'], ['user_account.id'], name=op.f('fk_payout_hold_released_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payout_hold'))
+    )
+    with op.batch_alter_table('payout_hold', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payout_hold_producer_id'), ['producer_id'], unique=False)
+
     # ### end Alembic commands ###
     postgres = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRES_APPEND_ONLY if postgres else SQLITE_APPEND_ONLY:
@@ -193,4 +211,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_commission_rule_category_id'))
 
     op.drop_table('commission_rule')
+    with op.batch_alter_table('payout_hold', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payout_hold_producer_id'))
+
+    op.drop_table('payout_hold')
     # ### end Alembic commands ###

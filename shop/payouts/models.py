@@ -195,6 +195,27 @@ class CommissionRule(TimestampMixin, db.Model):
     minimum_vnd: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PayoutHold(db.Model):
+    """The office stops a producer's payouts (a dispute, bank details being checked) with a
+    reason; runs skip the producer until the hold is lifted. Money keeps accruing."""
+
+    __tablename__ = "payout_hold"
+    __table_args__ = (
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+        CheckConstraint(
+            "(released_at IS NULL) = (released_by_id IS NULL)", name="released_by_someone"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
 class PayoutStatus(StrEnum):
     DRAFT = "draft"
     APPROVED = "approved"

@@ -25,7 +25,7 @@ from shop.db import begin_write_transaction, utcnow
 from shop.errors import InvalidTransition, NotFound, ShopError
 from shop.extensions import db
 from shop.payouts.ledger import append, available_balances, balance
-from shop.payouts.models import EntryKind, Payout, PayoutRun, PayoutStatus
+from shop.payouts.models import EntryKind, Payout, PayoutHold, PayoutRun, PayoutStatus
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def pay_producer(run: PayoutRun, producer_id: int, today: date) -> Payout | None
     done = db.session.scalar(
         select(Payout.id).where(Payout.run_id == run.id, Payout.producer_id == producer_id)
     )
-    if done is not None:
+    if done is not None or producer_id in held_producers():
         return None
     amount = balance(producer_id, today).available_vnd
     if amount < max(current_app.config["PAYOUT_MINIMUM_VND"], 1):
@@ -124,6 +124,8 @@ def run_payouts(
     Commits: one transaction to open the run, then one per producer."""
     minimum = current_app.config["PAYOUT_MINIMUM_VND"]
     due = available_balances(today, minimum)
+    for producer_id in held_producers():
+        due.pop(producer_id, None)
     if dry_run:
         db.session.rollback()
         return RunReport(run_id=None, dry_run=True, payouts=sorted(due.items()))
@@ -150,6 +152,38 @@ def run_payouts(
     db.session.commit()
     log.info("payout run %s: %d payout(s), %d VND", run_id, len(report.payouts), report.total_vnd)
     return report
+
+
+# --- holds ------------------------------------------------------------------------------------
+
+
+def held_producers() -> set[int]:
+    """Producers whose payouts the office has stopped."""
+    return set(
+        db.session.scalars(select(PayoutHold.producer_id).where(PayoutHold.released_at.is_(None)))
+    )
+
+
+def hold_payouts(producer_id: int, *, reason: str, admin_id: int | None) -> PayoutHold:
+    """Stop a producer's payouts until the hold is lifted; the reason is required."""
+    if not reason or not reason.strip():
+        raise PayoutNotAllowed("a hold needs a reason", reason="no_reason")
+    hold = PayoutHold(producer_id=producer_id, reason=reason.strip(), created_by_id=admin_id)
+    db.session.add(hold)
+    db.session.flush()
+    return hold
+
+
+def release_hold(hold: PayoutHold, *, admin_id: int, now: datetime) -> bool:
+    """Lift a hold (compare-and-set: lifted once)."""
+    result = db.session.execute(
+        update(PayoutHold)
+        .where(PayoutHold.id == hold.id, PayoutHold.released_at.is_(None))
+        .values(released_at=now, released_by_id=admin_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(hold)
+    return result.rowcount == 1
 
 
 # --- the payout's life -------------------------------------------------------------------------

@@ -202,3 +202,21 @@ def test_the_weekly_job_runs_payouts(app):
     app.config["FIXED_TODAY"] = RUN_DAY
     assert weekly.call_local() == 1
     assert weekly.call_local() == 0
+
+
+def test_a_producer_on_hold_is_skipped_until_the_hold_is_lifted(app):
+    from shop.payouts.services import hold_payouts, release_hold
+
+    admin = gen_user("admin")
+    held, free = producers_owed(500_000, 300_000)
+    with pytest.raises(PayoutNotAllowed):
+        hold_payouts(held.id, reason="  ", admin_id=admin.id)
+    hold = hold_payouts(held.id, reason="bank account name does not match", admin_id=admin.id)
+    db.session.commit()
+    assert run_payouts(RUN_DAY, dry_run=True).payouts == [(free.id, 270_000)]
+    assert run_payouts(RUN_DAY).payouts == [(free.id, 270_000)]
+    assert balance(held.id, RUN_DAY).available_vnd == 450_000  # still owed, not paid
+    assert release_hold(hold, admin_id=admin.id, now=datetime(2026, 12, 15, tzinfo=UTC))
+    assert not release_hold(hold, admin_id=admin.id, now=datetime(2026, 12, 15, tzinfo=UTC))
+    db.session.commit()
+    assert run_payouts(date(2026, 12, 21)).payouts == [(held.id, 450_000)]
