@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shop.catalog.models import Category, LegalType, Producer, Product
+from shop.errors import ShopError
 from shop.extensions import db
 from shop.lines import LineKind
 from shop.money import allocate
@@ -191,11 +192,14 @@ def sale_entries(line: OrderLine, producer: Producer, paid_on: date) -> list[dic
 
 
 def record_line_sales(order: Order, now: datetime) -> int:
-    """Credit each line's producer for a paid order. Idempotent: a second call writes nothing.
-    Cash-on-delivery orders wait for the carrier's remittance (not recorded here)."""
+    """Credit each line's producer for an order paid online. Idempotent: a second call writes
+    nothing. Cash-on-delivery orders wait for the carrier's remittance (``record_remittance``)."""
     if order.payment_method == PaymentMethod.COD:
         return 0
-    paid_on = local_date(now)
+    return _record_sales(order, local_date(now))
+
+
+def _record_sales(order: Order, paid_on: date) -> int:
     producers = {
         p.id: p
         for p in db.session.scalars(
@@ -209,6 +213,32 @@ def record_line_sales(order: Order, now: datetime) -> int:
     for line in order.lines:
         rows += sale_entries(line, producers[parts[line.producer_order_id]], paid_on)
     return append(rows)
+
+
+class RemittanceMismatch(ShopError):
+    code = "remittance_mismatch"
+    status = 409
+
+
+def record_remittance(order: Order, *, amount_vnd: int, now: datetime) -> int:
+    """The carrier handed over the cash it collected for a cash-on-delivery order: its lines
+    now credit their producers (payable after the hold from delivery). The amount must be
+    what the order collected; anything else is refused and the order flagged for review.
+    Idempotent: recording the same remittance again writes nothing."""
+    from shop.orders.services import flag_for_review
+
+    if order.payment_method != PaymentMethod.COD:
+        raise RemittanceMismatch("only cash-on-delivery orders are remitted", reason="not_cod")
+    if order.paid_vnd == 0:
+        raise RemittanceMismatch("the order has not been collected yet", reason="not_collected")
+    if amount_vnd != order.paid_vnd:
+        flag_for_review(
+            order, f"carrier remitted {amount_vnd} VND for {order.paid_vnd} VND collected"
+        )
+        raise RemittanceMismatch(
+            "the remitted amount differs from what was collected", reason="amount"
+        )
+    return _record_sales(order, local_date(now))
 
 
 def release_producer_order(producer_order_id: int, delivered_at: datetime) -> bool:
