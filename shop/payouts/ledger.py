@@ -325,13 +325,15 @@ def reversal_entries(line_id: int, refunded_vnd: int) -> list[dict]:
 
 def record_refund_reversals(order: Order, amount_vnd: int, quantities: dict[int, int]) -> int:
     """Reverse the refunded part of each line. A refund naming no lines (money refunded from
-    the provider's dashboard) cannot be attributed to a producer: it is logged for review."""
+    the provider's dashboard) cannot be attributed to a producer: the order is flagged so the
+    office decides whose ledger to adjust — never silently."""
+    from shop.orders.services import flag_for_review
+
     lines = [line for line in order.lines if line.id in quantities]
     if not lines:
-        log.warning(
-            "order %s: refund of %s VND names no lines; producers' ledgers unchanged",
-            order.reference,
-            amount_vnd,
+        flag_for_review(
+            order,
+            f"refund of {amount_vnd} VND names no lines: producers' ledgers not reversed",
         )
         return 0
     rows: list[dict] = []

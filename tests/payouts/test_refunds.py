@@ -70,8 +70,10 @@ def test_a_refund_after_delivery_comes_off_the_available_balance(app):
     assert balance(coop.id, LATER) == Balance(available_vnd=90_000, pending_vnd=0)
 
 
-def test_a_refund_naming_no_lines_changes_no_producer_balance(app):
+def test_a_refund_naming_no_lines_is_flagged_for_the_office(app):
     coop = gen_producer()
     order = paid_order([(gen_product(coop, price_vnd=100_000), 1)])
     apply_refund(order, amount_vnd=10_000, lines={})
     assert balance(coop.id, LATER).total_vnd == 90_000
+    assert order.needs_review  # the office decides whose ledger to adjust
+    assert "ledgers not reversed" in order.review_reason
