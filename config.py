@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -103,6 +103,21 @@ class Config:
     OUTBOX_RETRY_MAX_SECONDS = _int("OUTBOX_RETRY_MAX_SECONDS", 3600)
     OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 50)
     OUTBOX_CLAIM_TIMEOUT_SECONDS = _int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
+    # Payouts (shop/payouts). The platform's commission on a line where no commission rule
+    # applies, in basis points (1000 = 10 %), and its floor per line in đồng.
+    COMMISSION_DEFAULT_BP = _int("COMMISSION_DEFAULT_BP", 1000)
+    COMMISSION_MIN_VND = _int("COMMISSION_MIN_VND", 0)
+    # Days after delivery before goods money may be paid out (the complaint window);
+    # experiences become payable the day after the session ends.
+    PAYOUT_HOLD_DAYS = _int("PAYOUT_HOLD_DAYS", 7)
+    # A producer is paid in a run only when its available balance reaches this.
+    PAYOUT_MINIMUM_VND = _int("PAYOUT_MINIMUM_VND", 100_000)
+    # Tax withheld from household and individual sellers (Decree 117/2025/NĐ-CP), in basis
+    # points: (effective from, goods VAT, goods PIT, services VAT, services PIT). The row in
+    # force on a line's payment date applies; add a row when the rates change.
+    WITHHOLDING_RATES: tuple[tuple[date, int, int, int, int], ...] = (
+        (date(2025, 7, 1), 100, 50, 500, 200),
+    )
     # Refuse to start when the compiled translation catalogues (.mo) are missing.
     REQUIRE_COMPILED_TRANSLATIONS = False
     # Uploaded product pictures (served at /media/…, named by content hash, cached a year).

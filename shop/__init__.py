@@ -222,6 +222,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.lots import bp as lots_bp
     from shop.media import bp as media_bp
     from shop.payments import bp as payments_bp
+    from shop.payouts import bp as payouts_bp
     from shop.producer import bp as producer_bp
     from shop.site import bp as site_bp
     from shop.tourism import bp as tourism_bp
@@ -241,6 +242,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bundles_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(lots_bp)
+    app.register_blueprint(payouts_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

@@ -119,6 +119,34 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(tourism)
 
+    payouts = click.Group("payouts", help="Producer payouts.")
+
+    @payouts.command("run")
+    @click.option("--dry-run", is_flag=True, help="Show who would be paid; write nothing.")
+    @click.option("--by", "admin_email", help="The admin starting the run (cannot approve it).")
+    def run_payouts_command(dry_run: bool, admin_email: str | None) -> None:
+        """Make a draft payout for every producer whose available balance reaches
+        PAYOUT_MINIMUM_VND. Safe to run again: a producer is paid once per run (the date)."""
+        from shop.accounts.models import Role, User
+        from shop.payouts.services import run_payouts
+        from shop.templating import local_today
+
+        created_by_id = None
+        if admin_email:
+            admin = db.session.scalar(
+                select(User).where(User.email == admin_email, User.role == Role.ADMIN)
+            )
+            if admin is None:
+                raise click.ClickException(f"no admin with the address {admin_email}")
+            created_by_id = admin.id
+        report = run_payouts(local_today(), dry_run=dry_run, created_by_id=created_by_id)
+        for producer_id, amount in report.payouts:
+            click.echo(f"producer {producer_id}: {amount} VND")
+        verb = "would be made" if dry_run else "made"
+        click.echo(f"{len(report.payouts)} payout(s) {verb}, {report.total_vnd} VND in all.")
+
+    app.cli.add_command(payouts)
+
     jobs = click.Group("jobs", help="The job worker (outbox delivery, periodic jobs).")
 
     @jobs.command("worker")

@@ -17,6 +17,14 @@ from shop.lots.models import Lot  # noqa: F401, E402
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder  # noqa: F401, E402
 from shop.outbox.models import OutboxMessage  # noqa: F401, E402
 from shop.payments.models import Payment, Refund, WebhookEvent  # noqa: F401, E402
+from shop.payouts.models import (  # noqa: F401, E402
+    CommissionRule,
+    LedgerEntry,
+    LedgerRelease,
+    Payout,
+    PayoutHold,
+    PayoutRun,
+)
 from shop.tourism.models import (  # noqa: F401, E402
     Booking,
     Experience,

@@ -60,6 +60,7 @@ class LegalType(StrEnum):
     ENTERPRISE = "enterprise"
     COOPERATIVE_GROUP = "cooperative_group"
     HOUSEHOLD = "household"
+    INDIVIDUAL = "individual"  # a person selling in their own name (withheld like households)
 
 
 class ShippingClass(StrEnum):

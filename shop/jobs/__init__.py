@@ -147,3 +147,17 @@ def purge_guest_data() -> int | None:
     with job_context():
         now = utcnow()
         return run_once_per_tick("purge-guest-data", day_tick(now), lambda: purge(now))
+
+
+# Mondays 01:30 UTC is 08:30 in Vietnam, when the office can approve the drafts.
+@huey.periodic_task(crontab(minute="30", hour="1", day_of_week="1"))
+def run_payouts() -> int:
+    """Weekly: a draft payout for every producer whose available balance reaches the minimum
+    (`flask payouts run`); a second admin approves them. The run commits producer by producer,
+    so it does not go through ``run_once_per_tick``: its own key (the date) already makes a
+    second worker, or a re-run after a crash, pay nobody twice."""
+    from shop.payouts.services import run_payouts as run
+    from shop.templating import local_today
+
+    with job_context():
+        return len(run(local_today()).payouts)

@@ -55,7 +55,12 @@ from shop.orders.models import (
     ProducerOrder,
     ProducerOrderStatus,
 )
-from shop.orders.signals import order_released
+from shop.orders.signals import (
+    order_paid,
+    order_released,
+    producer_order_delivered,
+    refund_applied,
+)
 from shop.orders.state import transition_order, transition_producer_order
 from shop.tourism.models import Booking, BookingStatus, Experience
 from shop.tourism.services import (
@@ -956,7 +961,9 @@ def mark_paid(
     for producer_order in order.producer_orders:
         if producer_order.status == ProducerOrderStatus.PENDING:
             transition_producer_order(producer_order, ProducerOrderStatus.NEW, actor=actor)
-    confirm_bookings(order.id, utcnow())
+    now = utcnow()
+    confirm_bookings(order.id, now)
+    order_paid.send(order, order_id=order.id, now=now)
     lost = [b for b in order_bookings(order.id) if b.status == BookingStatus.CANCELLED]
     if lost:
         # The operator called a session off while this order waited for payment: the money
@@ -1097,6 +1104,7 @@ def apply_refund(order: Order, *, amount_vnd: int, lines: dict[int, int]) -> Non
     db.session.refresh(order)
     for line in order.lines:
         db.session.refresh(line)
+    refund_applied.send(order, order_id=order.id, amount_vnd=amount_vnd, lines=dict(lines))
 
 
 def refund_completed(order: Order, *, amount_vnd: int, actor: str, reason: str | None) -> None:
@@ -1182,6 +1190,9 @@ def deliver_producer_order(producer_order: ProducerOrder, *, user_id: int, now: 
         actor_id=user_id,
         delivered_at=now,
     )
+    producer_order_delivered.send(
+        producer_order, producer_order_id=producer_order.id, delivered_at=now
+    )
     _complete_if_all_delivered(producer_order.order)
 
 
@@ -1233,6 +1244,7 @@ def complete_booking_parts(now: datetime) -> int:
                 )
             except InvalidTransition:
                 continue
+            producer_order_delivered.send(part, producer_order_id=part.id, delivered_at=now)
         _complete_if_all_delivered(order)
     return len(completed)
 

@@ -1,0 +1,8 @@
+"""Producers' ledger and payouts: what each producer is owed, and payout runs."""
+
+from flask import Blueprint
+
+bp = Blueprint("payouts", __name__)
+
+# The ledger answers the orders domain's signals (payment, refund, delivery).
+from shop.payouts import receivers, routes  # noqa: E402, F401
