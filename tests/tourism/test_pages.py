@@ -259,3 +259,18 @@ def test_sitemap_lists_experiences_with_hreflang(client, calendar_experience):
     assert re.search(r'hreflang="en" href="[^"]*/experiences/ban-ven-day\?lang=en"', body), (
         "English alternate"
     )
+
+
+def test_the_listing_pages_by_24_and_keeps_its_filters(client, app):
+    from shop.tourism.queries import PER_PAGE
+
+    for _ in range(PER_PAGE + 1):
+        gen_experience(languages="vi,en")
+    db.session.commit()
+    first = client.get("/experiences?lang=en&language=en").get_data(as_text=True)
+    assert f"{PER_PAGE + 1} experiences" in first
+    assert "Page 1 of 2" in first
+    assert 'href="/experiences?lang=en&amp;language=en&amp;page=2"' in first
+    second = client.get("/experiences?lang=en&language=en&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second
+    assert client.get("/experiences?page=%C2%B2").status_code == 200  # ² is page 1
