@@ -26,6 +26,7 @@ from shop.errors import InvalidTransition, NotFound, ShopError
 from shop.extensions import db
 from shop.payouts.ledger import append, available_balances, balance
 from shop.payouts.models import EntryKind, Payout, PayoutHold, PayoutRun, PayoutStatus
+from shop.payouts.providers import provider_for
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def pay_producer(run: PayoutRun, producer_id: int, today: date) -> Payout | None
         producer_id=producer_id,
         amount_vnd=amount,
         status=PayoutStatus.DRAFT,
+        provider=provider_for(producer_id).id,
         created_by_id=run.created_by_id,
     )
     db.session.add(payout)
