@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -153,6 +154,23 @@ def test_pagination(client, admin, monkeypatch):
     assert orders[2].reference not in page1
     assert orders[0].reference in page3
     assert "Page 3 of 3" in html(client.get("/admin/orders?page=99"))  # clamped
+
+
+def test_page_links_keep_the_status_filter_and_search(client, admin, monkeypatch):
+    monkeypatch.setattr("shop.admin.routes.PER_PAGE", 1)
+    product = gen_product(stock=10)
+    for _ in range(3):
+        gen_order([(product, 1)], method="cod", contact=gen_contact(email="lan@example.vn"))
+    db.session.commit()
+    body = html(client.get("/admin/orders?status=placed&q=lan%40example.vn&page=2"))
+    links = {
+        rel: href.replace("&amp;", "&")
+        for rel, href in re.findall(r'<a rel="(prev|next)" href="([^"]+)"', body)
+    }
+    assert set(links) == {"prev", "next"}
+    for rel, page in (("prev", "1"), ("next", "3")):
+        query = parse_qs(urlsplit(links[rel]).query)
+        assert query == {"status": ["placed"], "q": ["lan@example.vn"], "page": [page]}
 
 
 def test_pages_hold_50_orders(client, admin):
