@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from shop.catalog.models import Producer
 from shop.extensions import db
@@ -26,7 +26,9 @@ from shop.tourism.models import (
 )
 from shop.tourism.rules import utc_from_local
 from shop.tourism.services import issue_ticket, session_cutoff
-from tests.factories import gen_category, gen_producer
+from tests.factories import gen_experience as base_gen_experience
+from tests.factories import gen_session as base_gen_session
+from tests.factories import unit
 
 _seq = itertools.count(1)
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -35,10 +37,12 @@ DEFAULT_RULES = [{"hours": 72, "percent": 100}, {"hours": 24, "percent": 50}]
 
 
 def gen_experience(producer: Producer | None = None, **fields) -> Experience:
+    """``tests.factories.gen_experience`` with a meeting point, directions and a packing list
+    in both languages, adult (450k) and child 6–11 (250k) unit types, and 100 % back until
+    72 hours before, 50 % until 24 hours before."""
     n = next(_seq)
-    producer = producer or gen_producer()
     values = {
-        "slug": f"experience-{n}",
+        "slug": f"ban-ven-{n}",
         "name_vi": f"Một ngày ở Bản Ven {n}",
         "name_en": f"A day at Bản Ven {n}",
         "summary_vi": "Du lịch cộng đồng.",
@@ -48,48 +52,22 @@ def gen_experience(producer: Producer | None = None, **fields) -> Experience:
         "directions_en": "From Hà Nội take the bus to Bố Hạ.",
         "bring_vi": "Giày đi bộ\nMũ",
         "bring_en": "Walking shoes\nHat",
-        "duration_minutes": 480,
-        "languages": "vi,en",
-        "cutoff_days_before": 1,
-        "cutoff_time": time(18, 0),
         "cancellation_rules": DEFAULT_RULES,
-        "province": "Bắc Ninh",
         "commune": "Xuân Lương",
         **fields,
     }
-    experience = Experience(producer=producer, category=gen_category(), **values)
-    db.session.add(experience)
-    db.session.flush()
-    if "unit_types" not in fields:
-        db.session.add_all(
-            [
-                UnitType(
-                    experience_id=experience.id,
-                    code="adult",
-                    name_vi="Người lớn",
-                    name_en="Adult",
-                    price_vnd=450_000,
-                    position=0,
-                ),
-                UnitType(
-                    experience_id=experience.id,
-                    code="child",
-                    name_vi="Trẻ em 6–11 tuổi",
-                    name_en="Child 6–11",
-                    age_min=6,
-                    age_max=11,
-                    price_vnd=250_000,
-                    position=1,
-                ),
-            ]
-        )
-        db.session.flush()
-        db.session.refresh(experience)
+    values.setdefault(
+        "unit_types",
+        [
+            UnitType(code="adult", name_vi="Người lớn", name_en="Adult", price_vnd=450_000,
+                     position=0),
+            UnitType(code="child", name_vi="Trẻ em 6–11 tuổi", name_en="Child 6–11", age_min=6,
+                     age_max=11, price_vnd=250_000, position=1),
+        ],
+    )  # fmt: skip
+    experience = base_gen_experience(producer, **values)
+    db.session.refresh(experience)
     return experience
-
-
-def unit(experience: Experience, code: str) -> UnitType:
-    return next(u for u in experience.unit_types if u.code == code)
 
 
 def gen_session(
@@ -101,18 +79,11 @@ def gen_session(
     status: str = "open",
     **fields,
 ) -> ExperienceSession:
+    """``tests.factories.gen_session`` on a local day and time (06:00 on 5 December)."""
     starts_at = fields.pop("starts_at", None) or utc_from_local(day, at)
-    session = ExperienceSession(
-        experience_id=experience.id,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=experience.duration_minutes),
-        capacity=capacity,
-        seats_taken=0,
-        status=status,
-        **fields,
+    session = base_gen_session(
+        experience, starts_at=starts_at, capacity=capacity, status=status, **fields
     )
-    db.session.add(session)
-    db.session.flush()
     db.session.refresh(session)
     return session
 
