@@ -93,7 +93,7 @@ def _wait_up(process: subprocess.Popen, base: str, log: Path) -> None:
 
 def check_shared_rate_limit(bases: list[str]) -> dict:
     """3 × the sign-in limit of wrong passwords, alternating servers, from one address."""
-    from bench.checkout_race import _csrf
+    from bench.racing import csrf as _csrf
 
     session = requests.Session()
     token = _csrf(session.get(f"{bases[0]}/account/login", timeout=30).text)
