@@ -125,7 +125,6 @@ class Producer(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint(one_of("legal_type", LegalType), name="legal_type_known"),
         CheckConstraint("length(tax_code) BETWEEN 10 AND 14", name="tax_code_length"),
-        CheckConstraint("commission_bp >= 0 AND commission_bp <= 5000", name="commission_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,8 +143,6 @@ class Producer(TimestampMixin, db.Model):
     story_en: Mapped[str | None] = mapped_column(Text)
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     contact_email: Mapped[str | None] = mapped_column(String(254))
-    # Platform commission on this producer's sales, in basis points (1000 = 10 %).
-    commission_bp: Mapped[int] = mapped_column(Integer, default=1000)
     image: Mapped[str | None] = mapped_column(String(200))
     # Provinces this producer can reach with fresh or chilled goods within 48 hours, besides
     # its own, separated by ";" (e.g. "Hà Nội;Hải Phòng").

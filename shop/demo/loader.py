@@ -51,7 +51,6 @@ PRODUCER_FIELDS = {
     "contact_phone": False,
     "contact_email": False,
     "image": False,
-    "commission_bp": True,
 }
 PRODUCT_FIELDS = {
     "slug": True,
