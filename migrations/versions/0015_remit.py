@@ -66,7 +66,7 @@ def upgrade():
     sa.Column('collected_vnd', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
-    sa.CheckConstraint("outcome IN ('matched', 'recorded', 'unknown_reference', 'not_cod', 'not_collected', 'amount_differs', 'already_remitted', 'duplicate', 'bad_row')", name=op.f('ck_remittance_line_outcome_known')),
+    sa.CheckConstraint("outcome IN ('matched', 'recorded', 'unknown_reference', 'not_cod', 'not_collected', 'amount_differs', 'refunded', 'already_remitted', 'duplicate', 'bad_row')", name=op.f('ck_remittance_line_outcome_known')),
     sa.CheckConstraint('amount_vnd IS NULL OR amount_vnd >= 0', name=op.f('ck_remittance_line_amount_not_negative')),
     sa.CheckConstraint('row_number >= 1', name=op.f('ck_remittance_line_row_number_positive')),
     sa.ForeignKeyConstraint(['batch_id'], ['remittance.id'], name=op.f('fk_remittance_line_batch_id_remittance')),

@@ -37,6 +37,7 @@ class RemittanceOutcome(StrEnum):
     NOT_COD = "not_cod"
     NOT_COLLECTED = "not_collected"
     AMOUNT_DIFFERS = "amount_differs"
+    REFUNDED = "refunded"  # refunded before the remittance: the office adjusts by hand
     ALREADY_REMITTED = "already_remitted"
     DUPLICATE = "duplicate"  # the same reference again in the same file
     BAD_ROW = "bad_row"  # no reference or no readable amount

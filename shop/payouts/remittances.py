@@ -187,6 +187,8 @@ def classify(order: Order | None, amount_vnd: int, already_remitted: bool) -> Re
         return O.ALREADY_REMITTED
     if amount_vnd != order.paid_vnd:
         return O.AMOUNT_DIFFERS
+    if order.refunded_vnd > 0:
+        return O.REFUNDED
     return O.MATCHED
 
 
@@ -280,11 +282,12 @@ def _settle_line(line_id: int, now: datetime) -> None:
     order = db.session.get(Order, line.order_id) if line.order_id else None
     outcome = classify(order, line.amount_vnd, bool(order and remitted_order_ids([order.id])))
     reason = None
-    if outcome in (O.MATCHED, O.AMOUNT_DIFFERS):
+    if outcome in (O.MATCHED, O.AMOUNT_DIFFERS, O.REFUNDED):
         try:
             written = record_remittance(order, amount_vnd=line.amount_vnd, now=now)
         except RemittanceMismatch as exc:  # the order is flagged for the office's review
-            outcome, reason = O.AMOUNT_DIFFERS, str(exc)
+            refunded = exc.details.get("reason") == "refunded"
+            outcome, reason = (O.REFUNDED if refunded else O.AMOUNT_DIFFERS), str(exc)
         else:
             outcome = O.RECORDED if written else O.ALREADY_REMITTED
     # Compare-and-set: a confirmation running at the same time settles each row once.

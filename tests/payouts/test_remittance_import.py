@@ -170,3 +170,25 @@ def test_a_file_not_in_utf8_is_refused(app, client, login_as):
     )
     assert response.status_code == 422
     assert db.session.scalars(select(Remittance)).all() == []
+
+
+def test_an_order_refunded_before_its_remittance_is_left_for_review(app, client, login_as):
+    """The refund reversed nothing (nothing was credited yet): crediting the full sale now
+    would pay the producer money the customer got back."""
+    from shop.orders.services import apply_refund
+
+    coop = gen_producer()
+    order = collected_order(coop)
+    line = order.lines[0]
+    apply_refund(order, amount_vnd=line.line_total_vnd, lines={line.id: 1})
+    db.session.commit()
+    login_as("admin")
+    upload(client, f"Mã đơn hàng\tTiền thu hộ\n{order.reference}\t{order.paid_vnd}\n")
+    batch = db.session.scalars(select(Remittance)).one()
+    assert outcomes(batch.id) == {2: "refunded"}
+    confirm(client, batch.id)
+    db.session.expire_all()
+    assert outcomes(batch.id) == {2: "refunded"}
+    assert entries(producer_id=coop.id) == []
+    assert balance(coop.id, RUN_DAY).total_vnd == 0
+    assert db.session.get(Order, order.id).needs_review
