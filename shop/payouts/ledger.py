@@ -247,9 +247,7 @@ def record_remittance(order: Order, *, amount_vnd: int, now: datetime) -> int:
             f"remittance of {amount_vnd} VND for an order refunded {order.refunded_vnd} VND "
             "before it: producers' ledgers not credited",
         )
-        raise RemittanceMismatch(
-            "the order was refunded before its remittance", reason="refunded"
-        )
+        raise RemittanceMismatch("the order was refunded before its remittance", reason="refunded")
     return _record_sales(order, local_date(now))
 
 

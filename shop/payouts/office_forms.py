@@ -46,9 +46,7 @@ class AdjustmentForm(FlaskForm):
             no_control_characters,
         ],
     )
-    available_on = DateField(
-        _l("Available on"), validators=[DataRequired(_l("Enter a date."))]
-    )
+    available_on = DateField(_l("Available on"), validators=[DataRequired(_l("Enter a date."))])
     form_token = HiddenField()
 
     def validate_amount_vnd(self, field) -> None:

@@ -16,8 +16,8 @@ from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import NotFound
 from shop.extensions import db
-from shop.orders.models import Order
 from shop.http import Page, paginate, requested_page
+from shop.orders.models import Order
 from shop.payouts import bp
 from shop.payouts.adjustments import adjustments_query, make_adjustment, new_form_token
 from shop.payouts.office_forms import AdjustmentForm, RemittanceUploadForm
@@ -34,6 +34,7 @@ from shop.payouts.remittances import (
 from shop.templating import local_today
 
 PER_PAGE = 30
+
 
 def _file_error(reason: str) -> str:
     messages = {

@@ -39,7 +39,7 @@ from shop.payouts.office_models import (
 
 log = logging.getLogger(__name__)
 
-O = RemittanceOutcome
+Outcome = RemittanceOutcome
 # Rows at most in one file (a carrier's daily statement is far smaller).
 MAX_ROWS = 5000
 
@@ -178,18 +178,18 @@ def remitted_order_ids(order_ids: list[int]) -> set[int]:
 def classify(order: Order | None, amount_vnd: int, already_remitted: bool) -> RemittanceOutcome:
     """What a row naming ``order`` with ``amount_vnd`` would do if recorded now."""
     if order is None:
-        return O.UNKNOWN_REFERENCE
+        return Outcome.UNKNOWN_REFERENCE
     if order.payment_method != PaymentMethod.COD:
-        return O.NOT_COD
+        return Outcome.NOT_COD
     if order.paid_vnd == 0:
-        return O.NOT_COLLECTED
+        return Outcome.NOT_COLLECTED
     if already_remitted:
-        return O.ALREADY_REMITTED
+        return Outcome.ALREADY_REMITTED
     if amount_vnd != order.paid_vnd:
-        return O.AMOUNT_DIFFERS
+        return Outcome.AMOUNT_DIFFERS
     if order.refunded_vnd > 0:
-        return O.REFUNDED
-    return O.MATCHED
+        return Outcome.REFUNDED
+    return Outcome.MATCHED
 
 
 def preview(
@@ -222,16 +222,17 @@ def preview(
             collected_vnd=order.paid_vnd if order else None,
         )
         if not row.reference or row.amount_vnd is None:
-            line.outcome = O.BAD_ROW
+            line.outcome = Outcome.BAD_ROW
             line.reason = "no reference" if not row.reference else row.amount_text or "no amount"
         elif row.reference in seen:
-            line.outcome = O.DUPLICATE
+            line.outcome = Outcome.DUPLICATE
         else:
-            line.outcome = classify(order, row.amount_vnd, order is not None and order.id in remitted)
+            done = order is not None and order.id in remitted
+            line.outcome = classify(order, row.amount_vnd, done)
         seen.add(row.reference)
         db.session.add(line)
     db.session.flush()
-    _count(batch, matched=O.MATCHED)
+    _count(batch, matched=Outcome.MATCHED)
     return batch
 
 
@@ -276,20 +277,20 @@ def _settle_line(line_id: int, now: datetime) -> None:
     begin_write_transaction(db.session)
     line = db.session.get(RemittanceLine, line_id)
     before = line.outcome
-    if before in (O.BAD_ROW, O.DUPLICATE) or line.amount_vnd is None:
+    if before in (Outcome.BAD_ROW, Outcome.DUPLICATE) or line.amount_vnd is None:
         db.session.rollback()
         return
     order = db.session.get(Order, line.order_id) if line.order_id else None
     outcome = classify(order, line.amount_vnd, bool(order and remitted_order_ids([order.id])))
     reason = None
-    if outcome in (O.MATCHED, O.AMOUNT_DIFFERS, O.REFUNDED):
+    if outcome in (Outcome.MATCHED, Outcome.AMOUNT_DIFFERS, Outcome.REFUNDED):
         try:
             written = record_remittance(order, amount_vnd=line.amount_vnd, now=now)
         except RemittanceMismatch as exc:  # the order is flagged for the office's review
             refunded = exc.details.get("reason") == "refunded"
-            outcome, reason = (O.REFUNDED if refunded else O.AMOUNT_DIFFERS), str(exc)
+            outcome, reason = (Outcome.REFUNDED if refunded else Outcome.AMOUNT_DIFFERS), str(exc)
         else:
-            outcome = O.RECORDED if written else O.ALREADY_REMITTED
+            outcome = Outcome.RECORDED if written else Outcome.ALREADY_REMITTED
     # Compare-and-set: a confirmation running at the same time settles each row once.
     db.session.execute(
         update(RemittanceLine)
@@ -334,7 +335,7 @@ def confirm(batch_id: int, *, admin_id: int | None, now: datetime) -> Remittance
     batch = find_batch(batch_id)
     db.session.refresh(batch)
     if result.rowcount == 1:
-        _count(batch, matched=O.RECORDED)
+        _count(batch, matched=Outcome.RECORDED)
     db.session.commit()
     return batch
 

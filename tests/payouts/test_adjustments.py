@@ -82,7 +82,8 @@ def test_the_same_form_posted_five_times_writes_one_adjustment(app, client, logi
     login_as("admin")
     fields = form(client)
     for _ in range(5):
-        assert post(client, fields, producer_id=str(producer.id), amount_vnd="120000").status_code == 302
+        response = post(client, fields, producer_id=str(producer.id), amount_vnd="120000")
+        assert response.status_code == 302
     assert db.session.scalar(select(func.count(LedgerAdjustment.id))) == 1
     assert balance(producer.id, date(2026, 12, 1)).available_vnd == 120_000
 

@@ -179,8 +179,9 @@ def test_ledger_invariants_hold_over_random_histories(app, backend):
         for order, index, quantity in bought:
             parts = [ln for ln in order.lines if ln.bundle_id == bundles[index].id]
             sales = db.session.execute(
-                select(LedgerEntry.order_line_id, LedgerEntry.producer_id, LedgerEntry.amount_vnd)
-                .where(
+                select(
+                    LedgerEntry.order_line_id, LedgerEntry.producer_id, LedgerEntry.amount_vnd
+                ).where(
                     LedgerEntry.kind == EntryKind.SALE,
                     LedgerEntry.order_line_id.in_([ln.id for ln in parts]),
                 )

@@ -56,9 +56,7 @@ def upload(client, text: str, name="ghtk.csv"):
 
 def confirm(client, batch_id):
     token = csrf_token(client, f"/admin/payouts/remittances/{batch_id}")
-    return client.post(
-        f"/admin/payouts/remittances/{batch_id}/confirm", data={"csrf_token": token}
-    )
+    return client.post(f"/admin/payouts/remittances/{batch_id}/confirm", data={"csrf_token": token})
 
 
 def outcomes(batch_id) -> dict[int, str]:
@@ -81,8 +79,7 @@ def test_preview_then_confirm_records_the_matching_orders_once(app, client, logi
     login_as("admin")
     online_entries = len(entries())  # the order paid online credits at payment
     text = (
-        "Mã đơn hàng;Tiền thu hộ\n"
-        f"{good.reference};{good.paid_vnd:,}\n".replace(",", ".")
+        f"Mã đơn hàng;Tiền thu hộ\n{good.reference};{good.paid_vnd:,}\n".replace(",", ".")
         + f"{short.reference};{short.paid_vnd - 30_000}\n"
         f"{online.reference};{online.total_vnd}\n"
         f"{waiting.reference};{waiting.total_vnd}\n"
@@ -149,9 +146,7 @@ def test_confirm_checks_again_and_never_trusts_the_preview(app, client, login_as
     assert len(entries()) == written
 
 
-@pytest.mark.parametrize(
-    "content", ["", "a,b\n1,2\n", "Mã đơn hàng,Tiền thu hộ\n"]
-)
+@pytest.mark.parametrize("content", ["", "a,b\n1,2\n", "Mã đơn hàng,Tiền thu hộ\n"])
 def test_a_file_that_is_not_a_statement_is_refused_with_a_message(app, client, login_as, content):
     login_as("admin")
     response = upload(client, content)
