@@ -102,10 +102,11 @@ def test_five_identical_posts_at_once_write_one_adjustment(pg_app):
         assert sign_in(client, admin.email, DEFAULT_PASSWORD).status_code == 302
         fields.append(form(client))
     token = fields[0]["form_token"]
+    producer_id = str(producer.id)
 
     def send(i: int) -> int:
         data = {**fields[i], "form_token": token}
-        return post(clients[i], data, producer_id=str(producer.id), amount_vnd="120000").status_code
+        return post(clients[i], data, producer_id=producer_id, amount_vnd="120000").status_code
 
     assert run_threads(5, send) == [302] * 5
     db.session.expire_all()
