@@ -4,7 +4,8 @@ Builds a 2,000-product catalogue in a fresh SQLite file, serves it with gunicorn
 workers) next to a bare Flask app served the same way (``bench/hello_app.py``), drives both with
 wrk when installed (else a Python load generator, and says so), and prints requests/second, the
 ratio to the bare app and the SQL queries each page runs. Then the checkout race on PostgreSQL
-(``--skip-race``) and the two-server scale-out check (``--skip-scale-out``).
+(``--skip-race``), the payout run over 100,000 ledger entries on SQLite and PostgreSQL
+(``--skip-payouts``) and the two-server scale-out check (``--skip-scale-out``).
 """
 
 from __future__ import annotations
@@ -244,6 +245,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-race", action="store_true", help="no checkout race")
     parser.add_argument(
+        "--skip-payouts", action="store_true", help="no payout run bench (SQLite and PostgreSQL)"
+    )
+    parser.add_argument("--payout-producers", type=int, default=200, help="payout bench")
+    parser.add_argument("--payout-entries", type=int, default=100_000, help="payout bench")
+    parser.add_argument(
         "--skip-scale-out", action="store_true", help="no two-server scale-out check"
     )
     parser.add_argument(
@@ -284,6 +290,8 @@ def main() -> None:
     if not args.skip_race:
         race_report(args)
         seat_race_report(args)
+    if not args.skip_payouts:
+        payout_report(args)
     if not args.skip_scale_out:
         scale_out_report(args)
 
@@ -331,6 +339,16 @@ def seat_race_report(args) -> None:
         or race["seats_in_bookings"] != race["seats"]
     ):
         raise SystemExit("seat race: oversold, undersold or errors — see above")
+
+
+def payout_report(args) -> None:
+    from bench.payout_run import print_report, run
+
+    # PostgreSQL too unless the races (which need its server) are skipped.
+    server = None if args.skip_race else args.race_database
+    results = run(server, args.payout_producers, args.payout_entries)
+    print_report(results)
+    (RESULTS / "payout_run.json").write_text(json.dumps(results, indent=2))
 
 
 def scale_out_report(args) -> None:

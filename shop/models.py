@@ -25,6 +25,11 @@ from shop.payouts.models import (  # noqa: F401, E402
     PayoutHold,
     PayoutRun,
 )
+from shop.payouts.office_models import (  # noqa: F401, E402
+    LedgerAdjustment,
+    Remittance,
+    RemittanceLine,
+)
 from shop.tourism.models import (  # noqa: F401, E402
     Booking,
     Experience,

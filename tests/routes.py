@@ -116,6 +116,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.session_id
         elif name == "booking_id":
             values[name] = world.booking_id
+        elif name == "batch_id":
+            values[name] = 1  # the sample world has no remittance: the page says there is none
         elif name == "payout_id":
             values[name] = 1  # the sample world has no payout: the page says there is none
         elif name == "code":

@@ -238,7 +238,32 @@ def record_remittance(order: Order, *, amount_vnd: int, now: datetime) -> int:
         raise RemittanceMismatch(
             "the remitted amount differs from what was collected", reason="amount"
         )
+    if order.refunded_vnd > 0 and not _credited(order):
+        # Refunded before its cash was remitted: the refund reversed nothing (nothing was
+        # credited yet), so crediting the full sale now would pay the producer money the
+        # customer got back. The office adjusts the producers' ledgers by hand.
+        flag_for_review(
+            order,
+            f"remittance of {amount_vnd} VND for an order refunded {order.refunded_vnd} VND "
+            "before it: producers' ledgers not credited",
+        )
+        raise RemittanceMismatch("the order was refunded before its remittance", reason="refunded")
     return _record_sales(order, local_date(now))
+
+
+def _credited(order: Order) -> bool:
+    """Whether any line of ``order`` already credits its producer."""
+    return (
+        db.session.scalar(
+            select(LedgerEntry.id)
+            .where(
+                LedgerEntry.order_line_id.in_([line.id for line in order.lines]),
+                LedgerEntry.kind == EntryKind.SALE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def release_producer_order(producer_order_id: int, delivered_at: datetime) -> bool:
