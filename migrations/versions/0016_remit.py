@@ -1,8 +1,8 @@
 """Carriers' cash-on-delivery remittance batches (each row and what became of it) and the
 office's manual ledger adjustments (one per form token).
 
-Revision ID: 0015_remit
-Revises: 0014_payouts
+Revision ID: 0016_remit
+Revises: 0015_producer_commission
 Create Date: 2026-12-03 16:11:43.283170
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_remit'
-down_revision = '0014_payouts'
+revision = '0016_remit'
+down_revision = '0015_producer_commission'
 branch_labels = None
 depends_on = None
 
