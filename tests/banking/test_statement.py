@@ -37,10 +37,22 @@ def test_a_vietnamese_statement_in_utf8_with_a_bom():
     ]
 
 
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def to_cp1258(text: str) -> bytes:
+    """Text as code page 1258 writes it: letters with their vowel mark, the tone apart."""
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+        out.append((base + "".join(c for c in parts if c in TONE_MARKS)).encode("cp1258"))
+    return b"".join(out)
+
+
 def test_cp1258_is_read_and_normalised():
     # Code page 1258 writes tone marks as combining characters: the rows come back in NFC.
-    decomposed = unicodedata.normalize("NFD", VIETNAMESE)
-    rows = read_statement(decomposed.encode("cp1258"))
+    rows = read_statement(to_cp1258(VIETNAMESE))
     assert rows[0].note == "CK OCOPPO000123 HTX chè"
     assert rows[1].note == "Khách hàng chuyển tiền"
 
