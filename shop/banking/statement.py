@@ -119,7 +119,7 @@ def decode(data: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS + 5])
+    sample = "\n".join(text.splitlines()[: HEADER_SEARCH_ROWS + 5])
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
@@ -264,7 +264,8 @@ def reference_pattern(prefix: str, digits: int = 6) -> re.Pattern[str]:
     end, so ``PO0001234`` is never read as ``PO000123``."""
     letters = [ch for ch in to_ascii(prefix).upper() if ch.isalnum()]
     glue = r"[^A-Z0-9]*"
-    return re.compile(glue.join(re.escape(ch) for ch in letters) + glue + rf"(\d{{{digits},}})(?!\d)")
+    number = rf"(\d{{{digits},}})(?!\d)"
+    return re.compile(glue.join(re.escape(ch) for ch in letters) + glue + number)
 
 
 def find_references(note: str, prefix: str, digits: int = 6) -> list[int]:

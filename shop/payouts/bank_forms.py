@@ -41,8 +41,11 @@ class BankAccountForm(FlaskForm):
             DataRequired(_l("Enter the account number.")),
             Regexp(
                 rf"^\d{{{ACCOUNT_MIN},{ACCOUNT_MAX}}}$",
-                message=_l("An account number is %(min)d to %(max)d digits.",
-                           min=ACCOUNT_MIN, max=ACCOUNT_MAX),  # fmt: skip
+                message=_l(
+                    "An account number is %(min)d to %(max)d digits.",
+                    min=ACCOUNT_MIN,
+                    max=ACCOUNT_MAX,
+                ),  # fmt: skip
             ),
         ],
     )
@@ -63,8 +66,10 @@ class BankAccountForm(FlaskForm):
     def validate_holder_name(self, field) -> None:
         if field.data and not same_holder(field.data, self.legal_name):
             raise ValidationError(
-                _l("The account must be in the producer's legal name: %(name)s.",
-                   name=holder_form(self.legal_name))  # fmt: skip
+                _l(
+                    "The account must be in the producer's legal name: %(name)s.",
+                    name=holder_form(self.legal_name),
+                )  # fmt: skip
             )
 
 

@@ -80,7 +80,8 @@ def test_staff_enter_details_in_the_legal_name_only(app, client, login_as):
     account = bank_account_of(producer.id)
     assert (account.bank_bin, account.account_number, account.holder_name) == (
         "970436", "0071000888888", "HOP TAC XA CHE TAN CUONG")  # fmt: skip
-    assert account.created_by_id == staff.id and not account.verified
+    assert account.created_by_id == staff.id
+    assert not account.verified
     log = db.session.scalars(select(AuditLog).where(AuditLog.action == "bank_account.entered"))
     assert log.one().producer_id == producer.id
 
@@ -103,9 +104,13 @@ def test_bad_account_numbers_and_banks_are_refused(app, client, login_as):
 def test_an_admin_verifies_and_a_change_clears_the_verification(app, client, login_as):
     producer = gen_producer(name="HTX Chè Tân Cương")
     staff = gen_user("producer_staff", producer_id=producer.id)
-    account = ProducerBankAccount(producer_id=producer.id, bank_bin="970436",
-                                  account_number="0071000888888",
-                                  holder_name="HTX CHE TAN CUONG", created_by_id=staff.id)  # fmt: skip
+    account = ProducerBankAccount(
+        producer_id=producer.id,
+        bank_bin="970436",
+        account_number="0071000888888",
+        holder_name="HTX CHE TAN CUONG",
+        created_by_id=staff.id,
+    )
     db.session.add(account)
     db.session.commit()
     admin = login_as("admin")
@@ -122,7 +127,8 @@ def test_an_admin_verifies_and_a_change_clears_the_verification(app, client, log
     assert not account.verified
     assert client.post(path, data={"csrf_token": token, **seen}).status_code == 302
     db.session.refresh(account)
-    assert account.verified and account.verified_by_id == admin.id
+    assert account.verified
+    assert account.verified_by_id == admin.id
 
     from tests.conftest import sign_in
     from tests.factories import DEFAULT_PASSWORD
@@ -132,7 +138,8 @@ def test_an_admin_verifies_and_a_change_clears_the_verification(app, client, log
     post_bank_account(client, bank_bin="970418", account_number="0071000888888",
                       holder_name="HTX CHE TAN CUONG")  # fmt: skip
     db.session.refresh(account)
-    assert account.bank_bin == "970418" and not account.verified
+    assert account.bank_bin == "970418"
+    assert not account.verified
     assert account.verified_by_id is None
     actions = list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert actions[-2:] == ["bank_account.verified", "bank_account.changed"]
@@ -175,7 +182,7 @@ def test_a_run_skips_bank_transfer_producers_without_verified_details(app, runne
     assert f"producer {none.id}: skipped (no verified bank details)" in result.output
 
 
-# --- a payout's page and the batch file ------------------------------------------------------------
+# --- a payout's page and the batch file -------------------------------------------------------
 
 
 def test_the_payout_page_shows_the_vietqr_of_an_approved_payout(app, client, login_as):
