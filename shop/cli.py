@@ -144,6 +144,11 @@ def register_commands(app: Flask) -> None:
             click.echo(f"producer {producer_id}: {amount} VND")
         verb = "would be made" if dry_run else "made"
         click.echo(f"{len(report.payouts)} payout(s) {verb}, {report.total_vnd} VND in all.")
+        reasons = {"no_verified_bank_account": "no verified bank details"}
+        for producer_id, reason in report.skipped:
+            click.echo(f"producer {producer_id}: skipped ({reasons.get(reason, reason)})")
+        if report.skipped:
+            click.echo(f"{len(report.skipped)} producer(s) skipped; their money keeps accruing.")
 
     app.cli.add_command(payouts)
 

@@ -118,6 +118,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.booking_id
         elif name == "batch_id":
             values[name] = 1  # the sample world has no remittance: the page says there is none
+        elif name == "producer_id":
+            values[name] = world.producer_id
         elif name == "payout_id":
             values[name] = 1  # the sample world has no payout: the page says there is none
         elif name == "code":

@@ -24,9 +24,10 @@ from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import InvalidTransition, NotFound, ShopError
 from shop.extensions import db
+from shop.payouts.bank_accounts import verified_producers
 from shop.payouts.ledger import append, available_balances, balance
 from shop.payouts.models import EntryKind, Payout, PayoutHold, PayoutRun, PayoutStatus
-from shop.payouts.providers import provider_for
+from shop.payouts.providers import DEFAULT_PROVIDER, provider_for
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class RunReport:
     payouts: list[tuple[int, int]] = field(default_factory=list)
     # Producers of this run already paid by an earlier attempt of it.
     already_paid: list[int] = field(default_factory=list)
+    # (producer id, reason) of each producer owed money but not paid: the money keeps accruing.
+    skipped: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def total_vnd(self) -> int:
@@ -72,9 +75,20 @@ def _open_run(key: str, today: date, created_by_id: int | None) -> PayoutRun:
     return db.session.scalars(select(PayoutRun).where(PayoutRun.key == key)).one()
 
 
+# Why a run skips a producer it owes.
+NO_VERIFIED_BANK_ACCOUNT = "no_verified_bank_account"
+
+
+def without_bank_details(producer_ids) -> set[int]:
+    """Those of ``producer_ids`` paid by bank transfer whose bank details are not verified."""
+    by_bank = {p for p in producer_ids if provider_for(p).id == DEFAULT_PROVIDER}
+    return by_bank - verified_producers(by_bank)
+
+
 def pay_producer(run: PayoutRun, producer_id: int, today: date) -> Payout | None:
-    """One producer's payout in ``run``: none when this run already paid it or its available
-    balance (read under a lock on the producer row) is below the minimum. Flushes."""
+    """One producer's payout in ``run``: none when this run already paid it, its payouts are
+    held, it is paid by bank transfer without verified bank details, or its available balance
+    (read under a lock on the producer row) is below the minimum. Flushes."""
     db.session.execute(
         select(Producer.id).where(Producer.id == producer_id).with_for_update()
     ).one()
@@ -82,6 +96,8 @@ def pay_producer(run: PayoutRun, producer_id: int, today: date) -> Payout | None
         select(Payout.id).where(Payout.run_id == run.id, Payout.producer_id == producer_id)
     )
     if done is not None or producer_id in held_producers():
+        return None
+    if without_bank_details([producer_id]):
         return None
     amount = balance(producer_id, today).available_vnd
     if amount < max(current_app.config["PAYOUT_MINIMUM_VND"], 1):
@@ -128,15 +144,18 @@ def run_payouts(
     due = available_balances(today, minimum)
     for producer_id in held_producers():
         due.pop(producer_id, None)
+    skipped = [(p, NO_VERIFIED_BANK_ACCOUNT) for p in sorted(without_bank_details(due))]
+    for producer_id, _reason in skipped:
+        due.pop(producer_id)
     if dry_run:
         db.session.rollback()
-        return RunReport(run_id=None, dry_run=True, payouts=sorted(due.items()))
+        return RunReport(run_id=None, dry_run=True, payouts=sorted(due.items()), skipped=skipped)
     pay = pay or pay_producer
     begin_write_transaction(db.session)
     run = _open_run(key or f"run-{today.isoformat()}", today, created_by_id)
     run_id = run.id
     db.session.commit()
-    report = RunReport(run_id=run_id, dry_run=False)
+    report = RunReport(run_id=run_id, dry_run=False, skipped=skipped)
     paid_before = set(db.session.scalars(select(Payout.producer_id).where(Payout.run_id == run_id)))
     report.already_paid = sorted(paid_before)
     for producer_id in sorted(set(due) - paid_before):

@@ -14,8 +14,9 @@ from shop.orders.services import (
     mark_paid,
     ship_producer_order,
 )
+from shop.payouts.bank_accounts import ProducerBankAccount
 from shop.payouts.models import LedgerEntry
-from tests.factories import gen_order
+from tests.factories import gen_order, gen_user
 
 PAID_AT = datetime(2026, 11, 28, 3, 5, tzinfo=UTC)
 
@@ -53,3 +54,20 @@ def amounts(**where) -> dict[str, int]:
         name = f"{entry.kind}:{entry.tax}" if entry.tax else entry.kind
         totals[name] = totals.get(name, 0) + entry.amount_vnd
     return totals
+
+
+def bank_account(producer, *, verified: bool = True, account_number: str = "0011001932418",
+                 bank_bin: str = "970436") -> ProducerBankAccount:  # fmt: skip
+    """The producer's bank details in its legal name, verified by the office unless told."""
+    account = ProducerBankAccount(
+        producer_id=producer.id,
+        bank_bin=bank_bin,
+        account_number=account_number,
+        holder_name=producer.name.upper(),
+        verified_at=PAID_AT if verified else None,
+    )
+    if verified:
+        account.verified_by_id = gen_user("admin").id
+    db.session.add(account)
+    db.session.flush()
+    return account

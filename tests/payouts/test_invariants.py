@@ -23,7 +23,7 @@ from shop.payouts.models import EntryKind, LedgerEntry, Payout
 from shop.payouts.services import run_payouts
 from tests.bundles.factories import buy, gen_bundle
 from tests.factories import gen_order, gen_producer, gen_product
-from tests.payouts.factories import PAID_AT, deliver, paid_order
+from tests.payouts.factories import PAID_AT, bank_account, deliver, paid_order
 
 _examples = itertools.count(1)
 
@@ -89,6 +89,8 @@ def test_ledger_invariants_hold_over_random_histories(app, backend):
     def history(steps):
         example = next(_examples)
         coop, household = gen_producer(), gen_producer(legal_type="household")
+        bank_account(coop)
+        bank_account(household)
         prices = [99_999, 123_457, 10_001, 250_000]
         products = [
             gen_product(coop if i % 2 == 0 else household, price_vnd=price, stock=1000)

@@ -24,17 +24,18 @@ from shop.payouts.services import (
     run_payouts,
 )
 from tests.factories import gen_producer, gen_product, gen_user
-from tests.payouts.factories import PAID_AT, deliver, entries, paid_order
+from tests.payouts.factories import PAID_AT, bank_account, deliver, entries, paid_order
 
 RUN_DAY = date(2026, 12, 14)
 
 
 def producers_owed(*prices: int):
     """One producer per price, each with a delivered sale of that price (available by
-    ``RUN_DAY``)."""
+    ``RUN_DAY``) and verified bank details."""
     producers = []
     for price in prices:
         producer = gen_producer()
+        bank_account(producer)
         order = paid_order([(gen_product(producer, price_vnd=price), 1)])
         deliver(order, PAID_AT)
         producers.append(producer)
@@ -112,6 +113,7 @@ def test_a_refund_after_payout_leaves_a_negative_balance_the_next_run_nets(app):
     from shop.orders.services import apply_refund
 
     producer = gen_producer()
+    bank_account(producer)
     order = paid_order([(gen_product(producer, price_vnd=200_000), 2)])
     deliver(order, PAID_AT)
     db.session.commit()

@@ -1,0 +1,89 @@
+"""Forms of the bank pages: a producer's bank details, their verification, a statement upload."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from shop.banking.banks import bank_choices
+from shop.banking.names import same_holder, to_ascii
+from shop.payouts.bank_accounts import ACCOUNT_MAX, ACCOUNT_MIN, HOLDER_MAX
+from shop.text import strip
+from shop.validators import no_control_characters
+
+
+def account_digits(value: object) -> object:
+    """Account numbers are often written in groups: ``0011 0019 32418``, ``001.100.193``."""
+    return re.sub(r"[\s.\-]", "", value) if isinstance(value, str) else value
+
+
+def holder_form(value: object) -> object:
+    """The holder as banks print it: upper-case ASCII, one space between words."""
+    return " ".join(to_ascii(value).upper().split()) if isinstance(value, str) else value
+
+
+class BankAccountForm(FlaskForm):
+    bank_bin = SelectField(
+        _l("Bank"),
+        choices=lambda: [("", _l("Choose the bank")), *bank_choices()],
+        validators=[DataRequired(_l("Choose the bank."))],
+        validate_choice=True,
+    )
+    account_number = StringField(
+        _l("Account number"),
+        filters=[strip, account_digits],
+        validators=[
+            DataRequired(_l("Enter the account number.")),
+            Regexp(
+                rf"^\d{{{ACCOUNT_MIN},{ACCOUNT_MAX}}}$",
+                message=_l(
+                    "An account number is %(min)d to %(max)d digits.",
+                    min=ACCOUNT_MIN,
+                    max=ACCOUNT_MAX,
+                ),  # fmt: skip
+            ),
+        ],
+    )
+    holder_name = StringField(
+        _l("Account holder"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter the account holder's name.")),
+            Length(max=HOLDER_MAX, message=_l("At most %(max)d characters.")),
+            no_control_characters,
+        ],
+    )
+
+    def __init__(self, *args, legal_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.legal_name = legal_name
+
+    def validate_holder_name(self, field) -> None:
+        if field.data and not same_holder(field.data, self.legal_name):
+            raise ValidationError(
+                _l(
+                    "The account must be in the producer's legal name: %(name)s.",
+                    name=holder_form(self.legal_name),
+                )  # fmt: skip
+            )
+
+
+class VerifyBankAccountForm(FlaskForm):
+    """The details the admin saw: verified only if they are still the current ones."""
+
+    bank_bin = HiddenField(validators=[DataRequired()])
+    account_number = HiddenField(validators=[DataRequired()])
+    holder_name = HiddenField(validators=[DataRequired()])
+
+
+class StatementUploadForm(FlaskForm):
+    statement = FileField(_l("Bank statement (CSV)"))
+
+
+class StatementConfirmForm(FlaskForm):
+    plan = HiddenField(validators=[DataRequired()])
