@@ -145,6 +145,15 @@ def register_commands(app: Flask) -> None:
         verb = "would be made" if dry_run else "made"
         click.echo(f"{len(report.payouts)} payout(s) {verb}, {report.total_vnd} VND in all.")
 
+    @payouts.command("send")
+    def send_payouts_command() -> None:
+        """Send every approved payout through its provider (bank transfer, Stripe Connect).
+        Safe to run again: each payout carries its own idempotency key."""
+        from shop.payouts.sending import send_approved_payouts
+
+        report = send_approved_payouts()
+        click.echo(f"{len(report.sent)} payout(s) sent, {len(report.failed)} refused.")
+
     app.cli.add_command(payouts)
 
     jobs = click.Group("jobs", help="The job worker (outbox delivery, periodic jobs).")

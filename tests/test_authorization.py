@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from shop.audit.models import AuditLog
-from shop.catalog.models import Product, ProductImage
+from shop.catalog.models import Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
 from shop.extensions import db
 from shop.lots.models import Lot
@@ -24,6 +24,7 @@ from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.models import Payment, Refund
 from shop.payments.services import payment_succeeded, record_refund
+from shop.payouts.models import Payout, PayoutRun
 from shop.tourism.models import Booking, ExperienceSession
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
@@ -366,6 +367,66 @@ ROUTES = [
     Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
     Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
     Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
+    Route("payouts", "payouts.drafts", "GET", "/admin/payouts", frozenset({ADMIN}), 200),
+    Route(
+        "sent payouts",
+        "payouts.drafts",
+        "GET",
+        "/admin/payouts?status=sent",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "approve payout",
+        "payouts.approve",
+        "POST",
+        "/admin/payouts/{draft_payout}/approve",
+        frozenset({ADMIN}),
+        302,
+    ),
+    Route(
+        "send payout",
+        "payouts.send",
+        "POST",
+        "/admin/payouts/{approved_payout}/send",
+        frozenset({ADMIN}),
+        302,
+    ),
+    Route(
+        "mark payout paid",
+        "payouts.mark_paid_route",
+        "POST",
+        "/admin/payouts/{sent_payout}/mark-paid",
+        frozenset({ADMIN}),
+        302,
+        (("reference", "VCB 123456"),),
+    ),
+    Route(
+        "mark payout failed",
+        "payouts.mark_failed_route",
+        "POST",
+        "/admin/payouts/{sent_payout}/mark-failed",
+        frozenset({ADMIN}),
+        302,
+        (("reason", "account closed"),),
+    ),
+    Route(
+        "stripe account",
+        "payouts.stripe_account",
+        "GET",
+        "/admin/producers/{producer}/stripe-account",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "set stripe account",
+        "payouts.stripe_account",
+        "POST",
+        "/admin/producers/{producer}/stripe-account",
+        frozenset({ADMIN}),
+        302,
+        (("account_id", "acct_1Abc2Def"),),
+    ),
 ]
 
 
@@ -382,6 +443,28 @@ def _paid(order: Order) -> Order:
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
     db.session.refresh(order)
     return order
+
+
+def _payouts(producer_id: int) -> tuple[int, int, int]:
+    """A draft, an approved and a sent bank-transfer payout of the producer (one run each)."""
+    approver = gen_user("admin")
+    ids = []
+    for day, status in enumerate(("draft", "approved", "sent"), start=1):
+        run = PayoutRun(key=f"matrix-{day}", run_on=date(2026, 12, day))
+        db.session.add(run)
+        db.session.flush()
+        payout = Payout(
+            run_id=run.id,
+            producer_id=producer_id,
+            amount_vnd=300_000,
+            status=status,
+            provider="bank_transfer",
+            approved_by_id=None if status == "draft" else approver.id,
+        )
+        db.session.add(payout)
+        db.session.flush()
+        ids.append(payout.id)
+    return ids[0], ids[1], ids[2]
 
 
 def build_world(visitor: str) -> dict:
@@ -414,6 +497,7 @@ def build_world(visitor: str) -> dict:
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
     lot = gen_lot(product)
     paused = gen_product(producer=producer, active=False)
+    draft_payout, approved_payout, sent_payout = _payouts(producer.id)
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -442,6 +526,10 @@ def build_world(visitor: str) -> dict:
         "product_image": product.images[0].id,
         "paused_product": paused.id,
         "category": product.category_id,
+        "producer": producer.id,
+        "draft_payout": draft_payout,
+        "approved_payout": approved_payout,
+        "sent_payout": sent_payout,
     }
 
 
@@ -484,6 +572,8 @@ def snapshot() -> tuple:
         rows(ProductImage.id),
         rows(StockAdjustment.id),
         rows(AuditLog.id),
+        rows(Payout.id, Payout.status, Payout.provider_reference),
+        rows(Producer.id, Producer.stripe_account_id),
     )
 
 
@@ -534,7 +624,7 @@ def test_the_matrix_covers_every_back_office_route(app):
     protected = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("producer", "admin")
+        if rule.endpoint.split(".")[0] in ("producer", "admin", "payouts")
     }
     assert protected == {route.endpoint for route in ROUTES} - {
         "accounts.profile",
