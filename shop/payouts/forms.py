@@ -48,7 +48,7 @@ class StripeAccountForm(FlaskForm):
             Length(max=64, message=_l("At most %(max)d characters.")),
             Regexp(
                 f"^{STRIPE_ACCOUNT_RE.pattern}$",
-                message=_l("A connected account id starts with acct_ followed by letters and digits."),
+                message=_l("Enter acct_ followed by letters and digits."),
             ),
         ],
     )
