@@ -75,5 +75,5 @@ def downgrade():
     with op.batch_alter_table("payout", schema=None) as batch_op:
         batch_op.drop_column("send_error")
     with op.batch_alter_table("producer", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_producer_stripe_account_id_shape", type_="check")
+        batch_op.drop_constraint(op.f("ck_producer_stripe_account_id_shape"), type_="check")
         batch_op.drop_column("stripe_account_id")

@@ -127,9 +127,7 @@ def test_never_more_than_a_payout_minus_what_was_taken_back_newest_first(app):
         r["url"].rsplit("/", 2)[-2]: int(r["params"]["amount"]) for r in stripe.posts("/reversals")
     }
     assert reversals == {"tr_2": 90_000, "tr_1": 360_000}  # the latest payout first, capped
-    taken = {
-        e.payout_id: e.amount_vnd for e in entries(kind=EntryKind.PAYOUT_REVERSAL)
-    }
+    taken = {e.payout_id: e.amount_vnd for e in entries(kind=EntryKind.PAYOUT_REVERSAL)}
     assert taken == {second_id: 90_000, first_id: 360_000}
     assert balance(producer_id, LATER).total_vnd == 0
 

@@ -37,12 +37,14 @@ def test_tabs_count_each_status_and_list_its_payouts(app, client, login_as):
     assert tab_counts(page) == {
         "draft": 0, "approved": 2, "sent": 1, "paid": 0, "failed": 0, "reconciled": 0
     }  # fmt: skip
-    assert "270.000" in page and "180.000" in page  # the two approved ones
+    assert "270.000" in page
+    assert "180.000" in page
     assert "450.000" not in page
     assert f'href="/admin/payouts/{second.id}"' in page  # each row links to its payout
     assert "Chuyển khoản ngân hàng" in page  # the provider
     sent_page = client.get("/admin/payouts?status=sent").get_data(as_text=True)
-    assert "450.000" in sent_page and "270.000" not in sent_page
+    assert "450.000" in sent_page
+    assert "270.000" not in sent_page
     assert client.get("/admin/payouts?status=nonsense").status_code == 200  # drafts
 
 
@@ -83,7 +85,8 @@ def test_mark_paid_needs_the_bank_reference(app, client, login_as):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Nhập mã tham chiếu của ngân hàng" in page
-    assert f'id="reference-{payout.id}"' in page and 'aria-invalid="true"' in page
+    assert f'id="reference-{payout.id}"' in page
+    assert 'aria-invalid="true"' in page
     db.session.refresh(payout)
     assert payout.status == PayoutStatus.SENT
     response = post(client, f"/admin/payouts/{payout.id}/mark-paid", reference="VCB 0042")
