@@ -150,6 +150,24 @@ def register_commands(app: Flask) -> None:
         if report.skipped:
             click.echo(f"{len(report.skipped)} producer(s) skipped; their money keeps accruing.")
 
+    @payouts.command("send")
+    def send_payouts_command() -> None:
+        """Send every approved payout through its provider (bank transfer, Stripe Connect).
+        Safe to run again: each payout carries its own idempotency key."""
+        from shop.payouts.sending import send_approved_payouts
+
+        report = send_approved_payouts()
+        click.echo(f"{len(report.sent)} payout(s) sent, {len(report.failed)} refused.")
+
+    @payouts.command("clawback")
+    def clawback_command() -> None:
+        """Take back, through the provider, money refunded after a Stripe Connect payout.
+        Safe to run again: each clawback carries its own idempotency key."""
+        from shop.payouts.clawbacks import reverse_pending_clawbacks
+
+        report = reverse_pending_clawbacks()
+        click.echo(f"{report.done} clawback(s) done, {report.retrying} refused (retried later).")
+
     app.cli.add_command(payouts)
 
     jobs = click.Group("jobs", help="The job worker (outbox delivery, periodic jobs).")

@@ -128,6 +128,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             )
         elif name == "product_id":
             values[name] = world.product_id
+        elif name == "producer_id":
+            values[name] = world.producer_id
         elif name == "image_id":
             values[name] = world.image_id
         elif name == "lot_id":

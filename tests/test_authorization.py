@@ -436,15 +436,6 @@ ROUTES = [
             ("form_token", "matrix-token-0123456789"),
         ),
     ),
-    Route("payouts to approve", "payouts.drafts", "GET", "/admin/payouts", frozenset({ADMIN}), 200),
-    Route(
-        "approve a payout",
-        "payouts.approve",
-        "POST",
-        "/admin/payouts/{draft_payout}/approve",
-        frozenset({ADMIN}),
-        302,
-    ),
     Route(
         "payout detail",
         "payouts.payout_detail",
@@ -533,6 +524,66 @@ ROUTES = [
     Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
     Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
     Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
+    Route("payouts", "payouts.drafts", "GET", "/admin/payouts", frozenset({ADMIN}), 200),
+    Route(
+        "sent payouts",
+        "payouts.drafts",
+        "GET",
+        "/admin/payouts?status=sent",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "approve payout",
+        "payouts.approve",
+        "POST",
+        "/admin/payouts/{draft_payout}/approve",
+        frozenset({ADMIN}),
+        302,
+    ),
+    Route(
+        "send payout",
+        "payouts.send",
+        "POST",
+        "/admin/payouts/{approved_payout}/send",
+        frozenset({ADMIN}),
+        302,
+    ),
+    Route(
+        "mark payout paid",
+        "payouts.mark_paid_route",
+        "POST",
+        "/admin/payouts/{sent_payout}/mark-paid",
+        frozenset({ADMIN}),
+        302,
+        (("reference", "VCB 123456"),),
+    ),
+    Route(
+        "mark payout failed",
+        "payouts.mark_failed_route",
+        "POST",
+        "/admin/payouts/{sent_payout}/mark-failed",
+        frozenset({ADMIN}),
+        302,
+        (("reason", "account closed"),),
+    ),
+    Route(
+        "stripe account",
+        "payouts.stripe_account",
+        "GET",
+        "/admin/producers/{producer}/stripe-account",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "set stripe account",
+        "payouts.stripe_account",
+        "POST",
+        "/admin/producers/{producer}/stripe-account",
+        frozenset({ADMIN}),
+        302,
+        (("account_id", "acct_1Abc2Def"),),
+    ),
 ]
 
 
@@ -549,6 +600,28 @@ def _paid(order: Order) -> Order:
     payment_succeeded(payment, amount_vnd=order.total_vnd, currency="vnd", actor="test")
     db.session.refresh(order)
     return order
+
+
+def _payouts(producer_id: int) -> tuple[int, int, int]:
+    """A draft, an approved and a sent bank-transfer payout of the producer (one run each)."""
+    approver = gen_user("admin")
+    ids = []
+    for day, status in enumerate(("draft", "approved", "sent"), start=1):
+        run = PayoutRun(key=f"matrix-{day}", run_on=date(2026, 12, day))
+        db.session.add(run)
+        db.session.flush()
+        payout = Payout(
+            run_id=run.id,
+            producer_id=producer_id,
+            amount_vnd=300_000,
+            status=status,
+            provider="bank_transfer",
+            approved_by_id=None if status == "draft" else approver.id,
+        )
+        db.session.add(payout)
+        db.session.flush()
+        ids.append(payout.id)
+    return ids[0], ids[1], ids[2]
 
 
 def build_world(visitor: str) -> dict:
@@ -581,16 +654,9 @@ def build_world(visitor: str) -> dict:
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
     lot = gen_lot(product)
     paused = gen_product(producer=producer, active=False)
-    # Payouts: a draft and an approved one; the producer's bank details, entered by its staff
-    # and not yet verified.
-    run = PayoutRun(key="matrix", run_on=date(2026, 12, 14))
-    db.session.add(run)
-    db.session.flush()
-    draft = Payout(run_id=run.id, producer_id=producer.id, amount_vnd=450_000, status="draft")
-    other_producer = gen_producer()
-    approved = Payout(run_id=run.id, producer_id=other_producer.id, amount_vnd=90_000,
-                      status="approved", approved_by_id=gen_user("admin").id)  # fmt: skip
-    db.session.add_all([draft, approved])
+    # Payouts: a draft, an approved and a sent one; the producer's bank details, entered by
+    # its staff and not yet verified.
+    draft_payout, approved_payout, sent_payout = _payouts(producer.id)
     holder = holder_form(producer.name)
     db.session.add(
         ProducerBankAccount(
@@ -628,9 +694,6 @@ def build_world(visitor: str) -> dict:
         "experience": experience.id,
         "session": session.id,
         "closed_session": closed.id,
-        "producer": producer.id,
-        "draft_payout": draft.id,
-        "approved_payout": approved.id,
         "holder": holder,
         "staff_holder": holder_form(db.session.get(Producer, user.producer_id).name)
         if user is not None and user.producer_id
@@ -642,6 +705,10 @@ def build_world(visitor: str) -> dict:
         "paused_product": paused.id,
         "category": product.category_id,
         "remittance": remittance.id,
+        "producer": producer.id,
+        "draft_payout": draft_payout,
+        "approved_payout": approved_payout,
+        "sent_payout": sent_payout,
     }
 
 
@@ -686,7 +753,8 @@ def snapshot() -> tuple:
         rows(AuditLog.id),
         rows(Remittance.id, Remittance.status),
         rows(LedgerAdjustment.id),
-        rows(Payout.id, Payout.status),
+        rows(Payout.id, Payout.status, Payout.provider_reference),
+        rows(Producer.id, Producer.stripe_account_id),
         rows(
             ProducerBankAccount.id,
             ProducerBankAccount.bank_bin,

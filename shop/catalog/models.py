@@ -120,11 +120,21 @@ def _lot_required_by_default(context) -> bool:
     return shipping_class == ShippingClass.FRESH_PERISHABLE
 
 
+# ``acct_`` then letters and digits only; portable SQL (SQLite and PostgreSQL): trimming every
+# letter and digit from the rest leaves nothing.
+STRIPE_ACCOUNT_CHECK = (
+    "stripe_account_id IS NULL OR (substr(stripe_account_id, 1, 5) = 'acct_'"
+    " AND length(stripe_account_id) > 5"
+    " AND trim(lower(substr(stripe_account_id, 6)), '0123456789abcdefghijklmnopqrstuvwxyz') = '')"
+)
+
+
 class Producer(TimestampMixin, db.Model):
     __tablename__ = "producer"
     __table_args__ = (
         CheckConstraint(one_of("legal_type", LegalType), name="legal_type_known"),
         CheckConstraint("length(tax_code) BETWEEN 10 AND 14", name="tax_code_length"),
+        CheckConstraint(STRIPE_ACCOUNT_CHECK, name="stripe_account_id_shape"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +158,8 @@ class Producer(TimestampMixin, db.Model):
     # its own, separated by ";" (e.g. "Hà Nội;Hải Phòng").
     fresh_delivery_provinces: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The producer's Stripe Connect account (``acct_…``): payouts go there by Stripe transfer.
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64))
 
     products: Mapped[list[Product]] = relationship(back_populates="producer")
 

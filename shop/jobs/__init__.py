@@ -161,3 +161,32 @@ def run_payouts() -> int:
 
     with job_context():
         return len(run(local_today()).payouts)
+
+
+@huey.periodic_task(crontab(minute="20"))
+def send_approved_payouts() -> int:
+    """Hourly: every payout a second admin approved goes out through its provider (`flask
+    payouts send`). Each send is a compare-and-set and carries the payout's idempotency key,
+    so two workers, or a re-run after a crash, move the money once."""
+    from shop.payouts.sending import send_approved_payouts as send
+
+    with job_context():
+        return len(send().sent)
+
+
+@huey.task()
+def reverse_payout_clawbacks() -> int:
+    """Take back money from paid payouts after a refund; enqueued after the refund's commit."""
+    from shop.payouts.clawbacks import reverse_pending_clawbacks
+
+    with job_context():
+        return reverse_pending_clawbacks().done
+
+
+@huey.periodic_task(crontab(minute="25"))
+def sweep_payout_clawbacks() -> int:
+    """Hourly: clawbacks the provider refused, or a lost enqueue left behind, are tried again."""
+    from shop.payouts.clawbacks import reverse_pending_clawbacks
+
+    with job_context():
+        return reverse_pending_clawbacks().done

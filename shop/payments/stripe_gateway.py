@@ -113,6 +113,45 @@ class StripeGateway:
             raise GatewayError(str(exc)) from exc
         return refund.id
 
+    def create_transfer(
+        self,
+        *,
+        amount_vnd: int,
+        destination: str,
+        transfer_group: str,
+        metadata: dict,
+        idempotency_key: str,
+    ) -> str:
+        """A Connect transfer from the platform's balance to a connected account; its id."""
+        try:
+            transfer = self._client.v1.transfers.create(
+                params={
+                    "amount": amount_vnd,
+                    "currency": "vnd",
+                    "destination": destination,
+                    "transfer_group": transfer_group,
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise GatewayError(str(exc)) from exc
+        return transfer.id
+
+    def reverse_transfer(
+        self, transfer_id: str, *, amount_vnd: int, metadata: dict, idempotency_key: str
+    ) -> str:
+        """Take ``amount_vnd`` of a transfer back from the connected account; the reversal's id."""
+        try:
+            reversal = self._client.v1.transfers.reversals.create(
+                transfer_id,
+                params={"amount": amount_vnd, "metadata": metadata},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise GatewayError(str(exc)) from exc
+        return reversal.id
+
 
 def parse_webhook(payload: bytes, signature_header: str | None, secret: str) -> dict:
     """Verify the signature on the raw body (5-minute tolerance) and return the event as a dict.

@@ -273,3 +273,35 @@ class Payout(TimestampMixin, db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
+    # Why the provider refused the last attempt to send this (approved) payout; cleared once
+    # it is sent.
+    send_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ClawbackStatus(StrEnum):
+    PENDING = "pending"  # to be taken back from the provider (a job does it after the commit)
+    DONE = "done"  # the provider confirmed; the ``payout_reversal`` entry is written
+
+
+class PayoutClawback(TimestampMixin, db.Model):
+    """Money taken back from a producer's paid payout after a refund left the producer owing
+    the platform (a Stripe transfer reversal). One row per (refund, payout), written in the
+    refund's transaction; ``idempotency_key`` is the provider's key and the ledger entry's."""
+
+    __tablename__ = "payout_clawback"
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint(one_of("status", ClawbackStatus), name="status_known"),
+        CheckConstraint(
+            "(status = 'done') = (provider_reference IS NOT NULL)", name="done_has_reference"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payout.id"), index=True)
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=ClawbackStatus.PENDING, index=True)
+    provider_reference: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -10,9 +10,12 @@ get plain data (``PayoutRequest``), never database rows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from shop.errors import ShopError
 
@@ -40,6 +43,8 @@ class PayoutRequest:
     reference: str
     # The same payout is never sent twice: a provider that takes one uses it.
     idempotency_key: str
+    # Where the money goes at the provider (a Stripe connected account), when it has one.
+    destination: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,80 @@ class BankTransfer(PayoutProvider):
         return SentPayout(provider_reference=None, paid=False)
 
 
+# A Stripe connected account id: ``acct_`` then letters and digits (the database checks it too).
+STRIPE_ACCOUNT_RE = re.compile(r"acct_[A-Za-z0-9]+")
+
+
+class StripeConnect(PayoutProvider):
+    """A Stripe Connect transfer to the producer's connected account: paid at once, and a
+    transfer reversal takes money back after a refund."""
+
+    id = "stripe_connect"
+    label = _l("Stripe Connect")
+
+    def _gateway(self):
+        # The payments side decides whether Stripe is configured and builds the client.
+        from shop.payments.providers import StripeProvider
+
+        return StripeProvider().gateway()
+
+    def account_of(self, producer_id: int) -> str | None:
+        from shop.catalog.models import Producer
+        from shop.extensions import db
+
+        return db.session.scalar(
+            select(Producer.stripe_account_id).where(Producer.id == producer_id)
+        )
+
+    def is_available_for(self, producer_id: int) -> bool:
+        return bool(current_app.config.get("STRIPE_SECRET_KEY")) and bool(
+            self.account_of(producer_id)
+        )
+
+    def send(self, request: PayoutRequest) -> SentPayout:
+        from shop.payments.stripe_gateway import GatewayError
+
+        gateway = self._gateway()
+        account = request.destination
+        if gateway is None or not account:
+            raise PayoutProviderError(
+                "Stripe is not configured or the producer has no connected account",
+                reason="not_configured",
+            )
+        try:
+            transfer_id = gateway.create_transfer(
+                amount_vnd=request.amount_vnd,
+                destination=account,
+                transfer_group=f"payout-{request.payout_id}",
+                metadata={"payout_id": str(request.payout_id), "reference": request.reference},
+                idempotency_key=request.idempotency_key,
+            )
+        except GatewayError as exc:
+            raise PayoutProviderError(str(exc), reason="gateway") from exc
+        return SentPayout(provider_reference=transfer_id, paid=True)
+
+    def reverse(self, request: ReversalRequest) -> str:
+        from shop.payments.stripe_gateway import GatewayError
+
+        gateway = self._gateway()
+        if gateway is None:
+            raise PayoutProviderError("Stripe is not configured", reason="not_configured")
+        try:
+            return gateway.reverse_transfer(
+                request.provider_reference,
+                amount_vnd=request.amount_vnd,
+                metadata={"payout_id": str(request.payout_id)},
+                idempotency_key=request.idempotency_key,
+            )
+        except GatewayError as exc:
+            raise PayoutProviderError(str(exc), reason="gateway") from exc
+
+
 # The default provider first; ``provider_for`` takes the first available one in reverse order,
 # so a more specific provider (added after) wins when it can pay the producer.
-PROVIDERS: dict[str, PayoutProvider] = {provider.id: provider for provider in (BankTransfer(),)}
+PROVIDERS: dict[str, PayoutProvider] = {
+    provider.id: provider for provider in (BankTransfer(), StripeConnect())
+}
 DEFAULT_PROVIDER = BankTransfer.id
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from shop.accounts.models import User
 from shop.catalog.models import Producer
 from shop.extensions import db
-from shop.payouts.models import Payout, PayoutRun
+from shop.payouts.models import Payout, PayoutRun, PayoutStatus
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,11 @@ class PayoutRow:
     run_on: date
     created_by: str | None
     created_by_id: int | None
+    provider: str = ""
+    provider_reference: str | None = None
+    note: str | None = None
+    send_error: str | None = None
+    producer_id: int | None = None
 
 
 def payouts_with_status(status: str, limit: int = 500) -> list[PayoutRow]:
@@ -35,6 +40,11 @@ def payouts_with_status(status: str, limit: int = 500) -> list[PayoutRow]:
             PayoutRun.run_on,
             creator.name,
             Payout.created_by_id,
+            Payout.provider,
+            Payout.provider_reference,
+            Payout.note,
+            Payout.send_error,
+            Payout.producer_id,
         )
         .join(Producer, Producer.id == Payout.producer_id)
         .join(PayoutRun, PayoutRun.id == Payout.run_id)
@@ -44,3 +54,13 @@ def payouts_with_status(status: str, limit: int = 500) -> list[PayoutRow]:
         .limit(limit)
     ).all()
     return [PayoutRow(*row) for row in rows]
+
+
+def status_counts() -> dict[str, int]:
+    """{status: number of payouts} for every status, zero included (one statement)."""
+    counts = dict(
+        db.session.execute(select(Payout.status, func.count(Payout.id)).group_by(Payout.status))
+        .tuples()
+        .all()
+    )
+    return {str(status): int(counts.get(str(status), 0)) for status in PayoutStatus}

@@ -7,6 +7,7 @@ from datetime import datetime
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.orders.signals import order_paid, producer_order_delivered, refund_applied
+from shop.payouts.clawbacks import plan_clawbacks
 from shop.payouts.ledger import record_line_sales, record_refund_reversals, release_producer_order
 
 
@@ -19,7 +20,13 @@ def _credit_producers(_sender, order_id: int, now: datetime, **_extra) -> None:
 def _reverse_refunded_lines(
     _sender, order_id: int, amount_vnd: int, lines: dict[int, int], **_extra
 ) -> None:
-    record_refund_reversals(db.session.get(Order, order_id), amount_vnd, lines)
+    order = db.session.get(Order, order_id)
+    record_refund_reversals(order, amount_vnd, lines)
+    # A producer already paid (Stripe Connect) may now owe the platform: take it back after
+    # the commit. The order's refunded total after this refund names the refund.
+    parts = {line.producer_order_id for line in order.lines if line.id in lines}
+    producers = {part.producer_id for part in order.producer_orders if part.id in parts}
+    plan_clawbacks(producers, f"o{order.id}-r{order.refunded_vnd}")
 
 
 @producer_order_delivered.connect
