@@ -25,6 +25,7 @@ from shop.payouts.models import (  # noqa: F401, E402
     PayoutHold,
     PayoutRun,
 )
+from shop.producer.models import ProducerInvitation  # noqa: F401, E402
 from shop.tourism.models import (  # noqa: F401, E402
     Booking,
     Experience,
