@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from shop.accounts.models import User
 from shop.audit.models import AuditLog
 from shop.catalog.models import Product, ProductImage
 from shop.catalog.stock import StockAdjustment
@@ -24,6 +25,8 @@ from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.models import Payment, Refund
 from shop.payments.services import payment_succeeded, record_refund
+from shop.producer.invitations import invitation_token
+from shop.producer.models import ProducerInvitation
 from shop.tourism.models import Booking, ExperienceSession
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
@@ -46,6 +49,9 @@ OTHER_STAFF = "staff of another producer"
 OWN_STAFF = "staff of the order's producer"
 ADMIN = "admin"
 VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN)
+# Producer admins (staff who manage their producer's staff): tried on the routes that say so.
+OWN_ADMIN = "admin of the order's producer"
+OTHER_ADMIN = "admin of another producer"
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,12 @@ class Route:
     ok: int  # the status the allowed visitors get
     data: tuple[tuple[str, str], ...] = ()
     upload: bool = False  # sends a small PNG as ``picture-picture``
+    admins: bool = False  # also tried by the producer's admin and another producer's admin
 
 
 SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
 ANY_STAFF = frozenset({OTHER_STAFF, OWN_STAFF})
+ANY_ADMIN = frozenset({OWN_ADMIN, OTHER_ADMIN})
 
 ROUTES = [
     Route("producer list", "producer.orders", "GET", "/producer/orders", ANY_STAFF, 200),
@@ -363,6 +371,47 @@ ROUTES = [
         frozenset({OWN_STAFF}),
         302,
     ),
+    Route(
+        "money", "producer.money", "GET", "/producer/money", ANY_STAFF | ANY_ADMIN, 200, admins=True
+    ),
+    Route("staff", "producer.staff", "GET", "/producer/staff", ANY_ADMIN, 200, admins=True),
+    Route(
+        "invite staff",
+        "producer.invite",
+        "POST",
+        "/producer/staff/invite",
+        ANY_ADMIN,  # into their own producer's staff
+        302,
+        (("email", "new-hand@example.com"),),
+        admins=True,
+    ),
+    Route(
+        "revoke invitation",
+        "producer.revoke_invitation",
+        "POST",
+        "/producer/staff/invitations/{invitation}/revoke",
+        frozenset({OWN_ADMIN}),
+        302,
+        admins=True,
+    ),
+    Route(
+        "remove staff",
+        "producer.remove_staff",
+        "POST",
+        "/producer/staff/{plain_staff}/remove",
+        frozenset({OWN_ADMIN}),
+        302,
+        admins=True,
+    ),
+    Route(
+        "join staff",
+        "producer.join",
+        "GET",
+        "/producer/join/{invitation_token}",
+        SIGNED_IN | ANY_ADMIN,  # the page says whether this account may join
+        200,
+        admins=True,
+    ),
     Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
     Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
     Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
@@ -414,6 +463,14 @@ def build_world(visitor: str) -> dict:
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
     lot = gen_lot(product)
     paused = gen_product(producer=producer, active=False)
+    # The producer's staff: its admin, a plain member, and an invitation waiting.
+    boss = gen_user("producer_staff", producer_id=producer.id, producer_admin=True)
+    plain_staff = gen_user("producer_staff", producer_id=producer.id)
+    invitation = ProducerInvitation(
+        producer_id=producer.id, email="invitee@example.com", invited_by_id=boss.id
+    )
+    db.session.add(invitation)
+    db.session.flush()
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -423,6 +480,10 @@ def build_world(visitor: str) -> dict:
         user = gen_user("producer_staff", producer_id=producer.id)
     elif visitor == ADMIN:
         user = gen_user("admin")
+    elif visitor == OWN_ADMIN:
+        user = gen_user("producer_staff", producer_id=producer.id, producer_admin=True)
+    elif visitor == OTHER_ADMIN:
+        user = gen_user("producer_staff", producer_admin=True)
     db.session.commit()
     return {
         "user": user,
@@ -442,6 +503,9 @@ def build_world(visitor: str) -> dict:
         "product_image": product.images[0].id,
         "paused_product": paused.id,
         "category": product.category_id,
+        "invitation": invitation.id,
+        "invitation_token": invitation_token(invitation),
+        "plain_staff": plain_staff.id,
     }
 
 
@@ -484,11 +548,19 @@ def snapshot() -> tuple:
         rows(ProductImage.id),
         rows(StockAdjustment.id),
         rows(AuditLog.id),
+        rows(User.id, User.role, User.producer_id, User.producer_admin),
+        rows(ProducerInvitation.id, ProducerInvitation.accepted_at, ProducerInvitation.revoked_at),
     )
 
 
-@pytest.mark.parametrize("visitor", VISITORS)
-@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+CASES = [(route, visitor) for route in ROUTES for visitor in VISITORS] + [
+    (route, visitor) for route in ROUTES if route.admins for visitor in (OWN_ADMIN, OTHER_ADMIN)
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "visitor"), CASES, ids=[f"{route.name}-{visitor}" for route, visitor in CASES]
+)
 def test_authorization_matrix(client, route: Route, visitor: str):
     world = build_world(visitor)
     if world["user"] is not None:
