@@ -137,6 +137,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+    # How long a producer's invitation to join its staff works (it also stops once used).
+    STAFF_INVITATION_MAX_AGE_SECONDS = _int("STAFF_INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)
     # Rate limits (sign-in, password reset): memory:// counts per worker, fine for one
     # development server; production defaults to Redis (REDIS_URL), shared by every worker.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -31,6 +31,7 @@ from shop.payouts.office_models import (  # noqa: F401, E402
     Remittance,
     RemittanceLine,
 )
+from shop.producer.models import ProducerInvitation  # noqa: F401, E402
 from shop.tourism.models import (  # noqa: F401, E402
     Booking,
     Experience,

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from shop.accounts.models import User
 from shop.audit.models import AuditLog
 from shop.catalog.models import Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
@@ -29,6 +30,8 @@ from shop.payouts.bank_accounts import ProducerBankAccount
 from shop.payouts.bank_forms import holder_form
 from shop.payouts.models import Payout, PayoutRun
 from shop.payouts.office_models import LedgerAdjustment, Remittance
+from shop.producer.invitations import invitation_token
+from shop.producer.models import ProducerInvitation
 from shop.tourism.models import Booking, ExperienceSession
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
@@ -51,6 +54,9 @@ OTHER_STAFF = "staff of another producer"
 OWN_STAFF = "staff of the order's producer"
 ADMIN = "admin"
 VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN)
+# Producer admins (staff who manage their producer's staff): tried on the routes that say so.
+OWN_ADMIN = "admin of the order's producer"
+OTHER_ADMIN = "admin of another producer"
 
 
 @dataclass(frozen=True)
@@ -66,10 +72,12 @@ class Route:
     statement: bool = False  # sends a small carrier's remittance CSV as ``file``
     # Whether the allowed POST changes the database (a preview or a stale form does not).
     changes: bool = True
+    admins: bool = False  # also tried by the producer's admin and another producer's admin
 
 
 SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
 ANY_STAFF = frozenset({OTHER_STAFF, OWN_STAFF})
+ANY_ADMIN = frozenset({OWN_ADMIN, OTHER_ADMIN})
 
 ROUTES = [
     Route("producer list", "producer.orders", "GET", "/producer/orders", ANY_STAFF, 200),
@@ -521,6 +529,47 @@ ROUTES = [
             ("holder_name", "{holder}"),
         ),
     ),
+    Route(
+        "money", "producer.money", "GET", "/producer/money", ANY_STAFF | ANY_ADMIN, 200, admins=True
+    ),
+    Route("staff", "producer.staff", "GET", "/producer/staff", ANY_ADMIN, 200, admins=True),
+    Route(
+        "invite staff",
+        "producer.invite",
+        "POST",
+        "/producer/staff/invite",
+        ANY_ADMIN,  # into their own producer's staff
+        302,
+        (("email", "new-hand@example.com"),),
+        admins=True,
+    ),
+    Route(
+        "revoke invitation",
+        "producer.revoke_invitation",
+        "POST",
+        "/producer/staff/invitations/{invitation}/revoke",
+        frozenset({OWN_ADMIN}),
+        302,
+        admins=True,
+    ),
+    Route(
+        "remove staff",
+        "producer.remove_staff",
+        "POST",
+        "/producer/staff/{plain_staff}/remove",
+        frozenset({OWN_ADMIN}),
+        302,
+        admins=True,
+    ),
+    Route(
+        "join staff",
+        "producer.join",
+        "GET",
+        "/producer/join/{invitation_token}",
+        SIGNED_IN | ANY_ADMIN,  # the page says whether this account may join
+        200,
+        admins=True,
+    ),
     Route("account", "accounts.profile", "GET", "/account", SIGNED_IN, 200),
     Route("my orders", "checkout.my_orders", "GET", "/account/orders", SIGNED_IN, 200),
     Route("password", "accounts.change_password", "GET", "/account/password", SIGNED_IN, 200),
@@ -672,6 +721,14 @@ def build_world(visitor: str) -> dict:
         admin_id=None,
         now=now,
     )
+    # The producer's staff: its admin, a plain member, and an invitation waiting.
+    boss = gen_user("producer_staff", producer_id=producer.id, producer_admin=True)
+    plain_staff = gen_user("producer_staff", producer_id=producer.id)
+    invitation = ProducerInvitation(
+        producer_id=producer.id, email="invitee@example.com", invited_by_id=boss.id
+    )
+    db.session.add(invitation)
+    db.session.flush()
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -681,6 +738,10 @@ def build_world(visitor: str) -> dict:
         user = gen_user("producer_staff", producer_id=producer.id)
     elif visitor == ADMIN:
         user = gen_user("admin")
+    elif visitor == OWN_ADMIN:
+        user = gen_user("producer_staff", producer_id=producer.id, producer_admin=True)
+    elif visitor == OTHER_ADMIN:
+        user = gen_user("producer_staff", producer_admin=True)
     db.session.commit()
     return {
         "user": user,
@@ -709,6 +770,9 @@ def build_world(visitor: str) -> dict:
         "draft_payout": draft_payout,
         "approved_payout": approved_payout,
         "sent_payout": sent_payout,
+        "invitation": invitation.id,
+        "invitation_token": invitation_token(invitation),
+        "plain_staff": plain_staff.id,
     }
 
 
@@ -760,11 +824,19 @@ def snapshot() -> tuple:
             ProducerBankAccount.bank_bin,
             ProducerBankAccount.verified_at,
         ),
+        rows(User.id, User.role, User.producer_id, User.producer_admin),
+        rows(ProducerInvitation.id, ProducerInvitation.accepted_at, ProducerInvitation.revoked_at),
     )
 
 
-@pytest.mark.parametrize("visitor", VISITORS)
-@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+CASES = [(route, visitor) for route in ROUTES for visitor in VISITORS] + [
+    (route, visitor) for route in ROUTES if route.admins for visitor in (OWN_ADMIN, OTHER_ADMIN)
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "visitor"), CASES, ids=[f"{route.name}-{visitor}" for route, visitor in CASES]
+)
 def test_authorization_matrix(client, route: Route, visitor: str):
     world = build_world(visitor)
     if world["user"] is not None:

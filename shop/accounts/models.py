@@ -82,6 +82,9 @@ class User(UserMixin, TimestampMixin, db.Model):
         CheckConstraint(
             "role <> 'producer_staff' OR producer_id IS NOT NULL", name="staff_has_producer"
         ),
+        CheckConstraint(
+            "NOT producer_admin OR role = 'producer_staff'", name="producer_admin_is_staff"
+        ),
         CheckConstraint("locale IN ('vi', 'en')", name="locale_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("session_generation >= 0", name="session_generation_not_negative"),

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from shop.accounts.models import User, hash_password
+from shop.accounts.models import Role, User, hash_password
 from shop.catalog.models import Category, OcopCertificate, Producer, Product, ProductImage
 from shop.demo.loader import load_demo_data
 from shop.extensions import db
@@ -147,7 +147,13 @@ def _demo_password_hash(password: str) -> str:
 
 
 def seed_users(producers: dict[str, Producer]) -> None:
+    """The demo accounts; each producer's first staff account (in the file's order) is the
+    producer's admin, who invites and removes its other staff."""
+    admins: set[str] = set()
     for data in load_demo_data().users:
+        first_staff = data["role"] == Role.PRODUCER_STAFF and data["producer"] not in admins
+        if first_staff:
+            admins.add(data["producer"])
         user = _upsert(
             User,
             "email",
@@ -156,6 +162,7 @@ def seed_users(producers: dict[str, Producer]) -> None:
             role=data["role"],
             locale=data["locale"] or "vi",
             producer_id=producers[data["producer"]].id if data["producer"] else None,
+            producer_admin=first_staff,
         )
         if not user.password_hash:
             user.password_hash = _demo_password_hash(data["password"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from shop.audit.services import changed_values, record
-from shop.catalog.models import Category, Producer, Product
+from shop.catalog.models import Category, Producer, Product, lot_always_required
 from shop.extensions import db
 from shop.text import slugify
 
@@ -34,6 +34,7 @@ EDITABLE = (
     "preorder_ships_from",
     "preorder_cap",
     "adult_only",
+    "lot_required",
 )
 
 
@@ -60,6 +61,8 @@ def _apply(product: Product, values: dict) -> None:
     for name in EDITABLE:
         if name in values:
             setattr(product, name, values[name])
+    if lot_always_required(product.shipping_class):
+        product.lot_required = True  # fresh fruit: always, whatever the form said
     if not product.preorder:
         product.preorder_ships_from = None
         product.preorder_cap = None

@@ -113,11 +113,14 @@ def word_list(*texts: str | None) -> str:
     return " " + " ".join(search_terms(" ".join(t for t in texts if t))) + " "
 
 
-def _lot_required_by_default(context) -> bool:
-    """Fresh-perishable goods (lychee) name their lot when shipped unless the producer says
-    otherwise; everything else need not."""
-    shipping_class = context.get_current_parameters().get("shipping_class")
+def lot_always_required(shipping_class: str | None) -> bool:
+    """Fresh fruit (fresh, perishable goods such as lychee) always name the harvest lot each
+    parcel line was shipped from; the producer chooses for everything else."""
     return shipping_class == ShippingClass.FRESH_PERISHABLE
+
+
+def _lot_required_by_default(context) -> bool:
+    return lot_always_required(context.get_current_parameters().get("shipping_class"))
 
 
 # ``acct_`` then letters and digits only; portable SQL (SQLite and PostgreSQL): trimming every

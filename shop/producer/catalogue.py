@@ -24,7 +24,7 @@ from shop.accounts.models import Role, User
 from shop.audit.models import AuditLog
 from shop.audit.services import record
 from shop.catalog.editing import create_product, set_product_active, update_product
-from shop.catalog.models import Category, Producer, Product, ProductImage
+from shop.catalog.models import Category, Producer, Product, ProductImage, lot_always_required
 from shop.catalog.pictures import MAX_BYTES, PictureRefused, store_picture
 from shop.catalog.stock import StockWouldGoNegative, adjust_stock, stock_adjustments
 from shop.db import begin_write_transaction
@@ -143,7 +143,10 @@ def edit_product(product_id: int):
         flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
         return redirect(url_for("producer.product_detail", product_id=product_id))
     return render_template(
-        "producer/product_form.html", form=form, product=product
+        "producer/product_form.html",
+        form=form,
+        product=product,
+        lot_forced=lot_always_required(product.shipping_class),
     ), 400 if form.is_submitted() else 200
 
 
@@ -336,6 +339,7 @@ ACTION_LABELS = {
     "staff.invite": _l("Staff invited"),
     "staff.join": _l("Staff joined"),
     "staff.remove": _l("Staff removed"),
+    "staff.revoke": _l("Invitation revoked"),
 }
 
 

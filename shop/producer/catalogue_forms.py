@@ -196,6 +196,7 @@ class ProductForm(FlaskForm):
         message=_l("Enter a whole number of units between 0 and 1.000.000."),
     )
     adult_only = BooleanField(_l("Alcohol: buyers must be 18 or older"))
+    lot_required = BooleanField(_l("Record the harvest lot when shipping"))
 
     def validate_season_end(self, field) -> None:
         if (self.season_start.data is None) != (field.data is None):
@@ -219,7 +220,7 @@ class ProductForm(FlaskForm):
             "name_vi", "name_en", "description_vi", "description_en", "unit_vi", "unit_en",
             "origin", "category_id", "price_vnd", "weight_g", "shipping_class",
             "season_start", "season_end", "preorder", "preorder_ships_from", "preorder_cap",
-            "adult_only",
+            "adult_only", "lot_required",
         )  # fmt: skip
         values = {name: getattr(self, name).data for name in names}
         for name in ("name_en", "description_en", "unit_en"):

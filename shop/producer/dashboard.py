@@ -1,5 +1,6 @@
 """The portal's overview: what needs doing today (parcels to confirm and to ship), this week's
-sessions, products running low, and certificates that expire within 90 days."""
+sessions, products running low, certificates that expire within 90 days, and the balance
+(available / pending, linking to the money page)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, Pr
 from shop.db import utcnow
 from shop.extensions import db
 from shop.orders.models import Order, ProducerOrder, ProducerOrderStatus
+from shop.payouts.ledger import balance
 from shop.producer import bp
 from shop.producer.catalogue import LOW_STOCK
 from shop.producer.routes import _visible_to_staff
@@ -91,4 +93,5 @@ def dashboard():
         low_stock=low_stock,
         low_stock_limit=LOW_STOCK,
         expiring=[(c, p or e) for c, p, e in expiring],
+        balance=balance(producer_id, today),
     )

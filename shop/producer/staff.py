@@ -1,0 +1,219 @@
+"""The producer's staff, managed by its admins: the list, invitations by e-mail (sent, pending,
+revoked) and removal; and the page where an invited person joins.
+
+Only a producer admin reaches ``/producer/staff``: other staff get the same 404 as every other
+visitor without the right role. ``/producer/join/<token>`` is for any signed-in account; the
+invitation says whether that account may join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField
+from wtforms.validators import DataRequired, Email, Length
+
+from shop.accounts.decorators import role_required
+from shop.accounts.forms import EmptyForm
+from shop.accounts.models import Role
+from shop.catalog.models import Producer
+from shop.db import begin_write_transaction
+from shop.extensions import db
+from shop.producer import bp, invitations
+from shop.producer.emails import send_staff_invitation
+from shop.text import strip
+
+REFUSALS = {
+    "invalid": _l("This invitation link is not valid. Check that you copied all of it."),
+    "expired": _l("This invitation has expired. Ask the producer to invite you again."),
+    "revoked": _l("This invitation was withdrawn by the producer."),
+    "used": _l("This invitation has already been used."),
+    "other_email": _l(
+        "This invitation was sent to another e-mail address. Sign in with the account of "
+        "that address, or create one with it."
+    ),
+    "already_staff": _l("You are already on this producer's staff."),
+    "other_producer": _l(
+        "Your account already works for another producer. An account can work for one "
+        "producer only: ask that producer to remove you first, or use another account."
+    ),
+    "not_customer": _l("This account cannot join a producer's staff. Use a customer account."),
+}
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter the e-mail address to invite.")),
+            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
+            Email(_l("Enter an e-mail address such as name@example.com.")),
+        ],
+    )
+    admin = BooleanField(_l("Admin: may invite and remove staff"))
+
+
+def producer_admin_required(view: Callable) -> Callable:
+    """Producer staff who are their producer's admins; other staff get a 404."""
+
+    @role_required(Role.PRODUCER_STAFF)
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.producer_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def _render(form: InviteForm | None = None, status: int = 200):
+    producer_id = current_user.producer_id
+    return render_template(
+        "producer/staff.html",
+        producer=db.session.get(Producer, producer_id),
+        members=invitations.staff_of(producer_id),
+        pending=invitations.pending_invitations(producer_id),
+        form=form or InviteForm(),
+        action_form=EmptyForm(),
+    ), status
+
+
+@bp.get("/staff")
+@producer_admin_required
+def staff():
+    return _render()
+
+
+@bp.post("/staff/invite")
+@producer_admin_required
+def invite():
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _render(form, 400)
+    actor = current_user._get_current_object()
+    producer_id, email, admin = actor.producer_id, form.email.data, bool(form.admin.data)
+    begin_write_transaction(db.session)
+    try:
+        invitation, token = invitations.invite(producer_id, email, admin=admin, actor_id=actor.id)
+    except invitations.AlreadyStaff:
+        db.session.rollback()
+        form.email.errors.append(_("This person is already on your staff."))
+        return _render(form, 400)
+    except invitations.AlreadyInvited:
+        db.session.rollback()
+        form.email.errors.append(
+            _("An invitation to this address is waiting. Revoke it below to send a new one.")
+        )
+        return _render(form, 400)
+    except invitations.NotAdmin:
+        db.session.rollback()
+        abort(404)
+    send_staff_invitation(invitation, token, actor)
+    db.session.commit()
+    days = current_app.config["STAFF_INVITATION_MAX_AGE_SECONDS"] // 86400
+    flash(
+        ngettext(
+            "Invitation sent to %(email)s. The link works for %(num)d day.",
+            "Invitation sent to %(email)s. The link works for %(num)d days.",
+            days,
+            email=invitation.email,
+        ),
+        "success",
+    )
+    return redirect(url_for("producer.staff"))
+
+
+@bp.post("/staff/invitations/<int:invitation_id>/revoke")
+@producer_admin_required
+def revoke_invitation(invitation_id: int):
+    producer_id, actor_id = current_user.producer_id, current_user.id
+    begin_write_transaction(db.session)
+    try:
+        revoked = invitations.revoke(producer_id, invitation_id, actor_id=actor_id)
+    except (LookupError, invitations.NotAdmin):
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    if revoked:
+        flash(_("Invitation revoked: its link no longer works."), "success")
+    else:
+        flash(_("This invitation was already accepted or revoked."), "error")
+    return redirect(url_for("producer.staff"))
+
+
+@bp.post("/staff/<int:user_id>/remove")
+@producer_admin_required
+def remove_staff(user_id: int):
+    producer_id, actor_id = current_user.producer_id, current_user.id
+    begin_write_transaction(db.session)
+    try:
+        member = invitations.remove(producer_id, user_id, actor_id=actor_id)
+    except (LookupError, invitations.NotAdmin):
+        db.session.rollback()
+        abort(404)
+    except invitations.CannotRemoveSelf:
+        db.session.rollback()
+        flash(_("You cannot remove yourself. Ask another admin to do it."), "error")
+    except invitations.LastAdmin:
+        db.session.rollback()
+        flash(_("The last admin cannot be removed: make someone else an admin first."), "error")
+    else:
+        name = member.name
+        db.session.commit()
+        flash(_("%(name)s no longer works for your shop.", name=name), "success")
+    return redirect(url_for("producer.staff"))
+
+
+# --- joining ---------------------------------------------------------------------------------
+
+
+def _join_page(token: str, *, refusal: str | None = None, invitation=None, status: int = 200):
+    producer = db.session.get(Producer, invitation.producer_id) if invitation else None
+    return render_template(
+        "producer/join.html",
+        token=token,
+        invitation=invitation,
+        producer=producer,
+        refusal=REFUSALS[refusal] if refusal else None,
+        action_form=EmptyForm(),
+    ), status
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str):
+    if not current_user.is_authenticated:
+        flash(
+            _("Sign in, or create an account, with the e-mail address the invitation was sent to."),
+            "info",
+        )
+        return redirect(url_for("accounts.login", next=request.path))
+    if len(token) > 500:
+        return _join_page("", refusal="invalid", status=400)
+    if request.method == "GET":
+        try:
+            invitation = invitations.read_invitation(token)
+            invitations.check_account(invitation, current_user)
+        except invitations.InvitationRefused as refused:
+            return _join_page(token, refusal=refused.code)
+        return _join_page(token, invitation=invitation)
+    if not EmptyForm().validate_on_submit():
+        return _join_page(token, refusal="invalid", status=400)
+    user_id = current_user.id
+    begin_write_transaction(db.session)
+    try:
+        invitation = invitations.accept(token, user_id)
+    except invitations.InvitationRefused as refused:
+        db.session.rollback()
+        return _join_page(token, refusal=refused.code, status=409)
+    producer = db.session.get(Producer, invitation.producer_id)
+    db.session.commit()
+    flash(_("Welcome to the staff of %(producer)s.", producer=producer.name), "success")
+    return redirect(url_for("producer.dashboard"))
