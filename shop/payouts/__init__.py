@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("payouts", __name__)
 
 # The ledger answers the orders domain's signals (payment, refund, delivery).
-from shop.payouts import receivers, routes  # noqa: E402, F401
+from shop.payouts import receivers, report_routes, routes  # noqa: E402, F401

@@ -5,4 +5,11 @@ from flask import Blueprint
 
 bp = Blueprint("producer", __name__, url_prefix="/producer")
 
-from shop.producer import catalogue, dashboard, lots, routes, sessions  # noqa: E402, F401
+from shop.producer import (  # noqa: E402, F401
+    catalogue,
+    dashboard,
+    lots,
+    routes,
+    sessions,
+    statements,
+)
