@@ -24,6 +24,7 @@ from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.models import Payment, Refund
 from shop.payments.services import payment_succeeded, record_refund
+from shop.templating import LOCAL_TZ
 from shop.tourism.models import Booking, ExperienceSession
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
@@ -280,6 +281,59 @@ ROUTES = [
         frozenset({OWN_STAFF}),
         200,
     ),
+    # Monthly statements (each producer's own) and the office's money reports.
+    Route("statements", "producer.statements", "GET", "/producer/statements", ANY_STAFF, 200),
+    Route(
+        "statement PDF",
+        "producer.statement",
+        "GET",
+        "/producer/statements/{year}/{month}.pdf",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "statement CSV",
+        "producer.statement",
+        "GET",
+        "/producer/statements/{year}/{month}.csv?lang=en",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "producer statement (admin)",
+        "payouts.producer_statement",
+        "GET",
+        "/admin/producers/{producer}/statements/{year}/{month}.pdf",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "money reports", "payouts.reports", "GET", "/admin/payouts/reports", frozenset({ADMIN}), 200
+    ),
+    Route(
+        "commission CSV",
+        "payouts.commission_csv",
+        "GET",
+        "/admin/payouts/reports/commission.csv",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "withholding CSV",
+        "payouts.withholding_csv",
+        "GET",
+        "/admin/payouts/reports/withholding.csv?month={year}-{month:02d}",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "payouts CSV",
+        "payouts.payouts_csv",
+        "GET",
+        "/admin/payouts/reports/payouts.csv",
+        frozenset({ADMIN}),
+        200,
+    ),
     # The catalogue side of the portal.
     Route("portal overview", "producer.dashboard", "GET", "/producer/", ANY_STAFF, 200),
     Route("products", "producer.products", "GET", "/producer/products", ANY_STAFF, 200),
@@ -442,6 +496,10 @@ def build_world(visitor: str) -> dict:
         "product_image": product.images[0].id,
         "paused_product": paused.id,
         "category": product.category_id,
+        "producer": producer.id,
+        # The local month of the ledger entries the paid orders wrote.
+        "year": datetime.now(LOCAL_TZ).year,
+        "month": datetime.now(LOCAL_TZ).month,
     }
 
 
@@ -536,7 +594,8 @@ def test_the_matrix_covers_every_back_office_route(app):
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in ("producer", "admin")
     }
-    assert protected == {route.endpoint for route in ROUTES} - {
+    back_office = {route.endpoint for route in ROUTES if not route.endpoint.startswith("payouts.")}
+    assert protected == back_office - {
         "accounts.profile",
         "checkout.my_orders",
         "accounts.change_password",

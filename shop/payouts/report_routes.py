@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 
 from shop.accounts.decorators import role_required
 from shop.accounts.models import Role
+from shop.db import utcnow
 from shop.extensions import db
 from shop.i18n import speaking
 from shop.payouts import bp
@@ -31,7 +32,7 @@ from shop.payouts.statements import (
     statement_rows,
 )
 from shop.spreadsheet import csv_response
-from shop.templating import current_lang, legal_type_label, local_today, localdate
+from shop.templating import current_lang, legal_type_label, localdate
 
 
 def file_lang() -> str:
@@ -47,7 +48,7 @@ def statement_file(producer_id: int, year: int, month: int, fmt: str) -> Respons
         wanted = Month(year, month)
     except InvalidMonth:
         abort(404)
-    if wanted > Month.of(local_today()):
+    if wanted.start > utcnow():
         abort(404)
     began = db.session.scalar(
         select(

@@ -233,7 +233,7 @@ def test_csv_cells_never_run_as_formulas(app, client):
         "/producer/statements/2026/13.pdf",
         "/producer/statements/2026/0.csv",
         "/producer/statements/99999/1.pdf",
-        "/producer/statements/2027/1.pdf",  # after today
+        "/producer/statements/2999/12.pdf",  # still to come
         "/producer/statements/2026/9.pdf",  # before the producer's first entry
         "/producer/statements/2026/12.xls",
     ],
