@@ -133,6 +133,9 @@ def test_the_reports_page_and_its_csv_files(app, client, login_as, books):
     assert "20/12/2026" in text
     assert "20/01/2027" in text
     assert "/admin/payouts/reports/withholding.csv?month=2026-11" in text
+    statement_link = f"/admin/producers/{household.id}/statements/2026/11.pdf"
+    assert statement_link in text
+    assert client.get(statement_link).status_code == 200
 
     body = client.get("/admin/payouts/reports/commission.csv?from=2026-11&to=2026-12")
     assert body.data.startswith("\ufeff".encode())
