@@ -3,7 +3,7 @@ the producer portal shares."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, g, render_template, request
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
@@ -38,6 +38,7 @@ from shop.templating import current_lang, legal_type_label, localdate
 def file_lang() -> str:
     """``?lang=vi|en`` picks the file's language; else the reader's."""
     asked = request.args.get("lang", "")
+    g.lang_for_file_only = True  # the reader's language cookie stays as it is
     return asked if asked in current_app.config["LANGUAGES"] else current_lang()
 
 

@@ -202,6 +202,7 @@ def test_the_csv_has_a_bom_and_headers_in_the_chosen_language(app, client, busy_
     for lang, header in (("vi", "Số tiền (đồng)"), ("en", "Amount (đồng)")):
         response = client.get(f"/producer/statements/2026/12.csv?lang={lang}")
         assert response.status_code == 200
+        assert "lang=" not in response.headers.get("Set-Cookie", "")  # the site keeps its own
         assert response.data.startswith("\ufeff".encode())
         rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
         assert rows[0][1] == PRODUCER_NAME
@@ -260,3 +261,32 @@ def test_an_admin_downloads_any_producers_statement(app, client, login_as, busy_
     assert response.status_code == 200
     assert "Closing balance" in response.data.decode("utf-8-sig")
     assert client.get("/admin/producers/999999/statements/2026/12.csv").status_code == 404
+
+
+def _statements_run(producer_id: int, month: Month) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, sql, *_args) -> None:
+        seen.append(sql)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        db.session.expire_all()
+        statement(producer_id, month)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_a_statement_takes_the_same_few_queries_whatever_its_size(app):
+    small, big = gen_producer(legal_type="household"), gen_producer(legal_type="household")
+    at = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)
+    paid_order([(gen_product(small, price_vnd=100_000), 1)], now=at)
+    for _ in range(6):
+        paid_order([(gen_product(big, price_vnd=100_000), 2)], now=at)
+    db.session.commit()
+    assert len(statement(big.id, NOVEMBER).lines) > 5 * len(statement(small.id, NOVEMBER).lines)
+    assert _statements_run(big.id, NOVEMBER) == _statements_run(small.id, NOVEMBER) <= 3
