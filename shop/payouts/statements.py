@@ -9,6 +9,7 @@ A statement takes three SQL statements whatever the number of entries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -26,6 +27,9 @@ from shop.tourism.models import Booking, Experience
 # Months a statement or a report may name: the shop's own years, well inside every database's
 # date range (a year such as 99999 is no month: the page is a 404).
 FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+MONTH_TEXT = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
 
 
 class InvalidMonth(ValueError):
@@ -46,10 +50,10 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         """``2026-11`` → November 2026; anything else raises ``InvalidMonth``."""
-        parts = text.strip().split("-")
-        if len(parts) != 2 or not all(part.isdigit() for part in parts) or len(parts[0]) != 4:
+        found = MONTH_TEXT.fullmatch(text.strip())
+        if found is None:
             raise InvalidMonth(text)
-        return cls(int(parts[0]), int(parts[1]))
+        return cls(int(found[1]), int(found[2]))
 
     @classmethod
     def of(cls, day: date) -> Month:

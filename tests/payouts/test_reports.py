@@ -165,6 +165,7 @@ def test_the_reports_page_and_its_csv_files(app, client, login_as, books):
         ("from=2026-13&to=2026-12", "from", "Nhập tháng theo dạng năm-tháng"),
         ("from=2026-05&to=2026-02", "to", "Tháng cuối không được trước tháng đầu"),
         ("from=abc", "from", "Nhập tháng theo dạng năm-tháng"),
+        ("to=2026-%C2%B2", "to", "Nhập tháng theo dạng năm-tháng"),  # a superscript two
         ("from=1990-01&to=2026-01", "from", "Nhập tháng theo dạng năm-tháng"),
     ],
 )
