@@ -63,7 +63,8 @@ def init_i18n(app: Flask) -> None:
     @app.after_request
     def _remember_locale(response: Response) -> Response:
         asked = b"lang=" in request.query_string
-        if asked:
+        # A download in another language (``?lang=`` of a statement) leaves the site's alone.
+        if asked and not g.get("lang_for_file_only"):
             lang, from_param = _requested_locale()
             cookie_name = app.config["LANG_COOKIE_NAME"]
             if from_param and request.cookies.get(cookie_name) != lang:

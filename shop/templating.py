@@ -442,5 +442,6 @@ def legal_type_label(legal_type: str) -> str:
         "enterprise": gettext("enterprise"),
         "cooperative_group": gettext("cooperative group"),
         "household": gettext("household business"),
+        "individual": gettext("individual seller"),
     }
     return labels.get(legal_type, legal_type)

@@ -6,6 +6,7 @@ Shared by the edge tests and the fuzz test, so a new route is covered without a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask
 from werkzeug.routing import Rule
@@ -13,6 +14,7 @@ from werkzeug.routing import Rule
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.payments.services import payment_succeeded
+from shop.templating import LOCAL_TZ
 from tests.factories import (
     gen_booking_order,
     gen_experience,
@@ -136,6 +138,13 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.image_id
         elif name == "lot_id":
             values[name] = world.lot_id
+        elif name == "producer_id":
+            values[name] = world.producer_id
+        elif name in {"year", "month"}:  # this month (the world's orders wrote ledger entries)
+            now = datetime.now(LOCAL_TZ)
+            values[name] = now.year if name == "year" else now.month
+        elif name == "fmt":
+            values[name] = "pdf"
         elif name == "filename":
             values[name] = "css/shop.css"
         else:  # a new kind of variable: teach this helper about it

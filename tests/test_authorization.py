@@ -32,6 +32,7 @@ from shop.payouts.models import Payout, PayoutRun
 from shop.payouts.office_models import LedgerAdjustment, Remittance
 from shop.producer.invitations import invitation_token
 from shop.producer.models import ProducerInvitation
+from shop.templating import LOCAL_TZ
 from shop.tourism.models import Booking, ExperienceSession
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
@@ -294,6 +295,59 @@ ROUTES = [
         "GET",
         "/producer/lots/{lot}/stamps.pdf",
         frozenset({OWN_STAFF}),
+        200,
+    ),
+    # Monthly statements (each producer's own) and the office's money reports.
+    Route("statements", "producer.statements", "GET", "/producer/statements", ANY_STAFF, 200),
+    Route(
+        "statement PDF",
+        "producer.statement",
+        "GET",
+        "/producer/statements/{year}/{month}.pdf",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "statement CSV",
+        "producer.statement",
+        "GET",
+        "/producer/statements/{year}/{month}.csv?lang=en",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "producer statement (admin)",
+        "payouts.producer_statement",
+        "GET",
+        "/admin/producers/{producer}/statements/{year}/{month}.pdf",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "money reports", "payouts.reports", "GET", "/admin/payouts/reports", frozenset({ADMIN}), 200
+    ),
+    Route(
+        "commission CSV",
+        "payouts.commission_csv",
+        "GET",
+        "/admin/payouts/reports/commission.csv",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "withholding CSV",
+        "payouts.withholding_csv",
+        "GET",
+        "/admin/payouts/reports/withholding.csv?month={year}-{month:02d}",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "payouts CSV",
+        "payouts.payouts_csv",
+        "GET",
+        "/admin/payouts/reports/payouts.csv",
+        frozenset({ADMIN}),
         200,
     ),
     # The catalogue side of the portal.
@@ -773,6 +827,9 @@ def build_world(visitor: str) -> dict:
         "invitation": invitation.id,
         "invitation_token": invitation_token(invitation),
         "plain_staff": plain_staff.id,
+        # The local month of the ledger entries the paid orders wrote.
+        "year": datetime.now(LOCAL_TZ).year,
+        "month": datetime.now(LOCAL_TZ).month,
     }
 
 

@@ -68,6 +68,7 @@ KNOWN_KEYS = [
     "password_confirm", "new_password", "name", "phone", "quantity", "product_id", "note",
     "reason", "everything", "adult_confirmed", "province", "street", "payment_method",
     "terms", "pay", "decline", "carrier", "tracking_number", "remember", "line_1", "line_2",
+    "from", "to", "month",
 ]  # fmt: skip
 
 # Query keys that url_for reads as its own options or as the route's values.

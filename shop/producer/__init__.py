@@ -13,4 +13,5 @@ from shop.producer import (  # noqa: E402, F401
     routes,
     sessions,
     staff,
+    statements,
 )
