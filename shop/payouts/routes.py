@@ -3,7 +3,7 @@ their provider, marked paid or failed; a producer's Stripe connected account."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -60,8 +60,6 @@ def _render_list(status: str, *, bound_id: int | None = None, paid_form=None, fa
         bound_id=bound_id,
         paid_form=paid_form,
         failed_form=failed_form,
-        # The payout's own page, when this server has it.
-        has_detail="payouts.detail" in current_app.view_functions,
     ), code
 
 

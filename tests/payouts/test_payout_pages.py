@@ -163,3 +163,19 @@ def test_the_database_refuses_a_malformed_account_id(app):
     producer.stripe_account_id = "acct_1AbC"
     db.session.flush()
     assert db.session.scalars(select(Payout)).one().status == "approved"
+
+
+def test_the_payout_list_links_every_money_tool_and_each_one_answers(app, client, login_as):
+    login_as("admin")
+    page = client.get("/admin/payouts").get_data(as_text=True)
+    tools = re.search(r'<nav class="link-row"[^>]*>(.*?)</nav>', page, re.S).group(1)
+    links = re.findall(r'href="([^"]+)"', tools)
+    assert links == [
+        "/admin/payouts/batch.csv",
+        "/admin/payouts/bank-statement",
+        "/admin/payouts/remittances",
+        "/admin/payouts/adjustments",
+        "/admin/payouts/reports",
+    ]
+    for link in links:
+        assert client.get(link).status_code == 200, link

@@ -160,3 +160,12 @@ def test_a_hold_and_the_payouts_are_shown(app, client, staff):
     assert format_vnd(amount) in page
     assert shown(page, "balance-available") == format_vnd(0)
     assert "Payout" in page
+
+
+def test_the_money_page_leads_to_the_statements_and_the_bank_account(client, staff):
+    page = html(client.get("/producer/money"))
+    assert 'href="/producer/statements"' in page
+    assert 'href="/producer/bank-account"' in page
+    for path in ("/producer/statements", "/producer/bank-account"):
+        assert client.get(path).status_code == 200
+        assert 'aria-current="page">Money' in html(client.get(path))
