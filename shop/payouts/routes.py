@@ -124,15 +124,14 @@ def send(payout_id: int):
     return redirect(_list_url(PayoutStatus.APPROVED))
 
 
-@bp.post("/admin/payouts/<int:payout_id>/mark-paid")
-@role_required(Role.ADMIN)
-def mark_paid_route(payout_id: int):
-    form = MarkPaidForm()
+def _settle_sent(payout_id: int, form, *, form_name: str, apply, success: str, target):
+    """Mark a sent payout paid or failed with ``apply`` once its form is valid; a form with a
+    mistake shows the sent list again with the message next to the field."""
     if not form.validate_on_submit():
-        return _render_list(PayoutStatus.SENT, bound_id=payout_id, paid_form=form, code=400)
+        return _render_list(PayoutStatus.SENT, bound_id=payout_id, code=400, **{form_name: form})
     begin_write_transaction(db.session)
     try:
-        mark_paid(find_payout(payout_id), provider_reference=form.reference.data)
+        apply(find_payout(payout_id))
     except NotFound:
         db.session.rollback()
         flash(_("There is no such payout."), "error")
@@ -141,31 +140,37 @@ def mark_paid_route(payout_id: int):
         flash(_("This payout is no longer waiting for the bank."), "info")
     else:
         db.session.commit()
-        flash(_("Payout marked paid."), "success")
-        return redirect(_list_url(PayoutStatus.PAID))
+        flash(success, "success")
+        return redirect(_list_url(target))
     return redirect(_list_url(PayoutStatus.SENT))
+
+
+@bp.post("/admin/payouts/<int:payout_id>/mark-paid")
+@role_required(Role.ADMIN)
+def mark_paid_route(payout_id: int):
+    form = MarkPaidForm()
+    return _settle_sent(
+        payout_id,
+        form,
+        form_name="paid_form",
+        apply=lambda payout: mark_paid(payout, provider_reference=form.reference.data),
+        success=_("Payout marked paid."),
+        target=PayoutStatus.PAID,
+    )
 
 
 @bp.post("/admin/payouts/<int:payout_id>/mark-failed")
 @role_required(Role.ADMIN)
 def mark_failed_route(payout_id: int):
     form = MarkFailedForm()
-    if not form.validate_on_submit():
-        return _render_list(PayoutStatus.SENT, bound_id=payout_id, failed_form=form, code=400)
-    begin_write_transaction(db.session)
-    try:
-        mark_failed(find_payout(payout_id), reason=form.reason.data)
-    except NotFound:
-        db.session.rollback()
-        flash(_("There is no such payout."), "error")
-    except InvalidTransition:
-        db.session.rollback()
-        flash(_("This payout is no longer waiting for the bank."), "info")
-    else:
-        db.session.commit()
-        flash(_("Payout marked failed: its amount is owed to the producer again."), "success")
-        return redirect(_list_url(PayoutStatus.FAILED))
-    return redirect(_list_url(PayoutStatus.SENT))
+    return _settle_sent(
+        payout_id,
+        form,
+        form_name="failed_form",
+        apply=lambda payout: mark_failed(payout, reason=form.reason.data),
+        success=_("Payout marked failed: its amount is owed to the producer again."),
+        target=PayoutStatus.FAILED,
+    )
 
 
 @bp.route("/admin/producers/<int:producer_id>/stripe-account", methods=["GET", "POST"])
