@@ -23,9 +23,8 @@ from typing import NamedTuple
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_pgettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from shop.accounts.forms import normalize_phone
 from shop.addresses.services import (
@@ -54,10 +53,11 @@ class Column:
     aliases: tuple[str, ...]  # other headers people write, in either language
 
 
+# The headers have their own context: "Name" here is "Họ tên", not the shop's "Tên".
 COLUMNS: tuple[Column, ...] = (
     Column(
         "name",
-        _l("Name"),
+        lazy_pgettext("recipient list column", "Name"),
         True,
         (
             "họ tên",
@@ -72,7 +72,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "phone",
-        _l("Phone"),
+        lazy_pgettext("recipient list column", "Phone"),
         True,
         (
             "điện thoại",
@@ -87,11 +87,14 @@ COLUMNS: tuple[Column, ...] = (
         ),
     ),
     Column(
-        "email", _l("E-mail"), False, ("email", "thư điện tử", "e-mail address", "email address")
+        "email",
+        lazy_pgettext("recipient list column", "E-mail"),
+        False,
+        ("email", "thư điện tử", "e-mail address", "email address"),
     ),
     Column(
         "province",
-        _l("Province/City"),
+        lazy_pgettext("recipient list column", "Province/City"),
         True,
         (
             "province/city",
@@ -106,7 +109,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "commune",
-        _l("Commune/Ward"),
+        lazy_pgettext("recipient list column", "Commune/Ward"),
         True,
         (
             "xã/phường",
@@ -121,7 +124,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "street",
-        _l("Street address"),
+        lazy_pgettext("recipient list column", "Street address"),
         True,
         (
             "địa chỉ",
@@ -136,28 +139,38 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "gift_set",
-        _l("Gift set"),
+        lazy_pgettext("recipient list column", "Gift set"),
         True,
         ("bộ quà", "bộ quà tặng", "hộp quà", "gift set", "giftset", "gift"),
     ),
-    Column("quantity", _l("Quantity"), False, ("số lượng", "sl", "qty", "quantity")),
+    Column(
+        "quantity",
+        lazy_pgettext("recipient list column", "Quantity"),
+        False,
+        ("số lượng", "sl", "qty", "quantity"),
+    ),
     Column(
         "message",
-        _l("Message"),
+        lazy_pgettext("recipient list column", "Message"),
         False,
         ("lời nhắn", "lời chúc", "thiệp", "message", "greeting", "card message"),
     ),
     Column(
         "deliver_on",
-        _l("Deliver on"),
+        lazy_pgettext("recipient list column", "Deliver on"),
         False,
         ("ngày giao", "ngày giao hàng", "deliver on", "delivery date"),
     ),
-    Column("note", _l("Note"), False, ("ghi chú", "note", "notes")),
+    Column(
+        "note", lazy_pgettext("recipient list column", "Note"), False, ("ghi chú", "note", "notes")
+    ),
 )
 # A former district, kept only to point at the two-level address.
 DISTRICT = Column(
-    "district", _l("District"), False, ("quận/huyện", "huyện", "quận", "huyện/quận", "district")
+    "district",
+    lazy_pgettext("recipient list column", "District"),
+    False,
+    ("quận/huyện", "huyện", "quận", "huyện/quận", "district"),
 )
 # Row numbers people add to their lists; read and ignored.
 IGNORED_HEADERS = ("stt", "số thứ tự", "no", "no.", "#")
@@ -282,13 +295,21 @@ def decode(data: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
+    """``,``, ``;`` or tab: the one ``csv.Sniffer`` finds on the header line, unless another
+    splits the header into the template's columns better (a Vietnamese header has a comma in
+    "Địa chỉ (số nhà, đường)" even when the cells are separated by tabs)."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     try:
-        return csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
+        sniffed = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
     except csv.Error:
-        counts = {d: first.count(d) for d in (",", ";", "\t")}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+        sniffed = max(",;\t", key=first.count)
+    best, best_known = sniffed, -1
+    for candidate in dict.fromkeys((sniffed, ",", ";", "\t")):
+        cells = next(csv.reader([first], delimiter=candidate), [])
+        known = sum(1 for cell in cells if _header_key(cell) in _ALIASES)
+        if known > best_known:
+            best, best_known = candidate, known
+    return best
 
 
 def read_csv(data: bytes) -> list[list[str]]:
@@ -385,13 +406,14 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 _DATE_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
+_PHONE_TEXT = re.compile(r"\+?[0-9]{6,15}")
 
 
 def normalize_recipient_phone(raw: str) -> str | None:
     """A Vietnamese number in E.164: ``0912 345 678``, ``912345678`` (a spreadsheet dropped the
     0), ``84912345678`` and ``+84 912 345 678`` all give ``+84912345678``; anything else None."""
     text = _PHONE_PUNCTUATION.sub("", raw)
-    if not text.isascii():
+    if not _PHONE_TEXT.fullmatch(text):
         return None
     candidates = [text]
     if text.startswith("84") and text.isdecimal():
