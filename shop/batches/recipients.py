@@ -40,6 +40,8 @@ from shop.text import fold
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_RECIPIENTS = 2000
+# Rows read from a sheet, empty ones included (a compressed sheet can hold millions).
+MAX_SHEET_ROWS = 20_000
 MAX_QUANTITY = 50
 MAX_TEXT = {"name": 120, "street": 200, "message": 500, "note": 500, "email": 254}
 HEADER_ROW = 1
@@ -333,11 +335,21 @@ def read_xlsx(data: bytes) -> list[list[str]]:
         raise FileRefused(_("The Excel file cannot be opened; save it again as .xlsx.")) from error
     try:
         sheet = workbook.worksheets[0]
-        rows = []
+        rows: list[list[str]] = []
+        filled = 0
         for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(cell) for cell in row])
-            if len(rows) > MAX_RECIPIENTS + 1 + 1000:  # far too many rows, counted or empty
+            cells = [_cell_text(cell) for cell in row]
+            if any(cells):
+                filled += 1
+                rows.append(cells)
+            else:
+                rows.append([])  # kept so the row numbers stay the sheet's
+            if filled > MAX_RECIPIENTS + 1:  # the header and one recipient too many: refused
                 break
+            if len(rows) > MAX_SHEET_ROWS:
+                raise FileRefused(
+                    _("The sheet has more than %(count)d rows.", count=MAX_SHEET_ROWS)
+                )
         return rows
     finally:
         workbook.close()
@@ -743,9 +755,8 @@ def validate_table(
     if len(body) > MAX_RECIPIENTS:
         raise FileRefused(
             _(
-                "The file has %(count)d recipients; a batch takes at most %(max)d. Split it into"
-                " several batches.",
-                count=len(body),
+                "The file has more than %(max)d recipients, the most a batch takes. Split it"
+                " into several batches.",
                 max=MAX_RECIPIENTS,
             )
         )

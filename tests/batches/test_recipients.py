@@ -262,8 +262,14 @@ def test_2000_recipients_pass_and_2001_are_refused(filename):
     refused = check([HEADER_EN, *body, row(name="Một người nữa")], filename=filename)
     assert refused.rows == []
     assert len(refused.errors) == 1
-    assert "2001" in refused.errors[0].message
-    assert "2000" in refused.errors[0].message
+    assert "more than 2000 recipients" in refused.errors[0].message
+
+
+def test_a_sheet_with_thousands_of_empty_rows_is_refused():
+    data = xlsx_bytes([HEADER_EN, LAN, *([[None, " "]] * 20_001)])
+    result = validate_bytes(data, "a.xlsx", today=TODAY, gift_set_lookup=lookup)
+    assert len(result.errors) == 1
+    assert "20000 rows" in result.errors[0].message
 
 
 def test_messages_follow_the_readers_language(app):
