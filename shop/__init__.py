@@ -215,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.accounts import bp as accounts_bp
     from shop.addresses import bp as addresses_bp
     from shop.admin import bp as admin_bp
+    from shop.batches import bp as batches_bp
     from shop.bundles import bp as bundles_bp
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
@@ -243,6 +244,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(lots_bp)
     app.register_blueprint(payouts_bp)
+    app.register_blueprint(batches_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:
