@@ -28,11 +28,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from shop.bundles.models import Bundle
+from shop.catalog.models import join_address
 from shop.extensions import db
 from shop.invoicing.words import amount_in_words
 from shop.money import allocate, vat_included
 from shop.orders.models import DeliveryMethod, ProducerOrder
-from shop.catalog.models import join_address
 
 CURRENCY = "VND"
 # "1": a VAT invoice (hoá đơn giá trị gia tăng), the form number of Decree 123 art. 4.
@@ -163,9 +163,7 @@ def buyer_of(order) -> Party:
     """The invoice data the buyer gave, or the recipient for a consumer without a tax code."""
     from shop.invoicing.models import OrderInvoiceData
 
-    data = db.session.scalar(
-        select(OrderInvoiceData).where(OrderInvoiceData.order_id == order.id)
-    )
+    data = db.session.scalar(select(OrderInvoiceData).where(OrderInvoiceData.order_id == order.id))
     if data is not None:
         return Party(
             name=data.legal_name,
@@ -190,11 +188,13 @@ def build_invoice(
     """The VAT invoice content of one producer order (the goods and services still sold after
     refunds, and its delivery charge as a line of its own)."""
     order = producer_order.order
-    bundles = {
-        line.bundle_id for line in producer_order.lines if line.bundle_id is not None
-    }
+    bundles = {line.bundle_id for line in producer_order.lines if line.bundle_id is not None}
     bundle_names = (
-        dict(db.session.execute(select(Bundle.id, Bundle.name_vi).where(Bundle.id.in_(bundles))).all())
+        dict(
+            db.session.execute(
+                select(Bundle.id, Bundle.name_vi).where(Bundle.id.in_(bundles))
+            ).all()
+        )
         if bundles
         else {}
     )
@@ -229,4 +229,3 @@ def build_invoice(
         series=series,
         number=number,
     )
-

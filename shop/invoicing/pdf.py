@@ -19,9 +19,7 @@ def proforma_pdf(order, invoices: list[Invoice]) -> bytes:
     pdf.add_page()
     pdf.set_font(FAMILY, "B", 12)
     pdf.set_text_color(180, 35, 24)
-    pdf.multi_cell(
-        0, 6, _("PROFORMA — not a VAT invoice"), border=1, align="C", **NEXT
-    )
+    pdf.multi_cell(0, 6, _("PROFORMA — not a VAT invoice"), border=1, align="C", **NEXT)
     pdf.set_text_color(*INK)
     pdf.ln(2)
     pdf.set_font(FAMILY, "", 9)

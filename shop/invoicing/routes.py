@@ -31,7 +31,7 @@ from shop.invoicing.services import (
     issued_invoice_of,
     save_invoice_data,
 )
-from shop.orders.models import ProducerOrder, ProducerOrderStatus
+from shop.orders.models import ProducerOrderStatus
 from shop.orders.services import lock_order
 from shop.payouts.report_routes import file_lang
 from shop.templating import local_today
@@ -148,7 +148,10 @@ def issue(parcel_id: int):
         issued, now = issue_invoice(parcel_id, today=local_today(), user_id=current_user.id)
     except InvoiceNotAllowed:
         db.session.rollback()
-        flash(_("The VAT invoice can be issued once the parcel has shipped, if asked for."), "error")
+        flash(
+            _("The VAT invoice can be issued once the parcel has shipped, if asked for."),
+            "error",
+        )
         return back
     except EInvoiceProviderError:
         db.session.rollback()
@@ -158,7 +161,11 @@ def issue(parcel_id: int):
     db.session.commit()
     if now:
         flash(
-            _("VAT invoice %(series)s %(number)s issued.", series=issued.series, number=issued.number),
+            _(
+                "VAT invoice %(series)s %(number)s issued.",
+                series=issued.series,
+                number=issued.number,
+            ),
             "success",
         )
     else:
@@ -173,4 +180,3 @@ def producer_invoice_xml(parcel_id: int):
 
     _load_parcel(parcel_id)
     return _xml_response(issued_invoice_of(parcel_id))
-

@@ -47,9 +47,7 @@ class InvoiceDataInput:
 
 
 def invoice_data_of(order_id: int) -> OrderInvoiceData | None:
-    return db.session.scalar(
-        select(OrderInvoiceData).where(OrderInvoiceData.order_id == order_id)
-    )
+    return db.session.scalar(select(OrderInvoiceData).where(OrderInvoiceData.order_id == order_id))
 
 
 def invoice_data_locked(order: Order) -> bool:
@@ -155,11 +153,15 @@ def order_invoicing(order: Order) -> dict:
     """What the buyer's order page shows: the invoice data, whether it may still change, and
     the invoices issued so far (producer order id, issued invoice)."""
     parcel_ids = [parcel.id for parcel in order.producer_orders]
-    issued = db.session.scalars(
-        select(IssuedInvoice)
-        .where(IssuedInvoice.producer_order_id.in_(parcel_ids))
-        .order_by(IssuedInvoice.id)
-    ).all() if parcel_ids else []
+    issued = (
+        db.session.scalars(
+            select(IssuedInvoice)
+            .where(IssuedInvoice.producer_order_id.in_(parcel_ids))
+            .order_by(IssuedInvoice.id)
+        ).all()
+        if parcel_ids
+        else []
+    )
     return {
         "data": invoice_data_of(order.id),
         "locked": invoice_data_locked(order),
