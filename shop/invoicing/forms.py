@@ -66,7 +66,6 @@ class InvoiceFields:
             _required_when_asked(_l("Enter the e-mail address the invoice goes to.")),
             Optional(),
             Length(max=254, message=_l("At most %(max)d characters.")),
-            Email(_l("Enter an e-mail address such as an@example.vn."), check_deliverability=False),
         ],
     )
     invoice_buyer_name = StringField(
@@ -83,6 +82,13 @@ class InvoiceFields:
         if self.wants_invoice.data and field.data and not is_tax_code(field.data):
             raise ValidationError(
                 _l("A tax code is 10 digits, or 10 digits, a hyphen and 3 digits (0101234567-001).")
+            )
+
+    def validate_invoice_email(self, field) -> None:
+        # Only checked when an invoice is asked for: a stray entry must not block the checkout.
+        if self.wants_invoice.data and field.data:
+            Email(_l("Enter an e-mail address such as an@example.vn."), check_deliverability=False)(
+                self, field
             )
 
     @property

@@ -80,6 +80,14 @@ def test_a_bad_tax_code_keeps_everything_typed_and_places_nothing(client, demo):
     assert orders() == []
 
 
+def test_a_bad_invoice_email_is_refused_next_to_its_field(client, demo):
+    fill_cart(client, ("my-gao-chu-xuan-truong", 1))
+    response = checkout(client, payment_method="cod", **{**INVOICE, "invoice_email": "ketoan@"})
+    assert response.status_code == 400
+    assert 'id="invoice_email-error"' in html(response)
+    assert orders() == []
+
+
 def test_a_ticked_box_needs_the_fields(client, demo):
     fill_cart(client, ("my-gao-chu-xuan-truong", 1))
     response = checkout(client, payment_method="cod", wants_invoice="y")
@@ -90,7 +98,12 @@ def test_a_ticked_box_needs_the_fields(client, demo):
 
 def test_without_the_box_no_invoice_data_even_if_fields_were_typed(client, demo):
     fill_cart(client, ("my-gao-chu-xuan-truong", 1))
-    typed = {**INVOICE, "wants_invoice": None, "invoice_tax_code": "nonsense"}
+    typed = {
+        **INVOICE,
+        "wants_invoice": None,
+        "invoice_tax_code": "nonsense",
+        "invoice_email": "not an address",
+    }
     response = checkout(client, payment_method="cod", **typed)
     assert response.status_code == 302
     [order] = orders()
