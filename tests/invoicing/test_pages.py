@@ -251,7 +251,11 @@ def test_the_producer_issues_the_invoice_once_and_everyone_downloads_it(
     )
     assert buyer.status_code == 200
     assert buyer.get_data() == xml.get_data()
-    assert "VAT invoice" in html(client.get(_order_path(order)))
+    assert f"/invoices/{parcel.id}.xml" in html(client.get(_order_path(order)))
+    login_as("admin")
+    admin_page = html(client.get(f"/admin/orders/{order.reference}"))
+    assert f"/admin/invoices/{parcel.id}.xml" in admin_page
+    assert client.get(f"/admin/invoices/{parcel.id}.xml").get_data() == xml.get_data()
 
 
 def test_no_button_before_shipping_or_without_a_request(client, login_as, einvoices):
