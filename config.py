@@ -122,6 +122,13 @@ class Config:
     REQUIRE_COMPILED_TRANSLATIONS = False
     # Uploaded product pictures (served at /media/…, named by content hash, cached a year).
     MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media"))
+    # VAT e-invoices: the ``file`` provider writes the XML it would send to a licensed
+    # e-invoice provider here, one file per producer order (``shop.invoicing.providers``).
+    EINVOICE_DIR = os.environ.get("EINVOICE_DIR", str(INSTANCE_DIR / "einvoices"))
+    # Which e-invoice provider issues producers' VAT invoices (``file``: XML files only).
+    EINVOICE_PROVIDER = os.environ.get("EINVOICE_PROVIDER", "file")
+    # The VAT rate of the delivery charge on a producer's invoice (transport services, %).
+    DELIVERY_VAT_RATE = _int("DELIVERY_VAT_RATE", 8)
     # Shows the "demo catalogue, prices are estimates" notice on every page.
     SHOW_DEMO_NOTICE = _bool("SHOW_DEMO_NOTICE", True)
 
@@ -174,6 +181,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SHOW_DEMO_NOTICE = False
     MEDIA_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-media")
+    EINVOICE_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-einvoices")
     CATALOGUE_CACHE_SECONDS = 0
     CATALOGUE_VERSION_FILE = ""
     # Tests never send real mail, and stray test mail stays out of instance/outbox.

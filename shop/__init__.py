@@ -220,6 +220,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
     from shop.checkout import bp as checkout_bp
+    from shop.invoicing import bp as invoicing_bp
     from shop.lots import bp as lots_bp
     from shop.media import bp as media_bp
     from shop.payments import bp as payments_bp
@@ -245,6 +246,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lots_bp)
     app.register_blueprint(payouts_bp)
     app.register_blueprint(batches_bp)
+    app.register_blueprint(invoicing_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

@@ -20,6 +20,8 @@ from shop.audit.models import AuditLog
 from shop.catalog.models import Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
 from shop.extensions import db
+from shop.invoicing.models import IssuedInvoice
+from shop.invoicing.services import InvoiceDataInput, issue_invoice, save_invoice_data
 from shop.lots.models import Lot
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
@@ -76,6 +78,12 @@ class Route:
     admins: bool = False  # also tried by the producer's admin and another producer's admin
 
 
+INVOICE_DATA = InvoiceDataInput(
+    legal_name="Công ty TNHH Quà Tết",
+    tax_code="0101234567",
+    address="1 Tràng Tiền, Hà Nội",
+    email="ketoan@example.vn",
+)
 SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
 ANY_STAFF = frozenset({OTHER_STAFF, OWN_STAFF})
 ANY_ADMIN = frozenset({OWN_ADMIN, OTHER_ADMIN})
@@ -670,6 +678,31 @@ ROUTES = [
         302,
         (("reason", "account closed"),),
     ),
+    # VAT invoices: the producer issues its parcel's; its staff and the office download it.
+    Route(
+        "issue VAT invoice",
+        "invoicing.issue",
+        "POST",
+        "/producer/orders/{shipped_parcel}/invoice",
+        frozenset({OWN_STAFF}),
+        302,
+    ),
+    Route(
+        "VAT invoice XML (producer)",
+        "invoicing.producer_invoice_xml",
+        "GET",
+        "/producer/orders/{invoiced_parcel}/invoice.xml",
+        frozenset({OWN_STAFF}),
+        200,
+    ),
+    Route(
+        "VAT invoice XML (admin)",
+        "invoicing.admin_invoice_xml",
+        "GET",
+        "/admin/invoices/{invoiced_parcel}.xml",
+        frozenset({ADMIN}),
+        200,
+    ),
     Route(
         "stripe account",
         "payouts.stripe_account",
@@ -734,12 +767,21 @@ def build_world(visitor: str) -> dict:
     product = gen_product(producer=producer, price_vnd=100_000, stock=20)
     now = datetime.now(UTC)
     new, confirmed, shipped = (_paid(gen_order([(product, 2)])) for _ in range(3))
+    save_invoice_data(shipped, INVOICE_DATA)  # its buyer asked for a VAT invoice
     confirm_producer_order(confirmed.producer_orders[0], user_id=None)
     confirm_producer_order(shipped.producer_orders[0], user_id=None)
     ship_producer_order(
         shipped.producer_orders[0], carrier="GHN", tracking_number="1", user_id=None, now=now
     )
     flag_for_review(new, "amount to check")
+    # The shipped parcel's buyer asked for a VAT invoice; another shipped parcel has one issued.
+    invoiced = _paid(gen_order([(product, 1)]))
+    save_invoice_data(invoiced, INVOICE_DATA)
+    confirm_producer_order(invoiced.producer_orders[0], user_id=None)
+    ship_producer_order(
+        invoiced.producer_orders[0], carrier="GHN", tracking_number="2", user_id=None, now=now
+    )
+    issue_invoice(invoiced.producer_orders[0].id, today=now.date(), user_id=None)
     lychee = gen_product(
         producer=producer, preorder=True, preorder_ships_from=date(2027, 6, 5), preorder_cap=9
     )
@@ -803,6 +845,7 @@ def build_world(visitor: str) -> dict:
         "new_parcel": new.producer_orders[0].id,
         "confirmed_parcel": confirmed.producer_orders[0].id,
         "shipped_parcel": shipped.producer_orders[0].id,
+        "invoiced_parcel": invoiced.producer_orders[0].id,
         "pending_refund": pending.id,
         "preorder": preorder.reference,
         "preorder_parcel": preorder.producer_orders[0].id,
@@ -882,6 +925,7 @@ def snapshot() -> tuple:
             ProducerBankAccount.verified_at,
         ),
         rows(User.id, User.role, User.producer_id, User.producer_admin),
+        rows(IssuedInvoice.id),
         rows(ProducerInvitation.id, ProducerInvitation.accepted_at, ProducerInvitation.revoked_at),
     )
 

@@ -32,6 +32,7 @@ from shop.db import begin_write_transaction
 from shop.errors import InvalidTransition, RefundNotAllowed
 from shop.extensions import db
 from shop.http import paginate
+from shop.invoicing.services import order_invoicing
 from shop.money import format_vnd
 from shop.orders.admin_actions import (
     allow_early_shipping,
@@ -185,6 +186,7 @@ def _render_detail(
     return render_template(
         "admin/order_detail.html",
         order=order,
+        invoices=dict(order_invoicing(order)["issued"]),
         parcels=parcels,
         payments=payments,
         refunds=refunds,

@@ -45,6 +45,7 @@ from shop.addresses.services import (
     provinces,
     search_communes,
 )
+from shop.invoicing.forms import InvoiceFields
 from shop.text import strip
 from shop.validators import no_control_characters
 
@@ -147,7 +148,7 @@ class GuestForm(NestedForm):
         return ok and not self.errors
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(InvoiceFields, FlaskForm):
     # Issued with the form (``new_checkout_token``) and stored on the order it places: the same
     # submission sent again finds that order instead of placing another.
     checkout_token = HiddenField()

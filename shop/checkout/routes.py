@@ -36,6 +36,7 @@ from shop.errors import (
 )
 from shop.extensions import db
 from shop.http import parse_int
+from shop.invoicing.services import order_invoicing, save_invoice_data
 from shop.lines import LineKind
 from shop.money import format_vnd
 from shop.orders.emails import queue_order_email
@@ -246,6 +247,7 @@ def start():
         )
         taken[bundle.line.id] = bundle.line.quantity
     guests = _guests(form, view, contact.phone)
+    invoice_data = form.invoice_data
     cart_id = cart.id
     user_id = current_user.id if current_user.is_authenticated else None
     begin_write_transaction(db.session)
@@ -265,6 +267,8 @@ def start():
         )
         order = place_order(plan, now=utcnow(), user_id=user_id, checkout_token=token)
         check_payment_allowed(order)
+        if invoice_data is not None:
+            save_invoice_data(order, invoice_data)
     except (CartChanged, IntegrityError) as error:
         db.session.rollback()
         if (placed := _placed_by(token)) is not None:
@@ -426,6 +430,7 @@ def order_detail(reference: str):
         or (holds and pending is None and last_failed),
         action_form=EmptyForm(),
         returned=request.args.get("returned") == "1",
+        invoicing=order_invoicing(order),
     )
 
 

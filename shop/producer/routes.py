@@ -25,6 +25,7 @@ from shop.db import begin_write_transaction, utcnow
 from shop.errors import InvalidTransition, TooEarlyToShip
 from shop.extensions import db
 from shop.http import paginate
+from shop.invoicing.services import parcel_invoice
 from shop.lots.services import record_shipped_lots
 from shop.orders.labels import parcel_status_label
 from shop.orders.models import (
@@ -169,6 +170,7 @@ def _render_detail(
         lots=lot_choices(parcel),
         chosen_lots=chosen or {},
         lot_errors=lot_errors or {},
+        invoice=parcel_invoice(parcel),
     ), status
 
 
