@@ -53,9 +53,9 @@ from shop.orders.services import (
     place_order,
     plan_order,
 )
+from shop.payments.bank_transfer import transfer_details
 from shop.payments.bookings import RefundPreview, cancel_booking, refund_preview
 from shop.payments.models import PaymentStatus, Refund
-from shop.payments.bank_transfer import transfer_details
 from shop.payments.providers import ProviderError, Subject, checkout_providers, get_provider
 from shop.payments.services import (
     attempt_not_started,

@@ -5,5 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("payments", __name__)
 
-from shop.payments import routes  # noqa: E402, F401
-from shop.payments import bank_routes  # noqa: E402, F401
+from shop.payments import bank_routes, routes  # noqa: E402, F401

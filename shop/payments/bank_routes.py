@@ -22,6 +22,7 @@ from shop.orders.labels import order_status_label
 from shop.payments import bp
 from shop.payments.bank_statement import (
     DONE,
+    LATE,
     MANY,
     NO_REFERENCE,
     OTHER_METHOD,
@@ -30,7 +31,6 @@ from shop.payments.bank_statement import (
     SHORT,
     TWICE,
     UNKNOWN,
-    LATE,
     apply_statement,
     match_statement,
 )

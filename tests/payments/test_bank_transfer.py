@@ -27,7 +27,6 @@ from shop.payments.services import check_payment_allowed, payment_succeeded
 from shop.payouts.models import LedgerEntry
 from tests.checkout.test_checkout import checkout, checkout_form, fill_cart, orders, product
 from tests.conftest import csrf_token, make_config
-from tests.payments.attempts import start_attempt
 from tests.factories import (
     gen_booking_order,
     gen_experience,
@@ -36,6 +35,7 @@ from tests.factories import (
     gen_session,
     unit,
 )
+from tests.payments.attempts import start_attempt
 
 BIN = "970436"
 ACCOUNT = "0011001234567"
@@ -76,7 +76,8 @@ def test_checkout_by_bank_transfer_reserves_the_stock_and_shows_the_vietqr(
 
     reference = order_transfer_reference(order)
     assert reference == f"OCOP {order.reference}"
-    assert reference.isascii() and len(reference) <= vietqr.PURPOSE_MAX
+    assert reference.isascii()
+    assert len(reference) <= vietqr.PURPOSE_MAX
     for lang in ("en", "vi"):
         page = client.get(response.headers["Location"] + f"&lang={lang}").get_data(as_text=True)
         payload = _payload(page)
@@ -89,9 +90,9 @@ def test_checkout_by_bank_transfer_reserves_the_stock_and_shows_the_vietqr(
         assert "CONG TY OCOP MARKET" in page
         assert "js/copy.js" in page
         assert "<script>" not in page  # no inline script (the CSP forbids it)
-    assert "Pay by bank transfer" in client.get(
-        response.headers["Location"] + "&lang=en"
-    ).get_data(as_text=True)
+    assert "Pay by bank transfer" in client.get(response.headers["Location"] + "&lang=en").get_data(
+        as_text=True
+    )
     assert "Thanh toán bằng chuyển khoản" in page  # the last page read was Vietnamese
 
     [placed] = [m for m in outbox() if order.reference in m["Subject"]]
@@ -154,9 +155,7 @@ def test_a_total_above_the_card_ceiling_offers_only_bank_transfer(client, bank, 
     assert order.status == OrderStatus.AWAITING_PAYMENT
 
 
-def test_a_total_above_the_card_ceiling_keeps_cash_on_delivery_when_its_limit_allows(
-    client, bank
-):
+def test_a_total_above_the_card_ceiling_keeps_cash_on_delivery_when_its_limit_allows(client, bank):
     bank.config["COD_MAX_VND"] = 200_000_000
     _big_cart(client)
     page = client.get("/checkout?lang=en").get_data(as_text=True)
@@ -301,9 +300,7 @@ def _ledger(order: Order) -> list[tuple[str, int]]:
     )
 
 
-def test_an_exact_transfer_pays_the_order_and_credits_its_producers_once(
-    client, login_as, bank
-):
+def test_an_exact_transfer_pays_the_order_and_credits_its_producers_once(client, login_as, bank):
     item = gen_product(price_vnd=250_000, stock=10)
     order = gen_order([(item, 2)], method="bank_transfer")
     card = gen_order([(item, 2)], method="demo")  # the same lines, paid online
@@ -343,9 +340,7 @@ def test_an_exact_transfer_pays_the_order_and_credits_its_producers_once(
     assert not db.session.get(Order, order.id).needs_review
 
 
-def test_partial_over_late_and_unknown_transfers_are_flagged_and_listed(
-    client, login_as, bank
-):
+def test_partial_over_late_and_unknown_transfers_are_flagged_and_listed(client, login_as, bank):
     item = gen_product(price_vnd=400_000, stock=20)
     partial = gen_order([(item, 1)], method="bank_transfer")
     over = gen_order([(item, 1)], method="bank_transfer")
