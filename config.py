@@ -79,6 +79,15 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+    # The shop's account for orders paid by bank transfer (VietQR): the bank's NAPAS BIN (6
+    # digits, in shop/banking/banks.py), the account number (digits) and the holder's name as
+    # the bank prints it. All three or none (none: bank transfer is not offered); checked at
+    # startup.
+    SHOP_BANK_BIN = os.environ.get("SHOP_BANK_BIN", "")
+    SHOP_BANK_ACCOUNT = os.environ.get("SHOP_BANK_ACCOUNT", "")
+    SHOP_BANK_HOLDER = os.environ.get("SHOP_BANK_HOLDER", "")
+    # Days an unpaid bank-transfer order keeps its stock reserved before it expires.
+    BANK_TRANSFER_PAYMENT_DAYS = _int("BANK_TRANSFER_PAYMENT_DAYS", 3)
 
     # Redis, shared by every app server and job worker: the job queue, and the cache unless
     # CACHE_REDIS_URL says otherwise. Unset: the queue is a SQLite file, the cache per process.
@@ -173,6 +182,10 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # A demo receiving account, so the demo shop offers bank transfer (no money can reach it).
+    SHOP_BANK_BIN = os.environ.get("SHOP_BANK_BIN", "970436")
+    SHOP_BANK_ACCOUNT = os.environ.get("SHOP_BANK_ACCOUNT", "0011001234567")
+    SHOP_BANK_HOLDER = os.environ.get("SHOP_BANK_HOLDER", "CONG TY OCOP MARKET DEMO")
 
 
 class TestConfig(Config):

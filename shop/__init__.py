@@ -59,6 +59,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config or config_from_env())
+    check_payment_settings(app)
     start_each_request_afresh(app)
     configure_logging(app)
     check_translations(app)
@@ -75,6 +76,13 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     register_cli(app)
     configure_static(app)
     return app
+
+
+def check_payment_settings(app: Flask) -> None:
+    """Refuse to start with a receiving bank account no transfer could reach."""
+    from shop.payments.bank_transfer import check_bank_settings
+
+    check_bank_settings(app)
 
 
 def start_each_request_afresh(app: Flask) -> None:
@@ -294,9 +302,12 @@ def trim_rate_limit_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from shop.payments.bank_transfer import transfer_details
     from shop.templating import init_templating
 
     init_templating(app)
+    # The order e-mails (rendered by the orders domain) show an order's bank-transfer details.
+    app.jinja_env.globals["bank_transfer"] = transfer_details
 
 
 def register_error_handlers(app: Flask) -> None:

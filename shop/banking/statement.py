@@ -256,15 +256,20 @@ def read_statement(data: bytes) -> list[StatementRow]:
 # --- references in notes ----------------------------------------------------------------------
 
 
-def reference_pattern(prefix: str, digits: int = 6) -> re.Pattern[str]:
+def reference_pattern(prefix: str, digits: int = 6, *, lead: int = 0) -> re.Pattern[str]:
     """A pattern for ``prefix`` + a number of at least ``digits`` digits in a folded note.
 
     Banks and payers mangle notes: spaces dropped or added inside the prefix, dots and dashes
     around it, a line break, other text glued before it. The number must end where its digits
-    end, so ``PO0001234`` is never read as ``PO000123``."""
+    end, so ``PO0001234`` is never read as ``PO000123``.
+
+    ``lead``: the number is preceded by a group of exactly that many digits (a year, as in
+    ``OCM-2026-000123``), captured first; the same glue may separate the two."""
     letters = [ch for ch in to_ascii(prefix).upper() if ch.isalnum()]
     glue = r"[^A-Z0-9]*"
     number = rf"(\d{{{digits},}})(?!\d)"
+    if lead:
+        number = rf"(\d{{{lead}}}){glue}" + number
     return re.compile(glue.join(re.escape(ch) for ch in letters) + glue + number)
 
 
@@ -273,3 +278,21 @@ def find_references(note: str, prefix: str, digits: int = 6) -> list[int]:
     folded = to_ascii(note).upper()
     found = [int(match.group(1)) for match in reference_pattern(prefix, digits).finditer(folded)]
     return list(dict.fromkeys(found))
+
+
+def find_dated_references(note: str, prefix: str, digits: int = 6) -> list[tuple[int, int]]:
+    """The (year, number) pairs referenced in ``note`` as ``prefix``, a 4-digit year and a
+    number (``OCM-2026-000123``, ``ocm2026000123``, ``OCM 2026 000123``), in order, each once."""
+    folded = to_ascii(note).upper()
+    pattern = reference_pattern(prefix, digits, lead=4)
+    found = [(int(m.group(1)), int(m.group(2))) for m in pattern.finditer(folded)]
+    return list(dict.fromkeys(found))
+
+
+def bank_reference(row: StatementRow) -> str:
+    """What a transfer records as the bank's reference: the statement's, else the row's date,
+    amount and note (the same for the same row in every import)."""
+    if row.bank_reference.strip():
+        return row.bank_reference.strip()[:120]
+    note = " ".join(to_ascii(row.note).split())
+    return f"{row.date.isoformat()} {row.amount_vnd} {note}"[:120]

@@ -54,9 +54,10 @@ from shop.orders.services import (
     place_order,
     plan_order,
 )
+from shop.payments.bank_transfer import transfer_details
 from shop.payments.bookings import RefundPreview, cancel_booking, refund_preview
 from shop.payments.models import PaymentStatus, Refund
-from shop.payments.providers import ProviderError, checkout_providers, get_provider
+from shop.payments.providers import ProviderError, Subject, checkout_providers, get_provider
 from shop.payments.services import (
     attempt_not_started,
     attempt_started,
@@ -91,11 +92,36 @@ def payment_choices() -> list[tuple[str, str]]:
     return [(provider.id, str(provider.label)) for provider in checkout_providers()]
 
 
+def cart_subject(view) -> Subject:
+    """What the providers' ``is_allowed`` looks at, for the cart about to be ordered."""
+    config = current_app.config
+    delivery = view.delivery_vnd(
+        config["DELIVERY_STANDARD_FEE_VND"], config["DELIVERY_CHILLED_FEE_VND"]
+    )
+    sessions = [b.session.starts_at for b in view.bookings] + [
+        b.session.starts_at for b in view.packages
+    ]
+    return Subject(
+        total_vnd=view.subtotal_vnd + delivery,
+        has_preorder=any(v.product.preorder for v in view.lines)
+        or any(c.product.preorder for b in view.bundles for c in b.bundle.goods),
+        has_bookings=view.has_bookings,
+        first_session_at=min(sessions) if sessions else None,
+    )
+
+
 def _form(view) -> CheckoutForm:
     form = CheckoutForm()
     form.payment_method.choices = payment_choices()
     if view.bookings:  # experiences are paid online (the provider refuses them anyway)
         form.payment_method.choices = [c for c in form.payment_method.choices if c[0] != "cod"]
+    # Every configured method stays a valid choice (one posted anyway gets its provider's
+    # reason next to the field); the page shows those that may take this cart (a total above
+    # the card ceiling: bank transfer).
+    subject = cart_subject(view)
+    form.offered_methods = [
+        c[0] for c in form.payment_method.choices if get_provider(c[0]).is_allowed(subject)
+    ] or [c[0] for c in form.payment_method.choices]
     if not view.delivers:
         form.without_delivery()  # experiences only: nothing to deliver, no address asked
         form.recipient_name.label.text = _("Your name")
@@ -104,7 +130,7 @@ def _form(view) -> CheckoutForm:
         form.prepare_guests(max(b.seats for b in overnight), current_lang())
     if request.method == "GET":
         form.checkout_token.data = new_checkout_token()
-        form.payment_method.data = form.payment_method.choices[0][0]
+        form.payment_method.data = form.offered_methods[0]
         if current_user.is_authenticated:
             form.email.data = form.email.data or current_user.email
             form.recipient_name.data = form.recipient_name.data or current_user.name
@@ -159,10 +185,22 @@ def _message(error: ShopError, view) -> str:
                 "Cash on delivery is available up to %(limit)s.",
                 limit=format_vnd(error.details["limit"]),
             )
-        if "minimum" in error.details:
+        if "maximum" in error.details:
+            above = error.details.get("total", 0) > error.details["maximum"]
+            if above and get_provider(PaymentMethod.BANK_TRANSFER).is_available():
+                return _(
+                    "Card payments take totals from 20.000 ₫ to 99.999.999 ₫: pay this order "
+                    "by bank transfer."
+                )
             return _("Card payments take totals from 20.000 ₫ to 99.999.999 ₫.")
         if error.details.get("rule") == "bookings":
             return _("Experiences are paid online: choose another way to pay.")
+        if error.details.get("rule") == "session_soon":
+            return _(
+                "Bank transfer is possible only for experiences more than %(days)d days away: "
+                "choose another way to pay.",
+                days=current_app.config["BANK_TRANSFER_PAYMENT_DAYS"],
+            )
         return _("Cash on delivery is not available for pre-orders.")
     if isinstance(error, AgeConfirmationRequired):
         return _("Please confirm that you are 18 or over to buy alcohol.")
@@ -425,7 +463,8 @@ def order_detail(reference: str):
         token=order.access_token if token else None,
         pending=pending,
         last_failed=last_failed,
-        can_retry=holds and pending is None,
+        transfer=transfer_details(order),
+        can_retry=holds and pending is None and provider.starts_attempts,
         can_restore=order.status in (OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED)
         or (holds and pending is None and last_failed),
         action_form=EmptyForm(),

@@ -28,6 +28,7 @@ PAYMENT_METHOD = {
     "stripe": _l("Card (Stripe)"),
     "demo": _l("Demo payment"),
     "cod": _l("Cash on delivery"),
+    "bank_transfer": _l("Bank transfer (VietQR)"),
 }
 
 

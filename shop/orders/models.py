@@ -49,6 +49,7 @@ class PaymentMethod(StrEnum):
     STRIPE = "stripe"
     COD = "cod"
     DEMO = "demo"
+    BANK_TRANSFER = "bank_transfer"  # the buyer transfers the total with the order's reference
 
 
 class EventKind(StrEnum):
@@ -120,7 +121,7 @@ class Order(TimestampMixin, db.Model):
     total_vnd: Mapped[int] = mapped_column(Integer)
     paid_vnd: Mapped[int] = mapped_column(Integer, default=0)
     refunded_vnd: Mapped[int] = mapped_column(Integer, default=0)
-    payment_method: Mapped[str] = mapped_column(String(10))
+    payment_method: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
     # A guest reaches the order through a signed link carrying this token.
     access_token: Mapped[str] = mapped_column(String(64), unique=True)

@@ -634,7 +634,8 @@ def place_order(
     # (Imported here: payments builds on orders, not the other way round.)
     from shop.payments.providers import get_provider
 
-    online = get_provider(plan.payment_method).collects_online
+    provider = get_provider(plan.payment_method)
+    online = provider.collects_online
     order = Order(
         reference=f"TMP-{secrets.token_hex(6)}",
         user_id=user_id,
@@ -656,9 +657,11 @@ def place_order(
         payment_method=plan.payment_method,
         status=OrderStatus.AWAITING_PAYMENT if online else OrderStatus.PLACED,
         access_token=secrets.token_urlsafe(32),
-        expires_at=now + plan.payment_ttl if online else None,
+        expires_at=None,
         checkout_token=checkout_token,
     )
+    if online:  # the payment deadline is the provider's (days for a bank transfer)
+        order.expires_at = provider.due_at(order, now, plan.payment_ttl)
     db.session.add(order)
     for parcel in plan.parcels:
         producer_order = ProducerOrder(

@@ -46,8 +46,10 @@ class Payment(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
-    provider: Mapped[str] = mapped_column(String(10))
-    # Stripe: the Checkout Session id; demo: a local id. Filled once the provider answers.
+    provider: Mapped[str] = mapped_column(String(20))
+    # Stripe: the Checkout Session id; demo: a local id; bank transfer: the bank's reference of
+    # the incoming transfer (unique: a statement imported twice records it once). Filled once
+    # the provider answers.
     provider_reference: Mapped[str | None] = mapped_column(String(255))
     # Stripe: the PaymentIntent, needed for refunds.
     provider_payment_id: Mapped[str | None] = mapped_column(String(255))

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from shop.errors import PaymentNotAllowed, RefundNotAllowed
 from shop.payments.stripe_gateway import CheckoutLine, GatewayError, StripeGateway
+
+if TYPE_CHECKING:
+    from shop.orders.models import Order
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +46,22 @@ class PaymentSubject(Protocol):
     @property
     def has_bookings(self) -> bool: ...
 
+    @property
+    def first_session_at(self) -> datetime | None: ...
+
+    @property
+    def due_at(self) -> datetime | None: ...
+
 
 @dataclass(frozen=True)
 class Subject:
     total_vnd: int
     has_preorder: bool
     has_bookings: bool = False
+    # The earliest experience session the order books (None: no bookings).
+    first_session_at: datetime | None = None
+    # A placed order's payment deadline (None: a plan, not placed yet).
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -89,10 +102,17 @@ class PaymentProvider:
     # False: the money is collected outside the shop (cash on delivery), so the order is
     # accepted at once and no payment is started.
     collects_online: bool = True
+    # False: the order waits for money the buyer sends on their own (a bank transfer); no
+    # payment attempt is opened at a provider, the payment is recorded when the money arrives.
+    starts_attempts: bool = True
 
     def is_available(self) -> bool:
         """Offered at checkout on this server (configured)."""
         return True
+
+    def due_at(self, order: Order, now: datetime, default_ttl: timedelta) -> datetime:
+        """When an unpaid order placed now expires and releases its stock."""
+        return now + default_ttl
 
     def check_allowed(self, subject: PaymentSubject) -> None:
         """Raise ``PaymentNotAllowed`` (with details for the message) unless allowed."""
@@ -133,13 +153,23 @@ class CashOnDelivery(PaymentProvider):
 
 
 class DemoProvider(PaymentProvider):
-    """A local page with Pay and Decline; no money moves. Offered when Stripe is not set up."""
+    """A local page with Pay and Decline; no money moves. Offered when Stripe is not set up,
+    in its place: it takes no total above Stripe's ceiling, so the demo shop offers what a
+    real one would."""
 
     id = "demo"
     label = _l("Demo payment (no money moves)")
 
     def is_available(self) -> bool:
         return not current_app.config.get("STRIPE_SECRET_KEY")
+
+    def check_allowed(self, subject: PaymentSubject) -> None:
+        if subject.total_vnd > STRIPE_MAX_VND:
+            raise PaymentNotAllowed(
+                "card payments take totals up to 99.999.999 ₫",
+                maximum=STRIPE_MAX_VND,
+                total=subject.total_vnd,
+            )
 
     def start(self, request: StartRequest) -> StartedPayment:
         reference = f"demo_{request.idempotency_key}"
@@ -169,6 +199,7 @@ class StripeProvider(PaymentProvider):
                 "card payments take totals from 20.000 ₫ to 99.999.999 ₫",
                 minimum=STRIPE_MIN_VND,
                 maximum=STRIPE_MAX_VND,
+                total=subject.total_vnd,
             )
 
     def gateway(self) -> StripeGateway | None:
@@ -214,8 +245,40 @@ class StripeProvider(PaymentProvider):
         )
 
 
+class BankTransferProvider(PaymentProvider):
+    """The buyer transfers the total to the shop's account (VietQR code and reference on the
+    order's page); the order waits, its stock reserved, for ``BANK_TRANSFER_PAYMENT_DAYS``, and
+    is marked paid when the bank statement shows the transfer (``shop.payments.bank_statement``).
+    Offered when the shop's receiving account is configured."""
+
+    id = "bank_transfer"
+    label = _l("Bank transfer (VietQR)")
+    starts_attempts = False
+
+    def is_available(self) -> bool:
+        from shop.payments.bank_transfer import receiving_account
+
+        return receiving_account() is not None
+
+    def due_at(self, order: Order, now: datetime, default_ttl: timedelta) -> datetime:
+        from shop.payments.bank_transfer import transfer_due_at
+
+        return transfer_due_at(order, now)
+
+    def check_allowed(self, subject: PaymentSubject) -> None:
+        from shop.payments.bank_transfer import session_too_soon
+
+        if subject.first_session_at is not None and session_too_soon(
+            subject.first_session_at, subject.due_at
+        ):
+            raise PaymentNotAllowed(
+                "the experience starts before a bank transfer is due", rule="session_soon"
+            )
+
+
 PROVIDERS: dict[str, PaymentProvider] = {
-    provider.id: provider for provider in (StripeProvider(), DemoProvider(), CashOnDelivery())
+    provider.id: provider
+    for provider in (StripeProvider(), DemoProvider(), BankTransferProvider(), CashOnDelivery())
 }
 
 

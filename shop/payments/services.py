@@ -48,6 +48,7 @@ from shop.payments.providers import (
     get_provider,
 )
 from shop.payments.stripe_gateway import CheckoutLine
+from shop.tourism.models import ExperienceSession
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +74,19 @@ def payment_subject(order: Order) -> Subject:
             )
         )
     )
-    has_bookings = db.session.scalar(
-        select(exists().where(OrderLine.order_id == order.id, OrderLine.kind == LineKind.SEATS))
+    first_session_at = db.session.scalar(
+        select(func.min(ExperienceSession.starts_at)).where(
+            OrderLine.order_id == order.id,
+            OrderLine.kind == LineKind.SEATS,
+            ExperienceSession.id == OrderLine.session_id,
+        )
     )
     return Subject(
         total_vnd=order.total_vnd,
         has_preorder=bool(has_preorder),
-        has_bookings=bool(has_bookings),
+        has_bookings=first_session_at is not None,
+        first_session_at=first_session_at,
+        due_at=order.expires_at,
     )
 
 
@@ -97,10 +104,11 @@ def open_attempt(
 ) -> StartRequest | None:
     """Record a new pending attempt for an order awaiting payment whose reservation still holds,
     and return what the provider needs (plain data, usable after the commit). None when the
-    order's provider collects the money outside the shop (cash on delivery)."""
+    order's provider collects the money outside the shop (cash on delivery) or waits for the
+    buyer's bank transfer (nothing to open)."""
     order = lock_order(order_id)
     provider = get_provider(order.payment_method)
-    if not provider.collects_online:
+    if not provider.collects_online or not provider.starts_attempts:
         return None
     if not reservation_holds(order, now):
         raise PaymentNotAllowed("this order is not waiting for payment", reason="closed")

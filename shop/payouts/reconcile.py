@@ -18,8 +18,7 @@ from sqlalchemy import select
 
 from shop.audit.models import AuditLog
 from shop.audit.services import record
-from shop.banking.names import to_ascii
-from shop.banking.statement import CREDIT, StatementRow, find_references
+from shop.banking.statement import CREDIT, StatementRow, bank_reference, find_references
 from shop.errors import InvalidTransition
 from shop.extensions import db
 from shop.payouts.models import Payout, PayoutStatus
@@ -58,15 +57,6 @@ class Match:
     @property
     def review(self) -> bool:
         return self.action not in (PAY, RECONCILE, DONE)
-
-
-def bank_reference(row: StatementRow) -> str:
-    """What the payout records as the bank's reference: the statement's, else the row's
-    date, amount and note (the same for the same row in every import)."""
-    if row.bank_reference.strip():
-        return row.bank_reference.strip()[:120]
-    note = " ".join(to_ascii(row.note).split())
-    return f"{row.date.isoformat()} {row.amount_vnd} {note}"[:120]
 
 
 def _paid_from_statement(payout_ids: set[int]) -> set[int]:

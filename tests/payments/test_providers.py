@@ -9,7 +9,7 @@ from shop.payments.providers import PROVIDERS, Subject, checkout_providers, get_
 
 
 def test_every_payment_method_has_exactly_one_provider():
-    assert set(PROVIDERS) == {"stripe", "demo", "cod"}
+    assert set(PROVIDERS) == {"stripe", "demo", "bank_transfer", "cod"}
     assert all(provider.id == key for key, provider in PROVIDERS.items())
     with pytest.raises(PaymentNotAllowed):
         get_provider("bitcoin")

@@ -1,0 +1,139 @@
+"""The office's import of the shop account's bank statement: incoming transfers for orders
+paid by bank transfer, previewed, then recorded."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from wtforms import HiddenField
+from wtforms.validators import DataRequired
+
+from shop.accounts.decorators import role_required
+from shop.accounts.models import Role
+from shop.banking.statement import MAX_BYTES, StatementError, StatementRow, read_statement
+from shop.db import begin_write_transaction
+from shop.extensions import db
+from shop.orders.labels import order_status_label
+from shop.payments import bp
+from shop.payments.bank_statement import (
+    DONE,
+    LATE,
+    MANY,
+    NO_REFERENCE,
+    OTHER_METHOD,
+    OVER,
+    PAY,
+    SHORT,
+    TWICE,
+    UNKNOWN,
+    apply_statement,
+    match_statement,
+)
+
+# How long a statement preview may be confirmed.
+PLAN_MAX_AGE = 3600
+ACTION_LABELS = {
+    PAY: _l("Mark the order paid"),
+    DONE: _l("Already recorded"),
+    SHORT: _l("Less than the order's total: recorded, not paid"),
+    OVER: _l("More than the order's total: recorded, not paid"),
+    LATE: _l("The order no longer waits for payment: recorded"),
+    TWICE: _l("A second transfer for the same order: recorded"),
+    UNKNOWN: _l("No order has this reference"),
+    NO_REFERENCE: _l("The note names no order"),
+    MANY: _l("The note names several orders"),
+    OTHER_METHOD: _l("The order is not paid by bank transfer"),
+}
+
+
+class StatementUploadForm(FlaskForm):
+    statement = FileField(_l("Bank statement (CSV)"))
+
+
+class StatementConfirmForm(FlaskForm):
+    plan = HiddenField(validators=[DataRequired()])
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="order-bank-statement")
+
+
+@bp.route("/admin/payments/bank-statement", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def bank_statement():
+    form = StatementUploadForm()
+    problems = []
+    matches = None
+    plan = ""
+    if form.validate_on_submit():
+        upload = form.statement.data
+        data = upload.read(MAX_BYTES + 1) if upload else b""
+        if not data:
+            form.statement.errors = [_("Choose the statement file (CSV) the bank gave you.")]
+        else:
+            try:
+                rows = read_statement(data)
+            except StatementError as error:
+                problems = error.problems
+            else:
+                matches = match_statement(rows)
+                # The credits travel to the confirmation signed; they are matched again
+                # against the orders when confirmed (amounts and states are never trusted).
+                plan = _serializer().dumps([m.row.as_dict() for m in matches])
+    return render_template(
+        "payments/bank_statement.html",
+        form=form,
+        problems=problems,
+        matches=matches,
+        applied=None,
+        confirm_form=StatementConfirmForm(formdata=None, plan=plan),
+        action_labels=ACTION_LABELS,
+        status_label=order_status_label,
+    )
+
+
+@bp.post("/admin/payments/bank-statement/confirm")
+@role_required(Role.ADMIN)
+def confirm_bank_statement():
+    form = StatementConfirmForm()
+    rows: list[StatementRow] | None = None
+    if form.validate_on_submit():
+        try:
+            data = _serializer().loads(form.plan.data, max_age=PLAN_MAX_AGE)
+            rows = [StatementRow.from_dict(item) for item in data]
+        except (BadSignature, KeyError, TypeError, ValueError):
+            rows = None
+    if rows is None:
+        flash(_("This preview expired or was changed: upload the statement again."), "error")
+        return redirect(url_for("payments.bank_statement"))
+    admin_id = current_user.id
+    begin_write_transaction(db.session)
+    applied = apply_statement(rows, admin_id=admin_id)
+    db.session.commit()
+    paid = sum(1 for a in applied if a.paid)
+    if applied:
+        flash(
+            _(
+                "%(paid)d order(s) paid; %(review)d transfer(s) recorded for review.",
+                paid=paid,
+                review=len(applied) - paid,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Nothing to record: the statement's transfers are already recorded."), "info")
+    return render_template(
+        "payments/bank_statement.html",
+        form=StatementUploadForm(formdata=None),
+        problems=[],
+        matches=None,
+        applied=applied,
+        confirm_form=None,
+        action_labels=ACTION_LABELS,
+        status_label=order_status_label,
+    )

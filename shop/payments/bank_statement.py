@@ -1,0 +1,197 @@
+"""Matching a bank statement's credits to orders paid by bank transfer, and recording them.
+
+A credit whose note carries an order's reference (``OCOP OCM-2026-000123``, however the bank
+or the payer mangled it) is money for that order. Recording it writes a ``Payment`` (provider
+``bank_transfer``, the bank's reference as its provider reference) and goes through the same
+payment-succeeded path as any provider: an order awaiting payment whose total is the amount is
+paid (and its producers credited); any other amount, or an order that can no longer take it
+(expired, paid already), keeps the money on record and flags the order for review. Credits
+naming no order are listed and change nothing.
+
+The bank's reference is unique per provider: the same statement imported twice records each
+transfer once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from shop.audit.services import record
+from shop.banking.statement import CREDIT, StatementRow, bank_reference, find_dated_references
+from shop.errors import PaymentMismatch
+from shop.extensions import db
+from shop.orders.models import Order, OrderStatus, PaymentMethod
+from shop.orders.services import lock_order
+from shop.payments.bank_transfer import ORDER_REFERENCE_PREFIX
+from shop.payments.models import Payment, PaymentStatus
+from shop.payments.services import payment_succeeded
+
+PROVIDER = PaymentMethod.BANK_TRANSFER.value
+RECORDED_FROM_STATEMENT = "payment.bank_transfer_recorded"
+
+# What a credit does to its order.
+PAY = "pay"
+DONE = "done"  # this transfer is already recorded (an earlier import)
+# Recorded, the order flagged for review (not paid).
+SHORT = "partial"
+OVER = "overpaid"
+LATE = "late"  # the order no longer waits for payment (expired, cancelled, paid already)
+TWICE = "order_twice"  # a second transfer for an order this statement pays already
+# Listed only: nothing is recorded.
+UNKNOWN = "unknown_reference"
+NO_REFERENCE = "no_reference"
+MANY = "several_references"
+OTHER_METHOD = "other_method"
+
+RECORDS = frozenset({PAY, SHORT, OVER, LATE, TWICE})
+
+
+@dataclass(frozen=True)
+class Match:
+    row: StatementRow
+    action: str
+    order_id: int | None = None
+    reference: str | None = None  # the order's reference (or the one the note names)
+    status: str | None = None  # the order's status when matched
+    total_vnd: int | None = None  # the order's total
+
+    @property
+    def records(self) -> bool:
+        """Confirming writes a payment for this credit."""
+        return self.action in RECORDS
+
+    @property
+    def review(self) -> bool:
+        """A person must look at it (it does not simply pay an order)."""
+        return self.action not in (PAY, DONE)
+
+
+def order_references(note: str) -> list[str]:
+    """The order references named in a transfer note, in the orders' own spelling."""
+    return [
+        f"{ORDER_REFERENCE_PREFIX}-{year}-{number:06d}"
+        for year, number in find_dated_references(note, ORDER_REFERENCE_PREFIX)
+    ]
+
+
+def recorded_references(references: set[str]) -> set[str]:
+    """Which of these bank references are already recorded as bank-transfer payments."""
+    if not references:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Payment.provider_reference).where(
+                Payment.provider == PROVIDER, Payment.provider_reference.in_(references)
+            )
+        )
+    )
+
+
+def match_statement(rows: list[StatementRow]) -> list[Match]:
+    """What each credit of the statement would do (debits are the payouts' side)."""
+    credits = [row for row in rows if row.side == CREDIT]
+    named = [(row, order_references(row.note)) for row in credits]
+    wanted = {ref for _row, refs in named for ref in refs}
+    orders = {
+        o.reference: o for o in db.session.scalars(select(Order).where(Order.reference.in_(wanted)))
+    } if wanted else {}  # fmt: skip
+    done = recorded_references({bank_reference(row) for row in credits})
+    matches: list[Match] = []
+    seen_transfers: set[str] = set()
+    paying: set[int] = set()
+    for row, refs in named:
+        transfer = bank_reference(row)
+        if not refs:
+            matches.append(Match(row, NO_REFERENCE))
+            continue
+        if len(refs) > 1:
+            matches.append(Match(row, MANY))
+            continue
+        order = orders.get(refs[0])
+        if order is None:
+            matches.append(Match(row, UNKNOWN, reference=refs[0]))
+            continue
+        facts = {
+            "order_id": order.id,
+            "reference": order.reference,
+            "status": order.status,
+            "total_vnd": order.total_vnd,
+        }
+        if transfer in done or transfer in seen_transfers:
+            action = DONE
+        elif order.payment_method != PaymentMethod.BANK_TRANSFER:
+            action = OTHER_METHOD
+        elif order.id in paying:
+            action = TWICE
+        elif order.status != OrderStatus.AWAITING_PAYMENT:
+            action = LATE
+        elif row.amount_vnd < order.total_vnd:
+            action = SHORT
+        elif row.amount_vnd > order.total_vnd:
+            action = OVER
+        else:
+            action = PAY
+            paying.add(order.id)
+        seen_transfers.add(transfer)
+        matches.append(Match(row, action, **facts))
+    return matches
+
+
+def _idempotency_key(transfer: str) -> str:
+    return "bank-transfer-" + hashlib.sha256(transfer.encode()).hexdigest()[:40]
+
+
+def record_transfer(order_id: int, row: StatementRow, *, admin_id: int | None) -> bool | None:
+    """Record one credit for an order, under the order's lock: a ``Payment`` of the bank's
+    reference through ``payment_succeeded``. Returns whether the order was paid now; None if
+    this transfer was recorded already (nothing written). Flushes; the caller commits."""
+    order = lock_order(order_id)
+    transfer = bank_reference(row)
+    if recorded_references({transfer}):
+        return None
+    before = {"status": order.status}
+    payment = Payment(
+        order_id=order.id,
+        provider=PROVIDER,
+        provider_reference=transfer,
+        idempotency_key=_idempotency_key(transfer),
+        amount_vnd=row.amount_vnd,
+        currency="vnd",
+        status=PaymentStatus.PENDING,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    try:
+        paid = payment_succeeded(
+            payment, amount_vnd=row.amount_vnd, currency="vnd", actor="bank-statement"
+        )
+    except PaymentMismatch:
+        paid = False  # recorded, and the order flagged for review by ``mark_paid``
+    record(admin_id, RECORDED_FROM_STATEMENT, "order", order.id, before,
+           {"status": order.status, "bank_reference": transfer, "amount_vnd": row.amount_vnd,
+            "row": row.row, "paid": paid})  # fmt: skip
+    return paid
+
+
+@dataclass(frozen=True)
+class Applied:
+    match: Match
+    paid: bool
+
+
+def apply_statement(rows: list[StatementRow], *, admin_id: int | None) -> list[Applied]:
+    """Record the credits of ``rows`` that name an order, matched again against the database
+    now (nothing posted is trusted but the rows, which the preview signed). Returns what was
+    recorded. Flushes; the caller commits."""
+    applied: list[Applied] = []
+    for match in match_statement(rows):
+        if not match.records:
+            continue
+        paid = record_transfer(match.order_id, match.row, admin_id=admin_id)
+        if paid is None:
+            continue
+        applied.append(Applied(match, paid))
+    return applied
