@@ -40,9 +40,9 @@ class BudgetBand:
 
 # About 300k, 500k and 1M ₫ a box: the only place the bands are defined.
 BUDGET_BANDS: tuple[BudgetBand, ...] = (
-    BudgetBand("300k", _l("About 300,000 ₫"), 0, 400_000, 300_000),
-    BudgetBand("500k", _l("About 500,000 ₫"), 400_000, 750_000, 500_000),
-    BudgetBand("1m", _l("About 1,000,000 ₫"), 750_000, None, 1_000_000),
+    BudgetBand("300k", _l("About 300.000 ₫"), 0, 400_000, 300_000),
+    BudgetBand("500k", _l("About 500.000 ₫"), 400_000, 750_000, 500_000),
+    BudgetBand("1m", _l("About 1.000.000 ₫"), 750_000, None, 1_000_000),
 )
 BANDS_BY_KEY = {band.key: band for band in BUDGET_BANDS}
 

@@ -57,7 +57,7 @@ def test_the_gift_set_page_in_english(client, sets):
     assert "Kinh Bắc set, alcohol-free" in page
     assert "Kinh Bắc set with rice wine" in page
     assert "Big set" in page
-    assert "About 500,000 ₫" in page and "About 300,000 ₫" in page
+    assert "About 500.000 ₫" in page and "About 300.000 ₫" in page
     assert "A red paper box" in page
     assert '<p lang="vi">Chúc Mừng Năm Mới</p>' in page  # the card in both languages
     assert '<p lang="en">Happy New Year</p>' in page
