@@ -16,4 +16,6 @@ def _hook_into_catalogue_pages(state) -> None:
 
     set_hook(state.app, "search_gift_sets", giftsets.search_gift_sets)
     set_hook(state.app, "home_gift_sets", lambda: giftsets.gift_sets_on_sale()[:4])
-    state.app.add_template_global(lambda bundle: giftsets.budget_band(bundle.price_vnd), "gift_set_band")
+    state.app.add_template_global(
+        lambda bundle: giftsets.budget_band(bundle.price_vnd), "gift_set_band"
+    )

@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 
 from shop.addresses.services import Address
 from shop.addresses.services import resolve as resolve_address
-from shop.bundles.models import Bundle
 from shop.bundles.giftsets import tier_price
+from shop.bundles.models import Bundle
 from shop.bundles.services import load_bundle, price_bundle
 from shop.catalog.models import Producer, Product, ShippingClass
 from shop.catalog.services import check_purchasable

@@ -131,7 +131,9 @@ def test_swaps_keep_the_total_within_the_budget(shelf):
     constraints = Constraints(500_000, DEMO_TODAY)
     candidates = eligible_products(constraints)
     proposal = propose_sets(candidates, constraints)[0]
-    for item, options in zip(proposal.items, swap_choices(proposal, candidates, constraints)):
+    for item, options in zip(
+        proposal.items, swap_choices(proposal, candidates, constraints), strict=True
+    ):
         assert options[0] is item
         for option in options[1:]:
             assert constraints.fits(proposal.total_vnd - item.price_vnd + option.price_vnd)

@@ -57,14 +57,15 @@ def test_the_gift_set_page_in_english(client, sets):
     assert "Kinh Bắc set, alcohol-free" in page
     assert "Kinh Bắc set with rice wine" in page
     assert "Big set" in page
-    assert "About 500.000 ₫" in page and "About 300.000 ₫" in page
+    assert "About 500.000 ₫" in page
+    assert "About 300.000 ₫" in page
     assert "A red paper box" in page
     assert '<p lang="vi">Chúc Mừng Năm Mới</p>' in page  # the card in both languages
     assert '<p lang="en">Happy New Year</p>' in page
     assert "10–49 boxes</td><td>470.000 ₫" in page
     assert "from 200 boxes</td><td>420.000 ₫" in page
     assert 'href="/bundles/kinh-bac-plain">See the alcohol-free version' in page
-    assert 'src="/static/img/placeholder-product.svg"' in page or "<img" in page
+    assert "<img" in page
 
 
 def test_the_gift_set_page_in_vietnamese(client, sets):

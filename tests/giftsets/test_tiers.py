@@ -37,7 +37,7 @@ def test_no_tiers_and_packages_keep_the_bundle_price(app):
     assert tier_price(gen_gift_set(tiers=[]), 300) == 500_000
     package, _session, _box = gen_package()
     assert tier_price(package, 100) == package.price_vnd
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 1"):
         tier_price(package, 0)
 
 
