@@ -96,9 +96,7 @@ class Bundle(TimestampMixin, db.Model):
     packaging_en: Mapped[str | None] = mapped_column(Text)
     card_text_vi: Mapped[str | None] = mapped_column(Text)
     card_text_en: Mapped[str | None] = mapped_column(Text)
-    alcohol_free_variant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("bundle.id"), index=True
-    )
+    alcohol_free_variant_id: Mapped[int | None] = mapped_column(ForeignKey("bundle.id"), index=True)
 
     components: Mapped[list[BundleComponent]] = relationship(
         back_populates="bundle",

@@ -326,9 +326,7 @@ def add_bundle(
         .where(CartLine.cart_id == cart.id, CartLine.kind == LineKind.BUNDLE)
         .where(CartLine.bundle_id == bundle.id)
         .where(
-            CartLine.session_id.is_(None)
-            if session is None
-            else CartLine.session_id == session.id
+            CartLine.session_id.is_(None) if session is None else CartLine.session_id == session.id
         )
         .values(price_seen_vnd=tier_price(bundle, wanted))
     )

@@ -53,8 +53,11 @@ def shelf(app):
         "wine": product("wine", price_vnd=240_000, adult_only=True),
         "sausage": product("sausage", price_vnd=150_000, shipping_class="chilled"),
         "lychee": product(
-            "lychee", price_vnd=200_000, shipping_class="fresh_perishable",
-            season_start=1101, season_end=1231,
+            "lychee",
+            price_vnd=200_000,
+            shipping_class="fresh_perishable",
+            season_start=1101,
+            season_end=1231,
         ),
         "summer": product("summer", price_vnd=120_000, season_start=501, season_end=731),
         "sold_out": product("sold_out", price_vnd=110_000, stock=0),
@@ -72,8 +75,17 @@ def names(constraints: Constraints) -> set[str]:
 
 
 EVERYTHING_SHOWN = {
-    "tea", "honey", "noodles", "cakes", "three_star", "uncertified", "wine", "sausage",
-    "lychee", "other_commune", "ha_noi",
+    "tea",
+    "honey",
+    "noodles",
+    "cakes",
+    "three_star",
+    "uncertified",
+    "wine",
+    "sausage",
+    "lychee",
+    "other_commune",
+    "ha_noi",
 }
 
 
