@@ -128,3 +128,12 @@ def test_a_search_for_something_else_lists_no_gift_set(client, sets):
     page = text(client.get("/products", query_string={"q": "tractor", "lang": "en"}))
     assert "gift sets match" not in page
     assert "No products match" in page
+
+
+def test_a_gift_set_put_on_sale_shows_in_cached_pages_at_once(client, sets):
+    _plain, _wine, big = sets
+    assert "Big set" in text(client.get("/products?q=gift&lang=en"))
+    big.active = False
+    db.session.commit()
+    assert "Big set" not in text(client.get("/products?q=gift&lang=en"))
+    assert "Hộp quà lớn" not in text(client.get("/?lang=vi"))
