@@ -36,7 +36,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # Experiences and their sessions too: the home page, search results and product pages show
-# experiences with their next open dates.
+# experiences with their next open dates; and gift sets (the home page's gift section and the
+# gift sets listed above searches for gifts).
 CATALOGUE_TABLES = frozenset(
     {
         "product",
@@ -48,6 +49,9 @@ CATALOGUE_TABLES = frozenset(
         "unit_type",
         "unit_price_tier",
         "experience_session",
+        "bundle",
+        "bundle_component",
+        "gift_set_tier",
     }
 )
 VERSION_KEY = "catalogue-version"

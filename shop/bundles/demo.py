@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from shop.bundles.giftsets import set_tiers
 from shop.bundles.models import Bundle, BundleComponent
 from shop.bundles.services import put_on_sale
 from shop.catalog.models import Product
@@ -35,6 +36,10 @@ FIELDS = (
     "position",
     "licensed_travel",
     "operator_licence",
+    "packaging_vi",
+    "packaging_en",
+    "card_text_vi",
+    "card_text_en",
 )
 
 
@@ -57,7 +62,9 @@ def _component(spec: dict, position: int) -> BundleComponent | None:
 def seed_bundles(path: Path = DEMO_FILE) -> int:
     """Create or update the demo bundles whose parts exist; returns how many are on sale."""
     seeded = 0
-    for spec in tomllib.loads(path.read_text(encoding="utf-8"))["bundles"]:
+    specs = tomllib.loads(path.read_text(encoding="utf-8"))["bundles"]
+    on_sale: dict[str, Bundle] = {}
+    for spec in specs:
         components = [_component(c, i) for i, c in enumerate(spec["components"])]
         if any(c is None for c in components):
             log.info("demo bundle %s skipped: some of its parts are not seeded", spec["slug"])
@@ -76,8 +83,18 @@ def seed_bundles(path: Path = DEMO_FILE) -> int:
         bundle.components.extend(components)
         db.session.flush()
         db.session.refresh(bundle)
+        bundle.alcohol_free_variant = None
+        set_tiers(bundle, [tuple(tier) for tier in spec.get("tiers", [])])
         put_on_sale(bundle)
+        on_sale[bundle.slug] = bundle
         seeded += 1
+    # Alcohol-free variants once both sets exist; each set is checked again with it.
+    for spec in specs:
+        bundle, variant = on_sale.get(spec["slug"]), on_sale.get(spec.get("alcohol_free_variant"))
+        if bundle is not None and variant is not None:
+            bundle.alcohol_free_variant = variant
+            db.session.flush()
+            put_on_sale(bundle)
     return seeded
 
 

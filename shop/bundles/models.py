@@ -58,6 +58,17 @@ class Bundle(TimestampMixin, db.Model):
             " OR (operator_licence IS NOT NULL AND length(trim(operator_licence)) > 0)",
             name="licensed_travel_has_licence",
         ),
+        # Packaging, greeting card and the alcohol-free variant belong to gift sets only.
+        CheckConstraint(
+            "kind = 'gift_set' OR (packaging_vi IS NULL AND packaging_en IS NULL"
+            " AND card_text_vi IS NULL AND card_text_en IS NULL"
+            " AND alcohol_free_variant_id IS NULL)",
+            name="gift_set_fields",
+        ),
+        CheckConstraint(
+            "alcohol_free_variant_id IS NULL OR alcohol_free_variant_id <> id",
+            name="variant_not_itself",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,14 +90,26 @@ class Bundle(TimestampMixin, db.Model):
     licensed_travel: Mapped[bool] = mapped_column(Boolean, default=False)
     operator_licence: Mapped[str | None] = mapped_column(String(60))
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
-    # Gift sets: the agencies issue adds volume price tiers (a ``bundle_tier`` table: bundle,
-    # minimum quantity, unit price), packaging and greeting-card options here.
+    # Gift sets: how the box is packed, the greeting card inside (both languages), and the same
+    # set without its alcoholic drink (a gift set holding rice wine points to it).
+    packaging_vi: Mapped[str | None] = mapped_column(Text)
+    packaging_en: Mapped[str | None] = mapped_column(Text)
+    card_text_vi: Mapped[str | None] = mapped_column(Text)
+    card_text_en: Mapped[str | None] = mapped_column(Text)
+    alcohol_free_variant_id: Mapped[int | None] = mapped_column(ForeignKey("bundle.id"), index=True)
 
     components: Mapped[list[BundleComponent]] = relationship(
         back_populates="bundle",
         order_by="BundleComponent.position",
         cascade="all, delete-orphan",
     )
+    # A gift set's volume prices, lowest quantity first (``shop.bundles.giftsets.set_tiers``).
+    tiers: Mapped[list[GiftSetTier]] = relationship(
+        order_by="GiftSetTier.min_quantity",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    alcohol_free_variant: Mapped[Bundle | None] = relationship(remote_side=[id])
 
     @property
     def is_package(self) -> bool:
@@ -142,3 +165,20 @@ class BundleComponent(db.Model):
     def list_price_vnd(self) -> int:
         """What one unit costs bought alone (the unit type's list price, no group tier)."""
         return self.product.price_vnd if self.product_id is not None else self.unit_type.price_vnd
+
+
+class GiftSetTier(db.Model):
+    """A gift set's unit price from ``min_quantity`` boxes on one line (tier 1 is the set's own
+    price; dearer tiers never come after cheaper ones: ``shop.bundles.giftsets.set_tiers``)."""
+
+    __tablename__ = "gift_set_tier"
+    __table_args__ = (
+        UniqueConstraint("bundle_id", "min_quantity", name="uq_gift_set_tier_quantity"),
+        CheckConstraint("min_quantity >= 1", name="min_quantity_positive"),
+        CheckConstraint("unit_price_vnd > 0", name="unit_price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id", ondelete="CASCADE"), index=True)
+    min_quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_vnd: Mapped[int] = mapped_column(Integer)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.bundles.allocation import PricedPart, price_parts
+from shop.bundles.giftsets import tier_price, validate_gift_set
 from shop.bundles.models import Bundle, BundleComponent, BundleKind, GoodsHandover
 from shop.catalog.availability import AvailabilityKind, availability
 from shop.catalog.models import Product
@@ -72,6 +73,7 @@ def validate_bundle(bundle: Bundle) -> None:
             raise BundleUnavailable("a gift set holds goods only", reason="gift_set_experience")
         if bundle.goods_handover is not None:
             raise BundleUnavailable("a gift set is always delivered", reason="handover")
+        validate_gift_set(bundle)
     elif bundle.kind == BundleKind.PACKAGE:
         if len(experiences) != 1:
             raise BundleUnavailable(
@@ -116,11 +118,15 @@ def saving_vnd(bundle: Bundle) -> int:
     return max(list_price_vnd(bundle) - bundle.price_vnd, 0)
 
 
-def price_bundle(bundle: Bundle) -> list[tuple[BundleComponent, PricedPart]]:
+def price_bundle(bundle: Bundle, quantity: int = 1) -> list[tuple[BundleComponent, PricedPart]]:
     """One bundle's price split over its components (at today's list prices) as order
-    lines: (component, its quantity at one unit price)."""
+    lines: (component, its quantity at one unit price). The price is that of one bundle
+    bought ``quantity`` at a time (a gift set's volume tier, ``tier_price``), so every đồng
+    of each bundle still goes to exactly one part."""
     components = bundle.components
-    parts = price_parts(bundle.price_vnd, [(c.list_price_vnd, c.quantity) for c in components])
+    parts = price_parts(
+        tier_price(bundle, quantity), [(c.list_price_vnd, c.quantity) for c in components]
+    )
     return [(components[part.component], part) for part in parts]
 
 

@@ -7,10 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from shop.bundles.giftsets import tier_price
 from shop.bundles.models import Bundle, BundleComponent
 from shop.bundles.services import (
     BundleAvailability,
@@ -319,6 +320,16 @@ def add_bundle(
     wanted = db.session.execute(stmt).scalar_one()
     db.session.expire(cart, ["lines"])
     _check_bundle_quantity(bundle, session, wanted, max_quantity=max_quantity, today=today, now=now)
+    # The price seen is that of the line's whole quantity (a gift set's volume tier).
+    db.session.execute(
+        update(CartLine)
+        .where(CartLine.cart_id == cart.id, CartLine.kind == LineKind.BUNDLE)
+        .where(CartLine.bundle_id == bundle.id)
+        .where(
+            CartLine.session_id.is_(None) if session is None else CartLine.session_id == session.id
+        )
+        .values(price_seen_vnd=tier_price(bundle, wanted))
+    )
     return wanted
 
 
@@ -346,7 +357,7 @@ def set_quantity(
             bundle, session, quantity, max_quantity=max_quantity, today=today, now=now
         )
         line.quantity = quantity
-        line.price_seen_vnd = bundle.price_vnd
+        line.price_seen_vnd = tier_price(bundle, quantity)
         db.session.flush()
         return
     _check_quantity(
@@ -550,16 +561,17 @@ class BundleView:
 
     @property
     def unit_price_vnd(self) -> int:
-        return self.bundle.price_vnd
+        """One bundle's price at the line's quantity (a gift set's volume tier)."""
+        return tier_price(self.bundle, self.line.quantity)
 
     @property
     def total_vnd(self) -> int:
-        return self.bundle.price_vnd * self.line.quantity
+        return self.unit_price_vnd * self.line.quantity
 
     @property
     def price_changed_from(self) -> int | None:
         seen = self.line.price_seen_vnd
-        return seen if seen != self.bundle.price_vnd else None
+        return seen if seen != self.unit_price_vnd else None
 
     @property
     def ok(self) -> bool:
@@ -731,7 +743,7 @@ def _bundles(cart: Cart, today: date, now: datetime) -> list[BundleView]:
         bundle = load_bundle(line.bundle_id)
         session = load_session(line.session_id) if line.session_id is not None else None
         shares: dict[int, int] = defaultdict(int)
-        for component, part in price_bundle(bundle):
+        for component, part in price_bundle(bundle, line.quantity):
             shares[component.id] += part.line_total_vnd
         parts = [
             BundlePartView(c, c.quantity * line.quantity, shares[c.id] * line.quantity)
@@ -819,7 +831,7 @@ def acknowledge_prices(cart: Cart, now: datetime | None = None) -> None:
             unit.line.price_seen_vnd = unit.unit_price_vnd
     for line in cart.lines:
         if line.kind == LineKind.BUNDLE:
-            line.price_seen_vnd = line.bundle.price_vnd
+            line.price_seen_vnd = tier_price(line.bundle, line.quantity)
     db.session.flush()
 
 

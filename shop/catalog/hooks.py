@@ -9,6 +9,9 @@ A domain sets a hook when its blueprint is registered (``set_hook``); catalogue 
 * ``search_experiences(q, today=)`` → cards shown above the product results of a search;
 * ``experiences_near(producer_id, commune, today=, now=)`` → "visit where it is made" on the
   product page;
+* ``search_gift_sets(q)`` → gift sets shown (with a link to all of them) above the results of
+  a search that asks for gifts ("quà tặng", "hộp quà", "gift", "Tết"…);
+* ``home_gift_sets()`` → the gift sets of the home page's gift section;
 * ``sitemap_entries()`` → ``(endpoint, slug, updated_at)`` rows added to the sitemap.
 """
 

@@ -83,6 +83,7 @@ def home():
             groups=categories.groups,
             experiences=experiences.cards if experiences else [],
             experience_groups=experience_groups,
+            gift_sets=call_hook("home_gift_sets", default=[]),
         )
 
     key = _cache_key()
@@ -98,11 +99,12 @@ def product_list():
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
 
     def render_body(listing: ListingPage) -> str:
-        experiences = []
+        experiences, gift_sets = [], []
         if filters.q and listing.page == 1 and not errors:
             experiences = call_hook(
                 "search_experiences", filters.q, today=local_today(), default=[]
             )
+            gift_sets = call_hook("search_gift_sets", filters.q, default=[])
         return render_template(
             "catalog/_listing_body.html",
             listing=listing,
@@ -110,6 +112,7 @@ def product_list():
             errors=errors,
             star_choices=STAR_CHOICES,
             experiences=experiences,
+            gift_sets=gift_sets,
         )
 
     def render_page(body: str) -> str:

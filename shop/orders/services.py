@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.addresses.services import Address
 from shop.addresses.services import resolve as resolve_address
+from shop.bundles.giftsets import tier_price
 from shop.bundles.models import Bundle
 from shop.bundles.services import load_bundle, price_bundle
 from shop.catalog.models import Producer, Product, ShippingClass
@@ -441,7 +442,7 @@ def plan_bundle(
         check_purchasable(component.product, today)
     grouping = {"bundle_id": bundle.id, "bundle_group": group}
     goods, seats = [], []
-    for component, part in price_bundle(bundle):
+    for component, part in price_bundle(bundle, n):
         if component.product_id is not None:
             product = component.product
             line = _product_line(
@@ -483,7 +484,7 @@ def plan_bundle(
         bundle_id=bundle.id,
         group=group,
         quantity=n,
-        price_vnd=bundle.price_vnd,
+        price_vnd=tier_price(bundle, n),
         delivers_goods=bundle.delivers_goods,
         adult_only=any(c.product.adult_only for c in bundle.goods),
         goods=tuple(goods),
