@@ -73,7 +73,7 @@ def test_a_tourist_books_pays_gets_a_ticket_and_is_checked_in(live_app, live_ser
 
         assert page.locator('select[name="province"]').count() == 0  # no address asked
         assert "free cancellation until" in page.locator("main").inner_text()
-        page.get_by_label("E-mail").fill("emma@example.com")
+        page.get_by_label("E-mail", exact=True).fill("emma@example.com")
         page.get_by_label("Phone", exact=True).fill("+44 20 7946 0958")
         page.get_by_label("Your name").fill("Emma Clarke")
         page.get_by_label("Demo payment").check()
@@ -109,7 +109,7 @@ def test_a_tourist_books_pays_gets_a_ticket_and_is_checked_in(live_app, live_ser
     phone = gate.new_page()
     try:
         phone.goto(live_server + "/account/login?lang=en")
-        phone.get_by_label("E-mail").fill(trip["staff"])
+        phone.get_by_label("E-mail", exact=True).fill(trip["staff"])
         phone.get_by_label("Password").fill(DEFAULT_PASSWORD)
         phone.get_by_role("button", name="Sign in").click()
         phone.goto(f"{live_server}/producer/check-in?session={trip['session']}")

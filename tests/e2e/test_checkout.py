@@ -19,8 +19,8 @@ def add(page, base: str, slug: str, quantity: str = "1") -> None:
 
 def fill_checkout(page) -> None:
     page.get_by_role("link", name="Check out").click()
-    page.get_by_label("E-mail").fill("guest@example.vn")
-    page.get_by_label("Phone").fill("0912 345 678")
+    page.get_by_label("E-mail", exact=True).fill("guest@example.vn")
+    page.get_by_label("Phone", exact=True).fill("0912 345 678")
     page.get_by_label("Recipient's name").fill("Trần Thị Bình")
     page.get_by_label("Province or city").select_option(label="Hà Nội")
     page.get_by_label("Commune or ward").fill("phuong hoan kiem")
@@ -91,7 +91,7 @@ def test_the_producer_marks_its_part_shipped(live_server, live_app, browser):
     staff = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     portal = staff.new_page()
     portal.goto(live_server + "/account/login?lang=en")
-    portal.get_by_label("E-mail").fill("xuantruong@ocop.example")
+    portal.get_by_label("E-mail", exact=True).fill("xuantruong@ocop.example")
     portal.get_by_label("Password").fill("demo-producer-2026")
     portal.get_by_role("button", name="Sign in").click()
     portal.goto(live_server + "/producer/orders?lang=en")
@@ -132,14 +132,14 @@ def test_without_javascript_find_picks_the_commune(live_server, live_app, browse
     page = context.new_page()
     add(page, live_server, "my-gao-chu-xuan-truong")
     page.goto(live_server + "/checkout?lang=en")
-    page.get_by_label("E-mail").fill("nojs@example.vn")
-    page.get_by_label("Phone").fill("0912 345 678")
+    page.get_by_label("E-mail", exact=True).fill("nojs@example.vn")
+    page.get_by_label("Phone", exact=True).fill("0912 345 678")
     page.get_by_label("Recipient's name").fill("Lê Văn Cường")
     page.get_by_label("Province or city").select_option(label="Bắc Ninh")
     page.get_by_label("Commune or ward").fill("tan")
     page.get_by_role("button", name="Find the commune or ward").click()
     page.get_by_label("Commune or ward").select_option("Xã Tân Yên")
-    assert page.get_by_label("E-mail").input_value() == "nojs@example.vn"
+    assert page.get_by_label("E-mail", exact=True).input_value() == "nojs@example.vn"
     page.get_by_label("House number, street, village").fill("Thôn Đông")
     page.get_by_label("I agree to the terms").check()
     page.get_by_role("button", name="Place order").click()
