@@ -214,6 +214,7 @@ def configure_jobs(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from shop.accounts import bp as accounts_bp
     from shop.addresses import bp as addresses_bp
+    from shop.agencies import bp as agencies_bp
     from shop.admin import bp as admin_bp
     from shop.bundles import bp as bundles_bp
     from shop.cart import bp as cart_bp
@@ -243,6 +244,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(lots_bp)
     app.register_blueprint(payouts_bp)
+    app.register_blueprint(agencies_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:
