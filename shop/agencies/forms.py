@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from shop.addresses.services import find_commune, find_province, provinces
@@ -74,8 +75,8 @@ class InvoiceDataForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.province.choices = [("", _l("Choose…"), {})] + [
-            (str(p.code), p.name, {"lang": "vi"}) for p in provinces()
+        self.province.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(str(p.code), p.name, render_kw={"lang": "vi"}) for p in provinces()
         ]
 
     def validate_tax_code(self, field) -> None:
@@ -148,13 +149,15 @@ class InviteForm(FlaskForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=list(ROLE_LABELS.items()),
+        choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()],
         default=MemberRole.BUYER.value,
     )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
+    )
 
 
 class DecisionForm(FlaskForm):
