@@ -214,8 +214,8 @@ def configure_jobs(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from shop.accounts import bp as accounts_bp
     from shop.addresses import bp as addresses_bp
-    from shop.agencies import bp as agencies_bp
     from shop.admin import bp as admin_bp
+    from shop.agencies import bp as agencies_bp
     from shop.bundles import bp as bundles_bp
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp

@@ -44,6 +44,7 @@ from shop.producer.invitations import invitation_token
 from shop.producer.models import ProducerInvitation
 from shop.templating import LOCAL_TZ
 from shop.tourism.models import Booking, ExperienceSession
+from tests.agencies.factories import add_member, gen_organisation
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -56,7 +57,6 @@ from tests.factories import (
     gen_user,
     unit,
 )
-from tests.agencies.factories import add_member, gen_organisation
 from tests.lots.factories import gen_lot
 from tests.payments.attempts import start_attempt
 

@@ -10,7 +10,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from shop.agencies import services
+from shop.agencies import approvals, services
 from shop.agencies.models import (
     ApprovalRequest,
     BillingEntity,
@@ -18,7 +18,6 @@ from shop.agencies.models import (
     Organisation,
     OrganisationMember,
 )
-from shop.agencies import approvals
 from shop.audit.models import AuditLog
 from shop.extensions import db, limiter
 from tests.agencies.factories import BAC_NINH, add_member, gen_organisation
