@@ -119,7 +119,8 @@ def test_the_requester_withdraws_a_pending_request_only(world):
     organisation, approver, buyer, _ = world
     request = approvals.request_approval(organisation.id, "quote", 12, 30_000_000, buyer.id)
     assert approvals.withdraw(request, buyer.id) is True
-    assert request.status == "withdrawn" and request.decided_by_id is None
+    assert request.status == "withdrawn"
+    assert request.decided_by_id is None
     assert approvals.withdraw(request, buyer.id) is False
     with pytest.raises(approvals.AlreadyDecided):
         approvals.decide(request, approver.id, True)

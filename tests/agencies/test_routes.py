@@ -58,7 +58,8 @@ def test_a_customer_registers_an_organisation_and_becomes_its_approver(client, l
     user = login_as("customer")
     assert client.get("/agency/register").status_code == 200
     response = post(client, "/agency/register", FORM)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/agency")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/agency")
     organisation = db.session.scalar(select(Organisation))
     assert (organisation.tax_code, organisation.invoice_email) == ("0109876543", "ketoan@quaque.vn")
     assert organisation.approval_threshold_vnd is None  # the office or an approver sets it later
@@ -66,9 +67,11 @@ def test_a_customer_registers_an_organisation_and_becomes_its_approver(client, l
     member = db.session.scalar(select(OrganisationMember))
     assert (member.user_id, member.role) == (user.id, "approver")
     entity = db.session.scalar(select(BillingEntity))
-    assert entity.is_default and entity.organisation_id == organisation.id
+    assert entity.is_default
+    assert entity.organisation_id == organisation.id
     page = html(client.get("/agency"))
-    assert "Công ty TNHH Quà Quê" in page and "Phường Kinh Bắc" in page
+    assert "Công ty TNHH Quà Quê" in page
+    assert "Phường Kinh Bắc" in page
     # Registering again goes to the organisation's page.
     assert client.get("/agency/register").headers["Location"].endswith("/agency")
 
@@ -147,7 +150,8 @@ def test_an_invitation_makes_the_customer_a_member_once(client, approver, outbox
     )
     assert member.role == "buyer"
     again = post(client, path)
-    assert again.status_code == 409 and "already been used" in html(again)
+    assert again.status_code == 409
+    assert "already been used" in html(again)
     assert (
         db.session.scalar(
             select(func.count(AuditLog.id)).where(AuditLog.action == "organisation.join")
@@ -227,7 +231,8 @@ def test_buyers_see_the_organisation_but_cannot_manage_it(client, approver):
     db.session.commit()
     switch_to(client, buyer)
     page = html(client.get("/agency"))
-    assert "Sở Thử nghiệm" in page and "Invite someone" not in page
+    assert "Sở Thử nghiệm" in page
+    assert "Invite someone" not in page
     assert client.get("/agency/edit").status_code == 404
     assert post(client, f"/agency/members/{approver.id}/remove").status_code == 404
     assert client.get("/agency/approvals").status_code == 404
@@ -292,10 +297,12 @@ def test_the_office_finds_verifies_and_sets_terms(client, login_as):
     login_as("admin")
     assert "Sen Vàng" in html(client.get("/admin/organisations?q=sen"))
     listing = html(client.get("/admin/organisations?q=0322"))
-    assert "Ban Quản lý" in listing and "Sen Vàng" not in listing
+    assert "Ban Quản lý" in listing
+    assert "Sen Vàng" not in listing
     # Terms need a verified organisation.
     response = post(client, f"/admin/organisations/{first.id}/terms", {"payment_terms_days": "30"})
-    assert response.status_code == 400 and "Verify the organisation first" in html(response)
+    assert response.status_code == 400
+    assert "Verify the organisation first" in html(response)
     post(client, f"/admin/organisations/{first.id}/verify")
     post(
         client,
@@ -304,7 +311,8 @@ def test_the_office_finds_verifies_and_sets_terms(client, login_as):
     )
     db.session.expire_all()
     done = db.session.get(Organisation, first.id)
-    assert done.verified_at is not None and done.payment_terms_days == 30
+    assert done.verified_at is not None
+    assert done.payment_terms_days == 30
     assert done.approval_threshold_vnd == 5_000_000
     assert {"organisation.verify", "organisation.terms"} <= set(
         db.session.scalars(select(AuditLog.action))

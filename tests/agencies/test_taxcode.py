@@ -66,13 +66,13 @@ def test_the_database_takes_a_branch_and_refuses_the_same_code_twice(app):
 
 def test_registration_refuses_a_bad_tax_code_and_a_commune_of_another_province(app):
     user = gen_user("customer")
-    base = dict(
-        legal_name="Công ty A",
-        province_code=BAC_NINH,
-        commune_code=KINH_BAC,
-        street="1 Lý Thái Tổ",
-        invoice_email="a@example.com",
-    )
+    base = {
+        "legal_name": "Công ty A",
+        "province_code": BAC_NINH,
+        "commune_code": KINH_BAC,
+        "street": "1 Lý Thái Tổ",
+        "invoice_email": "a@example.com",
+    }
     with pytest.raises(services.InvalidTaxCode):
         services.register(user.id, tax_code="12345", **base)
     sai_gon = 26740  # Phường Sài Gòn, Hồ Chí Minh
