@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -439,5 +439,4 @@ def decide(request_id: int, decision: str):
     else:
         db.session.commit()
         flash(_("Approved.") if decision == "approve" else _("Rejected."), "success")
-    current_app.logger.debug("approval %s: %s", request_id, decision)
     return redirect(url_for("agencies.approvals_page"))
