@@ -155,6 +155,10 @@ class Config:
     PASSWORD_RESET_MAX_AGE_SECONDS = _int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
     # How long a producer's invitation to join its staff works (it also stops once used).
     STAFF_INVITATION_MAX_AGE_SECONDS = _int("STAFF_INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)
+    # How long an organisation's invitation to join it works (it also stops once used).
+    ORGANISATION_INVITATION_MAX_AGE_SECONDS = _int(
+        "ORGANISATION_INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600
+    )
     # Rate limits (sign-in, password reset): memory:// counts per worker, fine for one
     # development server; production defaults to Redis (REDIS_URL), shared by every worker.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -223,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.accounts import bp as accounts_bp
     from shop.addresses import bp as addresses_bp
     from shop.admin import bp as admin_bp
+    from shop.agencies import bp as agencies_bp
     from shop.batches import bp as batches_bp
     from shop.bundles import bp as bundles_bp
     from shop.cart import bp as cart_bp
@@ -255,6 +256,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts_bp)
     app.register_blueprint(batches_bp)
     app.register_blueprint(invoicing_bp)
+    app.register_blueprint(agencies_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

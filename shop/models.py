@@ -1,6 +1,13 @@
 """Imports every model module so the metadata knows all tables (Alembic, create_all)."""
 
 from shop.accounts.models import User  # noqa: F401
+from shop.agencies.models import (  # noqa: F401, E402
+    ApprovalRequest,
+    BillingEntity,
+    Organisation,
+    OrganisationInvitation,
+    OrganisationMember,
+)
 from shop.audit.models import AuditLog  # noqa: F401, E402
 from shop.bundles.models import Bundle, BundleComponent  # noqa: F401, E402
 from shop.cart.models import Cart, CartLine  # noqa: F401, E402

@@ -16,6 +16,16 @@ import pytest
 from sqlalchemy import select
 
 from shop.accounts.models import User
+from shop.agencies import services
+from shop.agencies.approvals import request_approval
+from shop.agencies.models import (
+    ApprovalRequest,
+    BillingEntity,
+    Organisation,
+    OrganisationInvitation,
+    OrganisationMember,
+)
+from shop.agencies.services import invitation_token as org_invitation_token
 from shop.audit.models import AuditLog
 from shop.catalog.models import Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
@@ -36,6 +46,7 @@ from shop.producer.invitations import invitation_token
 from shop.producer.models import ProducerInvitation
 from shop.templating import LOCAL_TZ
 from shop.tourism.models import Booking, ExperienceSession
+from tests.agencies.factories import add_member, gen_organisation
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -60,6 +71,14 @@ VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN)
 # Producer admins (staff who manage their producer's staff): tried on the routes that say so.
 OWN_ADMIN = "admin of the order's producer"
 OTHER_ADMIN = "admin of another producer"
+# Organisation members (customers whose membership rows give them a role): tried on the routes
+# that say so (``members=True``). The world's organisation has an approver, a buyer, a pending
+# approval request and a waiting invitation; another organisation's approver sees only theirs.
+OWN_APPROVER = "approver of the organisation"
+OWN_BUYER = "buyer of the organisation"
+OTHER_APPROVER = "approver of another organisation"
+MEMBERS = (OWN_APPROVER, OWN_BUYER, OTHER_APPROVER)
+ANY_APPROVER = frozenset({OWN_APPROVER, OTHER_APPROVER})
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,7 @@ class Route:
     # Whether the allowed POST changes the database (a preview or a stale form does not).
     changes: bool = True
     admins: bool = False  # also tried by the producer's admin and another producer's admin
+    members: bool = False  # also tried by the organisations' members (``MEMBERS``)
 
 
 INVOICE_DATA = InvoiceDataInput(
@@ -87,6 +107,16 @@ INVOICE_DATA = InvoiceDataInput(
 SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
 ANY_STAFF = frozenset({OTHER_STAFF, OWN_STAFF})
 ANY_ADMIN = frozenset({OWN_ADMIN, OTHER_ADMIN})
+
+# The organisation form, as a browser posts it (the commune typed, the province by its code).
+ORG_FORM = (
+    ("tax_code", "0109876543"),
+    ("legal_name", "Cơ quan Thử"),
+    ("province", "24"),
+    ("commune", "Phường Kinh Bắc"),
+    ("street", "Số 1 Lý Thái Tổ"),
+    ("invoice_email", "ketoan@example.com"),
+)
 
 ROUTES = [
     Route("producer list", "producer.orders", "GET", "/producer/orders", ANY_STAFF, 200),
@@ -747,6 +777,192 @@ ROUTES = [
         302,
         (("account_id", "acct_1Abc2Def"),),
     ),
+    # Organisations (agencies and companies): each member sees only their own organisation.
+    Route(
+        "register organisation",
+        "agencies.register",
+        "GET",
+        "/agency/register",
+        frozenset({CUSTOMER}),
+        200,
+    ),
+    Route(
+        "register organisation (send)",
+        "agencies.register",
+        "POST",
+        "/agency/register",
+        frozenset({CUSTOMER}),
+        302,
+        ORG_FORM,
+    ),
+    Route(
+        "organisation home",
+        "agencies.home",
+        "GET",
+        "/agency",
+        frozenset(MEMBERS),
+        200,
+        members=True,
+    ),
+    Route(
+        "edit organisation form",
+        "agencies.edit",
+        "GET",
+        "/agency/edit",
+        ANY_APPROVER,
+        200,
+        members=True,
+    ),
+    Route(
+        "edit organisation",
+        "agencies.edit",
+        "POST",
+        "/agency/edit",
+        ANY_APPROVER,  # each their own organisation
+        302,
+        (*ORG_FORM[1:], ("tax_code", "0100009999")),
+        members=True,
+    ),
+    Route(
+        "new department form",
+        "agencies.new_billing_entity",
+        "GET",
+        "/agency/billing/new",
+        ANY_APPROVER,
+        200,
+        members=True,
+    ),
+    Route(
+        "new department",
+        "agencies.new_billing_entity",
+        "POST",
+        "/agency/billing/new",
+        ANY_APPROVER,
+        302,
+        (*ORG_FORM, ("name", "Phòng Kế toán")),
+        members=True,
+    ),
+    Route(
+        "department",
+        "agencies.edit_billing_entity",
+        "GET",
+        "/agency/billing/{billing_entity}",
+        frozenset({OWN_APPROVER}),
+        200,
+        members=True,
+    ),
+    Route(
+        "edit department",
+        "agencies.edit_billing_entity",
+        "POST",
+        "/agency/billing/{billing_entity}",
+        frozenset({OWN_APPROVER}),
+        302,
+        (*ORG_FORM, ("name", "Văn phòng")),
+        members=True,
+    ),
+    Route(
+        "invite member",
+        "agencies.invite",
+        "POST",
+        "/agency/members/invite",
+        ANY_APPROVER,
+        302,
+        (("email", "new-buyer@example.com"), ("role", "buyer")),
+        members=True,
+    ),
+    Route(
+        "revoke organisation invitation",
+        "agencies.revoke_invitation",
+        "POST",
+        "/agency/invitations/{org_invitation}/revoke",
+        frozenset({OWN_APPROVER}),
+        302,
+        members=True,
+    ),
+    Route(
+        "remove member",
+        "agencies.remove_member",
+        "POST",
+        "/agency/members/{org_buyer}/remove",
+        frozenset({OWN_APPROVER}),
+        302,
+        members=True,
+    ),
+    Route(
+        "change member role",
+        "agencies.change_role",
+        "POST",
+        "/agency/members/{org_buyer}/role",
+        frozenset({OWN_APPROVER}),
+        302,
+        (("role", "accountant"),),
+        members=True,
+    ),
+    Route(
+        "join organisation",
+        "agencies.join",
+        "GET",
+        "/agency/join/{org_invitation_token}",
+        SIGNED_IN | frozenset(MEMBERS),  # the page says whether this account may join
+        200,
+        members=True,
+    ),
+    Route(
+        "sign-offs",
+        "agencies.approvals_page",
+        "GET",
+        "/agency/approvals",
+        ANY_APPROVER,
+        200,
+        members=True,
+    ),
+    Route(
+        "approve",
+        "agencies.decide",
+        "POST",
+        "/agency/approvals/{approval}/approve",
+        frozenset({OWN_APPROVER}),
+        302,
+        members=True,
+    ),
+    Route(
+        "organisations",
+        "agencies.admin_list",
+        "GET",
+        "/admin/organisations",
+        frozenset({ADMIN}),
+        200,
+        members=True,
+    ),
+    Route(
+        "organisation (office)",
+        "agencies.admin_detail",
+        "GET",
+        "/admin/organisations/{organisation}",
+        frozenset({ADMIN}),
+        200,
+        members=True,
+    ),
+    Route(
+        "verify organisation",
+        "agencies.admin_verify",
+        "POST",
+        "/admin/organisations/{organisation}/verify",
+        frozenset({ADMIN}),
+        302,
+        members=True,
+    ),
+    Route(
+        "organisation terms",
+        "agencies.admin_terms",
+        "POST",
+        "/admin/organisations/{organisation}/terms",
+        frozenset({ADMIN}),
+        302,
+        (("payment_terms_days", "0"), ("approval_threshold_vnd", "1000000")),
+        members=True,
+    ),
 ]
 
 
@@ -852,6 +1068,18 @@ def build_world(visitor: str) -> dict:
     )
     db.session.add(invitation)
     db.session.flush()
+    # An organisation: its approver, a buyer, a department, a waiting invitation and a request
+    # for a sign-off (the buyer's).
+    db.session.commit()
+    org_boss = gen_user("customer")
+    organisation = gen_organisation(org_boss, threshold=1_000_000)
+    org_buyer = add_member(organisation, "buyer")
+    org_invitation = OrganisationInvitation(
+        organisation_id=organisation.id, email="joiner@example.com", role="buyer"
+    )
+    db.session.add(org_invitation)
+    db.session.flush()
+    approval = request_approval(organisation.id, "quote", 1, 2_000_000, org_buyer.id)
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -865,6 +1093,13 @@ def build_world(visitor: str) -> dict:
         user = gen_user("producer_staff", producer_id=producer.id, producer_admin=True)
     elif visitor == OTHER_ADMIN:
         user = gen_user("producer_staff", producer_admin=True)
+    elif visitor == OWN_APPROVER:
+        user = add_member(organisation, "approver")
+    elif visitor == OWN_BUYER:
+        user = add_member(organisation, "buyer")
+    elif visitor == OTHER_APPROVER:
+        user = gen_user("customer")
+        gen_organisation(user)
     db.session.commit()
     return {
         "user": user,
@@ -897,6 +1132,13 @@ def build_world(visitor: str) -> dict:
         "invitation": invitation.id,
         "invitation_token": invitation_token(invitation),
         "plain_staff": plain_staff.id,
+        "organisation": organisation.id,
+        "organisation_name": organisation.legal_name,
+        "billing_entity": services.billing_entities(organisation.id)[0].id,
+        "org_buyer": org_buyer.id,
+        "org_invitation": org_invitation.id,
+        "org_invitation_token": org_invitation_token(org_invitation),
+        "approval": approval.id,
         # The local month of the ledger entries the paid orders wrote.
         "year": datetime.now(LOCAL_TZ).year,
         "month": datetime.now(LOCAL_TZ).month,
@@ -954,12 +1196,28 @@ def snapshot() -> tuple:
         rows(User.id, User.role, User.producer_id, User.producer_admin),
         rows(IssuedInvoice.id),
         rows(ProducerInvitation.id, ProducerInvitation.accepted_at, ProducerInvitation.revoked_at),
+        rows(
+            Organisation.id,
+            Organisation.legal_name,
+            Organisation.verified_at,
+            Organisation.approval_threshold_vnd,
+        ),
+        rows(BillingEntity.id, BillingEntity.name),
+        rows(OrganisationMember.id, OrganisationMember.role),
+        rows(
+            OrganisationInvitation.id,
+            OrganisationInvitation.accepted_at,
+            OrganisationInvitation.revoked_at,
+        ),
+        rows(ApprovalRequest.id, ApprovalRequest.status),
     )
 
 
-CASES = [(route, visitor) for route in ROUTES for visitor in VISITORS] + [
-    (route, visitor) for route in ROUTES if route.admins for visitor in (OWN_ADMIN, OTHER_ADMIN)
-]
+CASES = (
+    [(route, visitor) for route in ROUTES for visitor in VISITORS]
+    + [(route, visitor) for route in ROUTES if route.admins for visitor in (OWN_ADMIN, OTHER_ADMIN)]
+    + [(route, visitor) for route in ROUTES if route.members for visitor in MEMBERS]
+)
 
 
 @pytest.mark.parametrize(
@@ -1000,6 +1258,13 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         if route.endpoint == "producer.products":
             shown = f'/producer/products/{world["product"]}"' in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own products
+        if route.method == "GET" and route.endpoint in (
+            "agencies.home",
+            "agencies.approvals_page",
+            "agencies.edit",
+        ):
+            shown = world["organisation_name"] in response.get_data(as_text=True)
+            assert shown is (visitor in (OWN_APPROVER, OWN_BUYER))  # never another's organisation
         if route.method == "POST" and route.changes:
             assert snapshot() != before  # the allowed action did something
             if route.ok == 302:
@@ -1017,8 +1282,8 @@ def test_the_matrix_covers_every_back_office_route(app):
     protected = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("producer", "admin", "payouts")
-        or rule.rule.startswith(("/admin/", "/producer/"))
+        if rule.endpoint.split(".")[0] in ("producer", "admin", "payouts", "agencies")
+        or rule.rule.startswith(("/admin/", "/producer/", "/agency"))
     }
     assert protected == {route.endpoint for route in ROUTES} - {
         "accounts.profile",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from shop.catalog.demo import seed_demo as seed_catalogue
 from shop.catalog.models import Category, Producer, Product
 from shop.demo.loader import load_demo_data
+from shop.demo.organisations import seed_organisations
 from shop.extensions import db
 from shop.tourism.demo import seed_experiences
 from shop.tourism.models import Experience
@@ -20,7 +21,12 @@ def seed_demo(today: date) -> dict[str, int]:
     producers = {p.slug: p for p in db.session.scalars(select(Producer))}
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     experiences, sessions = seed_experiences(producers, categories, today)
-    return counts | {"experiences": experiences, "sessions": sessions}
+    organisations = seed_organisations()
+    return counts | {
+        "experiences": experiences,
+        "sessions": sessions,
+        "organisations": organisations,
+    }
 
 
 def demo_is_missing() -> bool:

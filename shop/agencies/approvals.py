@@ -1,0 +1,184 @@
+"""The spending rule: an amount strictly above the organisation's ``approval_threshold_vnd``
+needs an approver's sign-off (an amount equal to the threshold does not; no threshold = never).
+
+Other parts (quotes, batch orders) call ``needs_approval`` and ``request_approval`` and listen to
+``shop.agencies.signals.approval_decided``. A request moves pending → approved | rejected |
+withdrawn, each move a compare-and-set on the pending status: of concurrent decisions one wins.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from shop.agencies.models import (
+    ApprovalRequest,
+    ApprovalStatus,
+    MemberRole,
+    Organisation,
+    OrganisationMember,
+)
+from shop.agencies.signals import approval_decided
+from shop.audit.services import record
+from shop.db import utcnow
+from shop.errors import ShopError
+from shop.extensions import db
+
+log = logging.getLogger(__name__)
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    ApprovalStatus.PENDING: frozenset(
+        {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.WITHDRAWN}
+    ),
+    ApprovalStatus.APPROVED: frozenset(),
+    ApprovalStatus.REJECTED: frozenset(),
+    ApprovalStatus.WITHDRAWN: frozenset(),
+}
+NOTE_MAX = 500
+
+
+class ApprovalError(ShopError):
+    code = "refused"
+
+
+class NotAnApprover(ApprovalError):
+    code = "not_approver"
+    status = 404
+
+
+class SelfApproval(ApprovalError):
+    code = "self"
+
+
+class AlreadyDecided(ApprovalError):
+    code = "decided"
+
+
+def needs_approval(organisation: Organisation, amount_vnd: int) -> bool:
+    """Whether ``amount_vnd`` needs a sign-off: strictly above the threshold."""
+    threshold = organisation.approval_threshold_vnd
+    return threshold is not None and amount_vnd > threshold
+
+
+def request_approval(
+    organisation_id: int, subject_type: str, subject_id: int, amount_vnd: int, requested_by_id: int
+) -> ApprovalRequest:
+    """The request for this subject: created pending, or the one that exists (whatever its
+    status; a subject is approved once). Safe against a concurrent call for the same subject."""
+    existing = _for_subject(subject_type, subject_id)
+    if existing is not None:
+        return existing
+    request = ApprovalRequest(
+        organisation_id=organisation_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        amount_vnd=amount_vnd,
+        requested_by_id=requested_by_id,
+        status=ApprovalStatus.PENDING,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(request)
+            db.session.flush()
+    except IntegrityError:
+        existing = _for_subject(subject_type, subject_id)
+        if existing is None:
+            raise
+        return existing
+    record(
+        requested_by_id,
+        "approval.request",
+        "approval_request",
+        request.id,
+        {},
+        {"subject": f"{subject_type}:{subject_id}", "amount_vnd": amount_vnd},
+    )
+    return request
+
+
+def _for_subject(subject_type: str, subject_id: int) -> ApprovalRequest | None:
+    return db.session.scalar(
+        select(ApprovalRequest).where(
+            ApprovalRequest.subject_type == subject_type, ApprovalRequest.subject_id == subject_id
+        )
+    )
+
+
+def _transition(request_id: int, target: str, **values) -> bool:
+    """Compare-and-set from pending to ``target``; False when another move came first."""
+    sources = [s for s, targets in TRANSITIONS.items() if target in targets]
+    done = db.session.execute(
+        update(ApprovalRequest)
+        .where(ApprovalRequest.id == request_id, ApprovalRequest.status.in_(sources))
+        .values(status=target, decided_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(done)
+
+
+def decide(request: ApprovalRequest, approver_id: int, approve: bool, note: str | None = None):
+    """An approver of the request's organisation approves or rejects it. Raises
+    ``NotAnApprover``, ``SelfApproval`` or ``AlreadyDecided`` (another decision came first).
+    Sends ``approval_decided`` after the change, in the caller's transaction."""
+    member = db.session.scalar(
+        select(OrganisationMember)
+        .where(OrganisationMember.user_id == approver_id)
+        .execution_options(populate_existing=True)
+    )
+    if (
+        member is None
+        or member.organisation_id != request.organisation_id
+        or member.role != MemberRole.APPROVER
+    ):
+        raise NotAnApprover("only the organisation's approvers decide")
+    if approver_id == request.requested_by_id:
+        raise SelfApproval("an approver cannot approve their own request")
+    target = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    note = (note or "").strip()[:NOTE_MAX] or None
+    if not _transition(request.id, target, decided_by_id=approver_id, note=note):
+        raise AlreadyDecided("the request was decided already")
+    db.session.refresh(request)
+    record(
+        approver_id,
+        f"approval.{target}",
+        "approval_request",
+        request.id,
+        {"status": ApprovalStatus.PENDING.value},
+        {"status": target.value, "note": note},
+    )
+    log.info("approval request %s %s by %s", request.id, target, approver_id)
+    approval_decided.send(request, approved=approve)
+    return request
+
+
+def withdraw(request: ApprovalRequest, user_id: int) -> bool:
+    """The requester takes the request back; False when it was decided already."""
+    if user_id != request.requested_by_id:
+        raise NotAnApprover("only the requester withdraws")
+    if not _transition(request.id, ApprovalStatus.WITHDRAWN):
+        return False
+    db.session.refresh(request)
+    record(
+        user_id,
+        "approval.withdrawn",
+        "approval_request",
+        request.id,
+        {"status": "pending"},
+        {"status": "withdrawn"},
+    )
+    return True
+
+
+def pending_for(organisation_id: int) -> list[ApprovalRequest]:
+    return list(
+        db.session.scalars(
+            select(ApprovalRequest)
+            .where(
+                ApprovalRequest.organisation_id == organisation_id,
+                ApprovalRequest.status == ApprovalStatus.PENDING,
+            )
+            .order_by(ApprovalRequest.created_at, ApprovalRequest.id)
+        )
+    )
