@@ -3,19 +3,14 @@ paid by bank transfer, previewed, then recorded."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-from wtforms import HiddenField
-from wtforms.validators import DataRequired
 
 from shop.accounts.decorators import role_required
 from shop.accounts.models import Role
-from shop.banking.statement import MAX_BYTES, StatementError, StatementRow, read_statement
+from shop.banking.uploads import StatementUploadForm, confirmed_rows, preview_upload
 from shop.db import begin_write_transaction
 from shop.extensions import db
 from shop.orders.labels import order_status_label
@@ -35,8 +30,7 @@ from shop.payments.bank_statement import (
     match_statement,
 )
 
-# How long a statement preview may be confirmed.
-PLAN_MAX_AGE = 3600
+SALT = "order-bank-statement"
 ACTION_LABELS = {
     PAY: _l("Mark the order paid"),
     DONE: _l("Already recorded"),
@@ -51,47 +45,19 @@ ACTION_LABELS = {
 }
 
 
-class StatementUploadForm(FlaskForm):
-    statement = FileField(_l("Bank statement (CSV)"))
-
-
-class StatementConfirmForm(FlaskForm):
-    plan = HiddenField(validators=[DataRequired()])
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="order-bank-statement")
-
-
 @bp.route("/admin/payments/bank-statement", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def bank_statement():
-    form = StatementUploadForm()
-    problems = []
-    matches = None
-    plan = ""
-    if form.validate_on_submit():
-        upload = form.statement.data
-        data = upload.read(MAX_BYTES + 1) if upload else b""
-        if not data:
-            form.statement.errors = [_("Choose the statement file (CSV) the bank gave you.")]
-        else:
-            try:
-                rows = read_statement(data)
-            except StatementError as error:
-                problems = error.problems
-            else:
-                matches = match_statement(rows)
-                # The credits travel to the confirmation signed; they are matched again
-                # against the orders when confirmed (amounts and states are never trusted).
-                plan = _serializer().dumps([m.row.as_dict() for m in matches])
+    # The credits travel to the confirmation signed; they are matched again against the
+    # orders when confirmed (amounts and states are never trusted).
+    preview = preview_upload(SALT, match_statement)
     return render_template(
         "payments/bank_statement.html",
-        form=form,
-        problems=problems,
-        matches=matches,
+        form=preview.form,
+        problems=preview.problems,
+        matches=preview.matches,
         applied=None,
-        confirm_form=StatementConfirmForm(formdata=None, plan=plan),
+        confirm_form=preview.confirm_form,
         action_labels=ACTION_LABELS,
         status_label=order_status_label,
     )
@@ -100,14 +66,7 @@ def bank_statement():
 @bp.post("/admin/payments/bank-statement/confirm")
 @role_required(Role.ADMIN)
 def confirm_bank_statement():
-    form = StatementConfirmForm()
-    rows: list[StatementRow] | None = None
-    if form.validate_on_submit():
-        try:
-            data = _serializer().loads(form.plan.data, max_age=PLAN_MAX_AGE)
-            rows = [StatementRow.from_dict(item) for item in data]
-        except (BadSignature, KeyError, TypeError, ValueError):
-            rows = None
+    rows = confirmed_rows(SALT)
     if rows is None:
         flash(_("This preview expired or was changed: upload the statement again."), "error")
         return redirect(url_for("payments.bank_statement"))

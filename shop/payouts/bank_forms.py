@@ -6,7 +6,6 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
@@ -79,11 +78,3 @@ class VerifyBankAccountForm(FlaskForm):
     bank_bin = HiddenField(validators=[DataRequired()])
     account_number = HiddenField(validators=[DataRequired()])
     holder_name = HiddenField(validators=[DataRequired()])
-
-
-class StatementUploadForm(FlaskForm):
-    statement = FileField(_l("Bank statement (CSV)"))
-
-
-class StatementConfirmForm(FlaskForm):
-    plan = HiddenField(validators=[DataRequired()])

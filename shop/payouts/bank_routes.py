@@ -6,18 +6,17 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from shop.accounts.decorators import role_required
 from shop.accounts.models import Role
 from shop.banking import vietqr
 from shop.banking.banks import bank_for
-from shop.banking.statement import MAX_BYTES, StatementError, StatementRow, read_statement
+from shop.banking.uploads import confirmed_rows, preview_upload
 from shop.catalog.models import Producer
 from shop.db import begin_write_transaction, utcnow
 from shop.extensions import db
@@ -31,8 +30,6 @@ from shop.payouts.bank_accounts import (
 )
 from shop.payouts.bank_forms import (
     BankAccountForm,
-    StatementConfirmForm,
-    StatementUploadForm,
     VerifyBankAccountForm,
     holder_form,
 )
@@ -53,8 +50,6 @@ from shop.payouts.reconcile import (
     match_statement,
 )
 
-# How long a statement preview may be confirmed.
-PLAN_MAX_AGE = 3600
 STATUS_LABELS = {
     PayoutStatus.DRAFT: _l("Draft"),
     PayoutStatus.APPROVED: _l("Approved"),
@@ -251,39 +246,22 @@ def batch_csv():
 # --- bank statements --------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="bank-statement")
+SALT = "bank-statement"
 
 
 @bp.route("/admin/payouts/bank-statement", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def bank_statement():
-    form = StatementUploadForm()
-    problems = []
-    matches = None
-    plan = ""
-    if form.validate_on_submit():
-        upload = form.statement.data
-        data = upload.read(MAX_BYTES + 1) if upload else b""
-        if not data:
-            form.statement.errors = [_("Choose the statement file (CSV) the bank gave you.")]
-        else:
-            try:
-                rows = read_statement(data)
-            except StatementError as error:
-                problems = error.problems
-            else:
-                matches = match_statement(rows)
-                # Only the rows that name a payout travel to the confirmation; the server
-                # signs them and matches them again against the payouts when confirmed.
-                plan = _serializer().dumps([m.row.as_dict() for m in matches])
+    # Only the rows that name a payout travel to the confirmation; the server signs them and
+    # matches them again against the payouts when confirmed.
+    preview = preview_upload(SALT, match_statement)
     return render_template(
         "payouts/bank_statement.html",
-        form=form,
-        problems=problems,
-        matches=matches,
-        plan=plan,
-        confirm_form=StatementConfirmForm(formdata=None, plan=plan),
+        form=preview.form,
+        problems=preview.problems,
+        matches=preview.matches,
+        plan=preview.plan,
+        confirm_form=preview.confirm_form,
         action_labels=ACTION_LABELS,
         status_label=status_label,
         reference=payout_reference,
@@ -293,14 +271,7 @@ def bank_statement():
 @bp.post("/admin/payouts/bank-statement/confirm")
 @role_required(Role.ADMIN)
 def confirm_bank_statement():
-    form = StatementConfirmForm()
-    rows: list[StatementRow] | None = None
-    if form.validate_on_submit():
-        try:
-            data = _serializer().loads(form.plan.data, max_age=PLAN_MAX_AGE)
-            rows = [StatementRow.from_dict(item) for item in data]
-        except (BadSignature, KeyError, TypeError, ValueError):
-            rows = None
+    rows = confirmed_rows(SALT)
     if rows is None:
         flash(_("This preview expired or was changed: upload the statement again."), "error")
         return redirect(url_for("payouts.bank_statement"))
