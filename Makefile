@@ -43,7 +43,7 @@ format: $(VENV)/.dev
 # Two workers by default (pytest-xdist; each has its own database): TEST_WORKERS=auto or 1 to change.
 TEST_WORKERS ?= 2
 test: lint translations
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from shop import create_app
-from tests.conftest import make_config
+from tests.conftest import empty_postgres, make_config
 
 CONNECT_TIMEOUT = 2  # psycopg's smallest
 PAGE_BUDGET = CONNECT_TIMEOUT + 1.5  # one connection attempt per request, plus rendering
@@ -131,12 +131,7 @@ def test_a_locked_table_answers_503_after_the_statement_timeout(postgres_url):
         response = app.test_client().get("/products")
         assert response.status_code == 200
     finally:
-        from sqlalchemy import text
-
         with app.app_context():  # closed whatever happened: no connection left to the GC
             db.engine.dispose()
-
-        with locker.begin() as conn:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_postgres(locker)
         locker.dispose()

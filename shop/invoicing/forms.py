@@ -34,7 +34,7 @@ def _required_when_asked(message):
 class InvoiceFields:
     """The fields, mixed into a Flask-WTF form."""
 
-    wants_invoice = BooleanField(_l("I need a VAT invoice (hoá đơn GTGT)"))
+    wants_invoice = BooleanField(_l("I need a VAT invoice"))
     invoice_legal_name = StringField(
         _l("Company or agency name"),
         filters=[strip],

@@ -76,3 +76,12 @@ def page(browser):
         yield page
     finally:
         context.close()
+
+
+def pytest_collection_modifyitems(items):
+    """A browser module's tests share one seeded server (module-scoped fixtures): under
+    ``pytest -n --dist loadgroup`` they stay together on one worker, in order, while the rest
+    of the suite is shared out test by test."""
+    for item in items:
+        if "/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
