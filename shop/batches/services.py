@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from shop.accounts.models import User
 from shop.addresses.services import commune as commune_by_code
@@ -122,24 +122,28 @@ def save_draft(
     db.session.add(batch)
     db.session.flush()
     batch.reference = batch_reference(batch.id, now.year)
-    db.session.add_all(
-        GiftBatchRecipient(
-            batch_id=batch.id,
-            row=r.row,
-            name=r.name,
-            phone=r.phone,
-            email=r.email,
-            province_code=r.province.code,
-            commune_code=r.commune.code,
-            street=r.street,
-            bundle_id=r.gift_set.id,
-            quantity=r.quantity,
-            message=r.message or None,
-            deliver_on=r.deliver_on,
-            note=r.note or None,
-            status=RecipientStatus.PENDING,
-        )
-        for r in recipients
+    # One multi-row INSERT (executemany), not one statement per recipient.
+    db.session.execute(
+        insert(GiftBatchRecipient),
+        [
+            {
+                "batch_id": batch.id,
+                "row": r.row,
+                "name": r.name,
+                "phone": r.phone,
+                "email": r.email,
+                "province_code": r.province.code,
+                "commune_code": r.commune.code,
+                "street": r.street,
+                "bundle_id": r.gift_set.id,
+                "quantity": r.quantity,
+                "message": r.message or None,
+                "deliver_on": r.deliver_on,
+                "note": r.note or None,
+                "status": RecipientStatus.PENDING.value,
+            }
+            for r in recipients
+        ],
     )
     db.session.flush()
     record(user_id, "gift_batch.draft", "gift_batch", batch.id, {}, {"size": batch.size})
@@ -201,8 +205,23 @@ def tier_quantities(batch_id: int) -> dict[int, int]:
     return {bundle_id: int(total) for bundle_id, total in rows}
 
 
-def _order_note(recipient: GiftBatchRecipient, batch: GiftBatch) -> str:
-    parts = [f"{batch.reference} #{recipient.row}"]
+@dataclass(frozen=True)
+class Sender:
+    """Who sends a batch's orders, as plain values (the job's transactions come and go)."""
+
+    batch_id: int
+    reference: str
+    buyer_id: int
+    buyer_email: str
+
+
+def sender_of(batch: GiftBatch) -> Sender:
+    buyer = db.session.get(User, batch.created_by_id)
+    return Sender(batch.id, batch.reference, buyer.id, buyer.email)
+
+
+def _order_note(recipient: GiftBatchRecipient, sender: Sender) -> str:
+    parts = [f"{sender.reference} #{recipient.row}"]
     if recipient.deliver_on:
         parts.append(f"Giao ngày / deliver on {recipient.deliver_on:%d/%m/%Y}")
     if recipient.message:
@@ -214,8 +233,7 @@ def _order_note(recipient: GiftBatchRecipient, batch: GiftBatch) -> str:
 
 def plan_recipient(
     recipient: GiftBatchRecipient,
-    batch: GiftBatch,
-    buyer: User,
+    sender: Sender,
     *,
     tiers: dict[int, int],
     rules: OrderRules,
@@ -228,7 +246,7 @@ def plan_recipient(
     place = commune_by_code(recipient.commune_code)
     region = province_by_code(recipient.province_code)
     contact = Contact(
-        email=buyer.email,
+        email=sender.buyer_email,
         phone=recipient.phone,
         recipient_name=recipient.name,
         province=region.name if region else None,
@@ -237,7 +255,7 @@ def plan_recipient(
         province_code=recipient.province_code,
         commune_code=recipient.commune_code,
         locale="vi",
-        note=_order_note(recipient, batch),
+        note=_order_note(recipient, sender),
     )
     line = LineRequest.bundle(
         recipient.bundle_id, recipient.quantity, tier_quantity=tiers.get(recipient.bundle_id)
@@ -348,7 +366,7 @@ def preview(batch: GiftBatch, *, today: date, now: datetime) -> BatchPreview:
 
     Plans are shared between recipients of the same gift set, quantity and province (the
     price, parcels and fees are the same), so a 2,000-row batch plans a few dozen orders."""
-    buyer = db.session.get(User, batch.created_by_id)
+    sender = sender_of(batch)
     rules = order_rules()
     tiers = tier_quantities(batch.id)
     recipients = recipients_of(batch.id)
@@ -371,7 +389,7 @@ def preview(batch: GiftBatch, *, today: date, now: datetime) -> BatchPreview:
         if key not in plans:
             try:
                 plans[key] = plan_recipient(
-                    recipient, batch, buyer, tiers=tiers, rules=rules, today=today, now=now,
+                    recipient, sender, tiers=tiers, rules=rules, today=today, now=now,
                     adult_confirmed=True,
                 )  # fmt: skip
             except ShopError as error:
@@ -512,7 +530,7 @@ def create_orders(batch_id: int, *, today: date | None = None) -> CreationReport
     if batch is None or batch.status != BatchStatus.CREATING:
         db.session.rollback()
         return report
-    buyer = db.session.get(User, batch.created_by_id)
+    sender = sender_of(batch)
     tiers = tier_quantities(batch_id)
     rules = order_rules()
     today = today or local_today()
@@ -530,7 +548,7 @@ def create_orders(batch_id: int, *, today: date | None = None) -> CreationReport
     db.session.rollback()  # no transaction stays open across recipients
     for recipient_id in pending:
         outcome = _create_one(
-            recipient_id, batch, buyer, tiers=tiers, rules=rules, today=today,
+            recipient_id, sender, tiers=tiers, rules=rules, today=today,
             adult_confirmed=adult_confirmed,
         )  # fmt: skip
         setattr(report, outcome, getattr(report, outcome) + 1)
@@ -544,8 +562,7 @@ def create_orders(batch_id: int, *, today: date | None = None) -> CreationReport
 
 def _create_one(
     recipient_id: int,
-    batch: GiftBatch,
-    buyer: User,
+    sender: Sender,
     *,
     tiers: dict[int, int],
     rules: OrderRules,
@@ -567,10 +584,10 @@ def _create_one(
     try:
         with db.session.begin_nested():
             plan = plan_recipient(
-                recipient, batch, buyer, tiers=tiers, rules=rules, today=today, now=now,
+                recipient, sender, tiers=tiers, rules=rules, today=today, now=now,
                 adult_confirmed=adult_confirmed,
             )  # fmt: skip
-            order = place_order(plan, now=now, user_id=buyer.id, batch_id=batch.id)
+            order = place_order(plan, now=now, user_id=sender.buyer_id, batch_id=sender.batch_id)
     except ShopError as error:
         recipient.status = RecipientStatus.FAILED
         recipient.error = error_text(error)
@@ -583,7 +600,7 @@ def _create_one(
         outcome = "created"
     db.session.execute(
         update(GiftBatch)
-        .where(GiftBatch.id == batch.id)
+        .where(GiftBatch.id == sender.batch_id)
         .values({counter: counter + 1})
         .execution_options(synchronize_session=False)
     )
