@@ -315,3 +315,34 @@ def test_one_transfer_with_the_batch_reference_pays_every_child_order(world):
     assert [m.action for m in again] == [bank_statement.DONE]
     assert bank_statement.apply_statement([credit(note, money.unpaid_vnd)], admin_id=None) == []
     assert services.batch_money(batch.id).paid_vnd == money.unpaid_vnd
+
+
+def test_a_rejected_sign_off_cancels_the_draft(world):
+    world["organisation"].approval_threshold_vnd = 100_000
+    approver = add_member(world["organisation"], "approver")
+    db.session.commit()
+    batch = draft(world, [1])
+    started = services.start(batch, world["buyer"].id, total_vnd=600_000, adult_confirmed=False)
+    db.session.commit()
+    approvals.decide(started.approval, approver.id, False)
+    db.session.commit()
+    assert db.session.get(GiftBatch, batch.id).status == "cancelled"
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_the_preview_page_shows_the_shortage_and_the_progress_page_works_without_script(
+    client, world
+):
+    world["tea"].stock = 1
+    db.session.commit()
+    batch = draft(world, [2])
+    signed_in(client, world["buyer"])
+    page = client.get(f"/agency/batches/{batch.id}?lang=en").get_data(as_text=True)
+    assert "Short by" in page
+    assert world["tea"].name_vi in page
+    services.transition(batch, BatchStatus.CREATING)
+    db.session.commit()
+    page = client.get(f"/agency/batches/{batch.id}?lang=en").get_data(as_text=True)
+    assert "<progress" in page
+    assert f'href="/agency/batches/{batch.id}"' in page  # the refresh link
+    assert client.get(f"/agency/batches/{batch.id}/progress.json").get_json()["done"] is False
