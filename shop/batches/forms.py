@@ -18,7 +18,6 @@ ONE_ADDRESS = "one"
 PASTED = "paste"
 UPLOAD = "file"
 MAX_PASTE = 400_000  # characters: 2,000 rows of a dozen cells
-MAX_ONE_ADDRESS_BOXES = 2000
 
 
 class NewBatchForm(FlaskForm):

@@ -17,7 +17,7 @@ from shop.agencies import services as agencies
 from shop.agencies.models import MemberRole, Organisation
 from shop.batches import pages_bp as bp
 from shop.batches import services, sources
-from shop.batches.forms import ONE_ADDRESS, PASTED, NewBatchForm, StartForm
+from shop.batches.forms import ONE_ADDRESS, PASTED, UPLOAD, NewBatchForm, StartForm
 from shop.batches.gift_sets import lookup_gift_set
 from shop.batches.labels import TRACKING, batch_status_label, reason_label
 from shop.batches.models import BatchStatus, GiftBatch
@@ -58,6 +58,7 @@ def batch_member(*roles: str, office: bool = False) -> Callable:
 
 
 buyer_required = batch_member(MemberRole.BUYER.value)
+MAX_WARNINGS_SHOWN = 10
 
 
 def _batch(batch_id: int) -> GiftBatch:
@@ -91,8 +92,21 @@ def _new_form() -> NewBatchForm:
     )
 
 
+def _source(form: NewBatchForm) -> str:
+    """The source chosen, unless it was left empty and another one was filled in (text pasted
+    with the file option still selected, say)."""
+    has_file = bool(getattr(request.files.get(form.file.name), "filename", ""))
+    has_text = bool((form.pasted.data or "").strip())
+    if form.source.data == UPLOAD and not has_file and has_text:
+        return PASTED
+    if form.source.data == PASTED and not has_text and has_file:
+        return UPLOAD
+    return form.source.data
+
+
 def _read_recipients(form: NewBatchForm):
     today = local_today()
+    form.source.data = _source(form)
     if form.source.data == ONE_ADDRESS:
         fields = {key: (getattr(form, key).data or "") for key in
                   ("name", "phone", "email", "province", "commune", "street", "gift_set",
@@ -146,12 +160,11 @@ def new_batch():
     )
     batch_id = batch.id
     db.session.commit()
-    if result.warnings:
-        flash(
-            _("%(count)d warning(s): check the rows marked in the preview.",
-              count=len(result.warnings)),
-            "info",
-        )  # fmt: skip
+    for issue in result.warnings[:MAX_WARNINGS_SHOWN]:
+        flash(_("Row %(row)d: %(message)s", row=issue.row, message=issue.message), "info")
+    if len(result.warnings) > MAX_WARNINGS_SHOWN:
+        more = len(result.warnings) - MAX_WARNINGS_SHOWN
+        flash(_("…and %(count)d more warning(s).", count=more), "info")
     return redirect(url_for("gift_batches.batch", batch_id=batch_id))
 
 

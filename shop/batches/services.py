@@ -12,6 +12,7 @@ creates no second order.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -108,7 +109,7 @@ def save_draft(
         raise BatchError("a batch needs at least one recipient")
     now = now or utcnow()
     batch = GiftBatch(
-        reference=f"TMP-{utcnow().timestamp():.6f}"[:25],
+        reference=f"TMP-{secrets.token_hex(8)}",  # the real one needs the id
         organisation_id=organisation_id,
         billing_entity_id=billing_entity_id,
         created_by_id=user_id,

@@ -346,3 +346,14 @@ def test_the_preview_page_shows_the_shortage_and_the_progress_page_works_without
     assert "<progress" in page
     assert f'href="/agency/batches/{batch.id}"' in page  # the refresh link
     assert client.get(f"/agency/batches/{batch.id}/progress.json").get_json()["done"] is False
+
+
+def test_a_list_pasted_with_the_file_option_selected_is_read_and_its_warnings_shown(client, world):
+    signed_in(client, world["buyer"])
+    row = ",".join(rows_for(world["gift"].slug, [1])[0])
+    text = "\n".join([",".join(HEADER), row, row])  # the same recipient twice: a warning
+    response = post(client, "/agency/batches/new?lang=en", {"source": "file", "pasted": text})
+    assert response.status_code == 302
+    assert db.session.scalar(select(GiftBatch)).size == 2
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Row 3:" in page
