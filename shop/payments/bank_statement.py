@@ -64,7 +64,9 @@ class Match:
     reference: str | None = None  # the order's reference (or the one the note names)
     status: str | None = None  # the order's status when matched
     total_vnd: int | None = None  # the order's total
-    # A group's transfer (a gift batch): the orders it pays, one payment each.
+    # A group's transfer (a gift batch): its reference, and the orders it pays (one payment
+    # each); ``reference`` is then the group's first order's.
+    group_reference: str | None = None
     order_ids: tuple[int, ...] = ()
 
     @property
@@ -194,8 +196,8 @@ def _match_group(row: StatementRow, transfer: str, done: set[str], seen: set[str
     ]  # fmt: skip
     total = sum(o.total_vnd for o in unpaid)
     first = (unpaid or orders)[0]
-    facts = {"order_id": first.id, "reference": reference, "status": first.status,
-             "total_vnd": total}  # fmt: skip
+    facts = {"order_id": first.id, "reference": first.reference, "status": first.status,
+             "total_vnd": total, "group_reference": reference}  # fmt: skip
     if transfer in done or transfer in seen or shares & recorded_references(shares):
         action = DONE
     elif not unpaid:

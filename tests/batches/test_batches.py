@@ -357,3 +357,32 @@ def test_a_list_pasted_with_the_file_option_selected_is_read_and_its_warnings_sh
     assert db.session.scalar(select(GiftBatch)).size == 2
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Row 3:" in page
+
+
+def test_the_office_imports_a_statement_paying_a_batch_and_a_short_one_is_flagged(
+    client, login_as, world
+):
+    from tests.payments.test_bank_transfer import _actions, _confirm, _preview, _statement
+
+    batch = draft(world, [1, 1])
+    start_now(batch, world)
+    run_job(batch)
+    other = draft(world, [1])
+    start_now(other, world)
+    run_job(other)
+    owed = services.batch_money(batch.id).unpaid_vnd
+    short = services.batch_money(other.id).unpaid_vnd - 1000
+    login_as("admin")
+    page = _preview(client, _statement(
+        ("FT900", owed, f"OCOP {batch.reference}"), ("FT901", short, f"OCOP {other.reference}"),
+    ))  # fmt: skip
+    assert _actions(page) == ["pay", "partial"]
+    assert batch.reference in page
+    assert "and 1 more" in page
+    assert _confirm(client, page).status_code == 200
+    db.session.expire_all()
+    paid = db.session.scalars(select(Order.status).where(Order.batch_id == batch.id)).all()
+    assert paid == [OrderStatus.PAID, OrderStatus.PAID]
+    [flagged] = db.session.scalars(select(Order).where(Order.batch_id == other.id)).all()
+    assert flagged.status == OrderStatus.AWAITING_PAYMENT
+    assert flagged.needs_review
