@@ -5,7 +5,8 @@ workers) next to a bare Flask app served the same way (``bench/hello_app.py``), 
 wrk when installed (else a Python load generator, and says so), and prints requests/second, the
 ratio to the bare app and the SQL queries each page runs. Then the checkout race on PostgreSQL
 (``--skip-race``), the payout run over 100,000 ledger entries on SQLite and PostgreSQL
-(``--skip-payouts``) and the two-server scale-out check (``--skip-scale-out``).
+(``--skip-payouts``), a 2,000-recipient gift batch from upload to created orders on SQLite and
+PostgreSQL (``--skip-batches``) and the two-server scale-out check (``--skip-scale-out``).
 """
 
 from __future__ import annotations
@@ -247,6 +248,10 @@ def main() -> None:
     parser.add_argument(
         "--skip-payouts", action="store_true", help="no payout run bench (SQLite and PostgreSQL)"
     )
+    parser.add_argument(
+        "--skip-batches", action="store_true", help="no gift batch bench (SQLite and PostgreSQL)"
+    )
+    parser.add_argument("--batch-recipients", type=int, default=2000, help="gift batch bench")
     parser.add_argument("--payout-producers", type=int, default=200, help="payout bench")
     parser.add_argument("--payout-entries", type=int, default=100_000, help="payout bench")
     parser.add_argument(
@@ -292,6 +297,8 @@ def main() -> None:
         seat_race_report(args)
     if not args.skip_payouts:
         payout_report(args)
+    if not args.skip_batches:
+        batch_report(args)
     if not args.skip_scale_out:
         scale_out_report(args)
 
@@ -349,6 +356,16 @@ def payout_report(args) -> None:
     results = run(server, args.payout_producers, args.payout_entries)
     print_report(results)
     (RESULTS / "payout_run.json").write_text(json.dumps(results, indent=2))
+
+
+def batch_report(args) -> None:
+    from bench.batch_orders import print_report, run
+
+    # PostgreSQL too unless the races (which need its server) are skipped.
+    server = None if args.skip_race else args.race_database
+    results = run(server, args.batch_recipients)
+    print_report(results)
+    (RESULTS / "batch_orders.json").write_text(json.dumps(results, indent=2))
 
 
 def scale_out_report(args) -> None:

@@ -225,6 +225,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.admin import bp as admin_bp
     from shop.agencies import bp as agencies_bp
     from shop.batches import bp as batches_bp
+    from shop.batches import pages_bp as gift_batches_bp
     from shop.bundles import bp as bundles_bp
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
@@ -255,6 +256,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lots_bp)
     app.register_blueprint(payouts_bp)
     app.register_blueprint(batches_bp)
+    app.register_blueprint(gift_batches_bp)
     app.register_blueprint(invoicing_bp)
     app.register_blueprint(agencies_bp)
 

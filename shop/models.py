@@ -9,6 +9,7 @@ from shop.agencies.models import (  # noqa: F401, E402
     OrganisationMember,
 )
 from shop.audit.models import AuditLog  # noqa: F401, E402
+from shop.batches.models import GiftBatch, GiftBatchRecipient  # noqa: F401, E402
 from shop.bundles.models import Bundle, BundleComponent  # noqa: F401, E402
 from shop.cart.models import Cart, CartLine  # noqa: F401, E402
 from shop.catalog.models import (  # noqa: F401

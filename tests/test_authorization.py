@@ -27,6 +27,9 @@ from shop.agencies.models import (
 )
 from shop.agencies.services import invitation_token as org_invitation_token
 from shop.audit.models import AuditLog
+from shop.batches.gift_sets import lookup_gift_set
+from shop.batches.models import GiftBatch
+from shop.batches.services import save_draft
 from shop.catalog.models import Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
 from shop.extensions import db
@@ -44,7 +47,7 @@ from shop.payouts.models import Payout, PayoutRun
 from shop.payouts.office_models import LedgerAdjustment, Remittance
 from shop.producer.invitations import invitation_token
 from shop.producer.models import ProducerInvitation
-from shop.templating import LOCAL_TZ
+from shop.templating import LOCAL_TZ, local_today
 from shop.tourism.models import Booking, ExperienceSession
 from tests.agencies.factories import add_member, gen_organisation
 from tests.conftest import csrf_token, sign_in
@@ -926,6 +929,70 @@ ROUTES = [
         302,
         members=True,
     ),
+    # Gift batches: the buyer creates, every member follows, the office may look.
+    Route(
+        "gift batches",
+        "gift_batches.batches",
+        "GET",
+        "/agency/batches",
+        frozenset(MEMBERS),
+        200,
+        members=True,
+    ),
+    Route(
+        "new gift batch form",
+        "gift_batches.new_batch",
+        "GET",
+        "/agency/batches/new",
+        frozenset({OWN_BUYER}),
+        200,
+        members=True,
+    ),
+    Route(
+        "gift batch",
+        "gift_batches.batch",
+        "GET",
+        "/agency/batches/{gift_batch}",
+        frozenset({OWN_APPROVER, OWN_BUYER, ADMIN}),
+        200,
+        members=True,
+    ),
+    Route(
+        "gift batch progress",
+        "gift_batches.progress",
+        "GET",
+        "/agency/batches/{gift_batch}/progress.json",
+        frozenset({OWN_APPROVER, OWN_BUYER, ADMIN}),
+        200,
+        members=True,
+    ),
+    Route(
+        "gift batch tracking",
+        "gift_batches.tracking_csv",
+        "GET",
+        "/agency/batches/{gift_batch}/tracking.csv",
+        frozenset({OWN_APPROVER, OWN_BUYER, ADMIN}),
+        200,
+        members=True,
+    ),
+    Route(
+        "cancel gift batch",
+        "gift_batches.cancel",
+        "POST",
+        "/agency/batches/{gift_batch}/cancel",
+        frozenset({OWN_BUYER}),
+        302,
+        members=True,
+    ),
+    Route(
+        "start gift batch",
+        "gift_batches.start",
+        "POST",
+        "/agency/batches/{gift_batch}/start",
+        frozenset({OWN_BUYER}),
+        302,
+        members=True,
+    ),
     Route(
         "organisations",
         "agencies.admin_list",
@@ -1080,6 +1147,7 @@ def build_world(visitor: str) -> dict:
     db.session.add(org_invitation)
     db.session.flush()
     approval = request_approval(organisation.id, "quote", 1, 2_000_000, org_buyer.id)
+    gift_batch = _gift_batch(organisation.id, org_buyer.id, product)
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -1139,10 +1207,26 @@ def build_world(visitor: str) -> dict:
         "org_invitation": org_invitation.id,
         "org_invitation_token": org_invitation_token(org_invitation),
         "approval": approval.id,
+        "gift_batch": gift_batch.id,
         # The local month of the ledger entries the paid orders wrote.
         "year": datetime.now(LOCAL_TZ).year,
         "month": datetime.now(LOCAL_TZ).month,
     }
+
+
+def _gift_batch(organisation_id: int, buyer_id: int, product: Product) -> GiftBatch:
+    """A draft batch of one recipient of a small gift set (below the sign-off threshold)."""
+    from shop.batches.recipients import validate_table
+    from tests.giftsets.factories import gen_gift_set
+
+    gift = gen_gift_set([(product, 1)], tiers=[(1, 10_000)], price_vnd=10_000)
+    result = validate_table(
+        [["name", "phone", "province", "commune", "street", "gift_set"],
+         ["Chị Lan", "0912345678", "Bắc Ninh", "Phường Kinh Bắc", "1 Lý Thái Tổ", gift.slug]],
+        today=local_today(), gift_set_lookup=lookup_gift_set,
+    )  # fmt: skip
+    assert result.ok, result.errors
+    return save_draft(organisation_id, buyer_id, result.rows)
 
 
 def snapshot() -> tuple:
@@ -1210,6 +1294,7 @@ def snapshot() -> tuple:
             OrganisationInvitation.revoked_at,
         ),
         rows(ApprovalRequest.id, ApprovalRequest.status),
+        rows(GiftBatch.id, GiftBatch.status),
     )
 
 

@@ -1,8 +1,10 @@
-"""Batch orders: one order per recipient of an agency's list. For now the recipient list
-(reading and checking an uploaded file) and the templates to fill in."""
+"""Batch orders: one order per recipient of an organisation's list. The recipient list (read
+and checked from a file, a pasted list or one address), the templates to fill in
+(``/gift-orders``), and the organisation's batch pages (``/agency/batches``)."""
 
 from flask import Blueprint
 
 bp = Blueprint("batches", __name__, url_prefix="/gift-orders")
+pages_bp = Blueprint("gift_batches", __name__)
 
-from shop.batches import routes  # noqa: E402, F401
+from shop.batches import pages, routes  # noqa: E402, F401

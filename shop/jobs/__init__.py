@@ -190,3 +190,13 @@ def sweep_payout_clawbacks() -> int:
 
     with job_context():
         return reverse_pending_clawbacks().done
+
+
+@huey.task()
+def create_batch_orders(batch_id: int) -> int:
+    """A gift batch's child orders, one short transaction per recipient; enqueued after the
+    commit that started the batch (or approved it). Running it again creates nothing twice."""
+    from shop.batches.services import create_orders
+
+    with job_context():
+        return create_orders(batch_id).created

@@ -132,6 +132,9 @@ class Order(TimestampMixin, db.Model):
     # The idempotency token of the checkout form that placed the order: a repeat of the same
     # submission finds this order instead of placing another.
     checkout_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # A child order of an organisation's gift batch (one per recipient); the batch itself
+    # carries no amounts, so revenue is counted once, here.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("gift_batch.id"), index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"

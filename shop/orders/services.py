@@ -91,14 +91,24 @@ class LineRequest:
     session_id: int | None = None
     unit_type_id: int | None = None
     bundle_id: int | None = None
+    # A bundle priced at the volume tier of this many boxes rather than the line's own
+    # quantity (a gift batch prices each recipient's boxes at the tier of the whole batch).
+    tier_quantity: int | None = None
 
     @classmethod
     def seats(cls, session_id: int, unit_type_id: int, quantity: int) -> LineRequest:
         return cls(None, quantity, LineKind.SEATS, session_id, unit_type_id)
 
     @classmethod
-    def bundle(cls, bundle_id: int, quantity: int, session_id: int | None = None) -> LineRequest:
-        return cls(None, quantity, LineKind.BUNDLE, session_id, None, bundle_id)
+    def bundle(
+        cls,
+        bundle_id: int,
+        quantity: int,
+        session_id: int | None = None,
+        *,
+        tier_quantity: int | None = None,
+    ) -> LineRequest:
+        return cls(None, quantity, LineKind.BUNDLE, session_id, None, bundle_id, tier_quantity)
 
 
 @dataclass(frozen=True)
@@ -427,6 +437,7 @@ def plan_bundle(
     if not bundle.active:
         raise BundleUnavailable("this bundle is not on sale", reason="paused", bundle_id=bundle.id)
     n = request.quantity
+    tier_n = max(n, request.tier_quantity or 0)
     session = None
     experience = bundle.experience
     if bundle.is_package:
@@ -442,7 +453,7 @@ def plan_bundle(
         check_purchasable(component.product, today)
     grouping = {"bundle_id": bundle.id, "bundle_group": group}
     goods, seats = [], []
-    for component, part in price_bundle(bundle, n):
+    for component, part in price_bundle(bundle, tier_n):
         if component.product_id is not None:
             product = component.product
             line = _product_line(
@@ -484,7 +495,7 @@ def plan_bundle(
         bundle_id=bundle.id,
         group=group,
         quantity=n,
-        price_vnd=tier_price(bundle, n),
+        price_vnd=tier_price(bundle, tier_n),
         delivers_goods=bundle.delivers_goods,
         adult_only=any(c.product.adult_only for c in bundle.goods),
         goods=tuple(goods),
@@ -618,12 +629,15 @@ def place_order(
     now: datetime,
     user_id: int | None = None,
     checkout_token: str | None = None,
+    batch_id: int | None = None,
 ) -> Order:
     """Write a plan: release lapsed holds on its products and reserve its stock (one pass in
     product-id order), then create the order with its producer orders, lines and first event.
 
     ``checkout_token`` is unique among orders: a second order with the same token fails with an
     ``IntegrityError`` (the caller then finds the first one with ``find_order_by_checkout_token``).
+    ``batch_id``: a child order of a gift batch; its buyer follows the batch's page, so no
+    e-mail goes out per child order.
     """
     wanted, seats = plan.stock_wanted, plan.seats_wanted
     released, seats_back = _expire_lapsed_holds(list(wanted), now, session_ids=list(seats))
@@ -660,6 +674,7 @@ def place_order(
         access_token=secrets.token_urlsafe(32),
         expires_at=None,
         checkout_token=checkout_token,
+        batch_id=batch_id,
     )
     if online:  # the payment deadline is the provider's (days for a bank transfer)
         order.expires_at = provider.due_at(order, now, plan.payment_ttl)
@@ -692,7 +707,8 @@ def place_order(
         OrderEvent(actor="customer", actor_id=user_id, from_status=None, to_status=order.status)
     )
     db.session.flush()
-    queue_order_email(order, "placed")
+    if batch_id is None:
+        queue_order_email(order, "placed")
     log.info("order %s placed: %d đồng by %s", order.reference, plan.total_vnd, plan.payment_method)
     return order
 
@@ -973,7 +989,8 @@ def mark_paid(
         # The operator called a session off while this order waited for payment: the money
         # for those seats must go back; a person checks it.
         flag_for_review(order, f"paid for {len(lost)} booking(s) cancelled before payment")
-    queue_order_email(order, "paid")
+    if order.batch_id is None:  # a batch's buyer sees its payment on the batch's page
+        queue_order_email(order, "paid")
     return True
 
 

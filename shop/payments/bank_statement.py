@@ -8,6 +8,12 @@ paid (and its producers credited); any other amount, or an order that can no lon
 (expired, paid already), keeps the money on record and flags the order for review. Credits
 naming no order are listed and change nothing.
 
+A credit whose note names a group of orders instead (a gift batch: ``OCOP GIFT-2026-000042``,
+registered with ``register_order_group`` by the part that owns the group) pays every order of the
+group still awaiting payment when its amount is their sum: one ``Payment`` per order, each with
+the bank's reference and the order's. Any other amount is recorded on the group's first order
+and flagged for review, as for a single order.
+
 The bank's reference is unique per provider: the same statement imported twice records each
 transfer once.
 """
@@ -15,6 +21,7 @@ transfer once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -57,6 +64,10 @@ class Match:
     reference: str | None = None  # the order's reference (or the one the note names)
     status: str | None = None  # the order's status when matched
     total_vnd: int | None = None  # the order's total
+    # A group's transfer (a gift batch): its reference, and the orders it pays (one payment
+    # each); ``reference`` is then the group's first order's.
+    group_reference: str | None = None
+    order_ids: tuple[int, ...] = ()
 
     @property
     def records(self) -> bool:
@@ -75,6 +86,31 @@ def order_references(note: str) -> list[str]:
         f"{ORDER_REFERENCE_PREFIX}-{year}-{number:06d}"
         for year, number in find_dated_references(note, ORDER_REFERENCE_PREFIX)
     ]
+
+
+# Groups of orders paid by one transfer: (prefix, finder); the finder gets the references found
+# (``PREFIX-2026-000042``) and returns each one's orders.
+GroupFinder = Callable[[list[str]], dict[str, list[Order]]]
+_GROUPS: list[tuple[str, GroupFinder]] = []
+
+
+def register_order_group(prefix: str, finder: GroupFinder) -> None:
+    if all(known != prefix for known, _finder in _GROUPS):
+        _GROUPS.append((prefix, finder))
+
+
+def group_references(note: str) -> list[tuple[str, str]]:
+    """The (prefix, reference) of each group named in ``note``."""
+    return [
+        (prefix, f"{prefix}-{year}-{number:06d}")
+        for prefix, _finder in _GROUPS
+        for year, number in find_dated_references(note, prefix)
+    ]
+
+
+def group_payment_reference(transfer: str, order: Order) -> str:
+    """The provider reference of one order's share of a group's transfer."""
+    return f"{transfer} / {order.reference}"
 
 
 def recorded_references(references: set[str]) -> set[str]:
@@ -105,7 +141,7 @@ def match_statement(rows: list[StatementRow]) -> list[Match]:
     for row, refs in named:
         transfer = bank_reference(row)
         if not refs:
-            matches.append(Match(row, NO_REFERENCE))
+            matches.append(_match_group(row, transfer, done, seen_transfers))
             continue
         if len(refs) > 1:
             matches.append(Match(row, MANY))
@@ -140,16 +176,61 @@ def match_statement(rows: list[StatementRow]) -> list[Match]:
     return matches
 
 
+def _match_group(row: StatementRow, transfer: str, done: set[str], seen: set[str]) -> Match:
+    """A credit naming no order: a group's transfer, or nothing known."""
+    named = group_references(row.note)
+    if not named:
+        return Match(row, NO_REFERENCE)
+    if len(named) > 1:
+        return Match(row, MANY)
+    prefix, reference = named[0]
+    finder = next(f for p, f in _GROUPS if p == prefix)
+    orders = finder([reference]).get(reference) or []
+    if not orders:
+        return Match(row, UNKNOWN, reference=reference)
+    shares = {group_payment_reference(transfer, o) for o in orders}
+    unpaid = [
+        o for o in orders
+        if o.status == OrderStatus.AWAITING_PAYMENT
+        and o.payment_method == PaymentMethod.BANK_TRANSFER
+    ]  # fmt: skip
+    total = sum(o.total_vnd for o in unpaid)
+    first = (unpaid or orders)[0]
+    facts = {"order_id": first.id, "reference": first.reference, "status": first.status,
+             "total_vnd": total, "group_reference": reference}  # fmt: skip
+    if transfer in done or transfer in seen or shares & recorded_references(shares):
+        action = DONE
+    elif not unpaid:
+        action = LATE
+    elif row.amount_vnd < total:
+        action = SHORT
+    elif row.amount_vnd > total:
+        action = OVER
+    else:
+        seen.add(transfer)
+        return Match(row, PAY, order_ids=tuple(o.id for o in unpaid), **facts)
+    seen.add(transfer)
+    return Match(row, action, **facts)
+
+
 def _idempotency_key(transfer: str) -> str:
     return "bank-transfer-" + hashlib.sha256(transfer.encode()).hexdigest()[:40]
 
 
-def record_transfer(order_id: int, row: StatementRow, *, admin_id: int | None) -> bool | None:
+def record_transfer(
+    order_id: int, row: StatementRow, *, admin_id: int | None, share: bool = False
+) -> bool | None:
     """Record one credit for an order, under the order's lock: a ``Payment`` of the bank's
     reference through ``payment_succeeded``. Returns whether the order was paid now; None if
-    this transfer was recorded already (nothing written). Flushes; the caller commits."""
+    this transfer was recorded already (nothing written). Flushes; the caller commits.
+
+    ``share``: the order's part of a group's transfer (its total, under the bank's reference
+    and the order's)."""
     order = lock_order(order_id)
     transfer = bank_reference(row)
+    amount_vnd = row.amount_vnd
+    if share:
+        transfer, amount_vnd = group_payment_reference(transfer, order), order.total_vnd
     if recorded_references({transfer}):
         return None
     before = {"status": order.status}
@@ -158,7 +239,7 @@ def record_transfer(order_id: int, row: StatementRow, *, admin_id: int | None) -
         provider=PROVIDER,
         provider_reference=transfer,
         idempotency_key=_idempotency_key(transfer),
-        amount_vnd=row.amount_vnd,
+        amount_vnd=amount_vnd,
         currency="vnd",
         status=PaymentStatus.PENDING,
     )
@@ -166,12 +247,12 @@ def record_transfer(order_id: int, row: StatementRow, *, admin_id: int | None) -
     db.session.flush()
     try:
         paid = payment_succeeded(
-            payment, amount_vnd=row.amount_vnd, currency="vnd", actor="bank-statement"
+            payment, amount_vnd=amount_vnd, currency="vnd", actor="bank-statement"
         )
     except PaymentMismatch:
         paid = False  # recorded, and the order flagged for review by ``mark_paid``
     record(admin_id, RECORDED_FROM_STATEMENT, "order", order.id, before,
-           {"status": order.status, "bank_reference": transfer, "amount_vnd": row.amount_vnd,
+           {"status": order.status, "bank_reference": transfer, "amount_vnd": amount_vnd,
             "row": row.row, "paid": paid})  # fmt: skip
     return paid
 
@@ -189,6 +270,15 @@ def apply_statement(rows: list[StatementRow], *, admin_id: int | None) -> list[A
     applied: list[Applied] = []
     for match in match_statement(rows):
         if not match.records:
+            continue
+        if match.order_ids:  # a group's transfer: every order its share
+            results = [
+                record_transfer(order_id, match.row, admin_id=admin_id, share=True)
+                for order_id in match.order_ids
+            ]
+            if all(result is None for result in results):
+                continue
+            applied.append(Applied(match, all(results)))
             continue
         paid = record_transfer(match.order_id, match.row, admin_id=admin_id)
         if paid is None:
