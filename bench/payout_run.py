@@ -176,7 +176,7 @@ def print_report(results: dict) -> None:
 
 
 def main() -> None:
-    from bench.checkout_race import DEFAULT_SERVER
+    from bench.racing import DEFAULT_SERVER
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--producers", type=int, default=200)
