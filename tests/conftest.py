@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, event, exists, literal, select, text, union_all
+from sqlalchemy import Table, create_engine, event, exists, literal, select, text, union_all
 from sqlalchemy.engine import make_url
 
 from config import TestConfig
@@ -191,26 +191,42 @@ def demo(app):
 
     backend = db.engine.dialect.name
     snapshot = _DEMO_ROWS.get(backend)
-    empty = _database_is_empty()
-    if snapshot is None or not empty:
-        seed_demo(DEMO_TODAY)
-        db.session.commit()
-        if empty:  # rows in primary-key order: a parent category before its children
-            _DEMO_ROWS[backend] = [
-                (
-                    table,
-                    [
-                        row._asdict()
-                        for row in db.session.execute(table.select().order_by(*table.primary_key))
-                    ],
-                )
-                for table in db.metadata.sorted_tables
-            ]
+    empty = database_is_empty()
+    if snapshot is not None and empty:
+        insert_rows(snapshot)
         return app
+    seed_demo(DEMO_TODAY)
+    db.session.commit()
+    if empty:
+        _DEMO_ROWS[backend] = table_rows()
+    return app
+
+
+RowSnapshot = list[tuple[Table, list[dict]]]
+
+
+def table_rows() -> RowSnapshot:
+    """Every row of every table: parents first, each table in primary-key order (a parent
+    category before its children)."""
+    db.session.expire_all()
+    return [
+        (
+            table,
+            [
+                row._asdict()
+                for row in db.session.execute(select(table).order_by(*table.primary_key))
+            ],
+        )
+        for table in db.metadata.sorted_tables
+    ]
+
+
+def insert_rows(snapshot: RowSnapshot) -> None:
+    """Write what ``table_rows`` read into an empty database, sequences moved past the ids."""
     for table, rows in snapshot:
         if rows:
             db.session.execute(table.insert(), rows)
-    if backend == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         for table, rows in snapshot:
             ids = [row["id"] for row in rows if isinstance(row.get("id"), int)]
             if ids:
@@ -220,10 +236,9 @@ def demo(app):
                 )
     db.session.commit()
     db.session.expire_all()
-    return app
 
 
-def _database_is_empty() -> bool:
+def database_is_empty() -> bool:
     probe = union_all(*(_holds_rows(table) for table in db.metadata.sorted_tables))
     return db.session.execute(probe).first() is None
 
