@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -253,14 +253,33 @@ def send(
 def join_view(
     token: str,
     *,
-    read_and_check: Callable[[str, User], Any],
+    template: str,
+    refusals: dict,
+    read: Callable[[str], Any],
+    check: Callable[[Any, User], None],
     accept: Callable[[str, int], Any],
-    page: Callable[..., Any],
-    joined: Callable[[Any], Any],
+    target: tuple[str, Callable[[Any], Any]],
+    joined: Callable[[Any, Any], Any],
+    context: dict | None = None,
 ):
     """The page an invitation link opens: sign in first (back here after), then GET shows the
-    invitation or why it cannot be used, POST accepts it. ``page(token, refusal=, invitation=,
-    status=)`` renders; ``joined(invitation)`` runs before the commit and returns the response."""
+    invitation or why it cannot be used, POST accepts it. ``template`` gets ``token``,
+    ``invitation``, ``refusal`` (worded from ``refusals``), ``action_form`` and what the
+    invitation is to as ``target[0]`` (found by ``target[1](invitation)``); ``joined(invitation,
+    that)`` runs before the commit and returns the response."""
+    name, find = target
+
+    def page(link: str, *, refusal: str | None = None, invitation=None, status: int = 200):
+        return render_template(
+            template,
+            token=link,
+            invitation=invitation,
+            refusal=refusals[refusal] if refusal else None,
+            action_form=EmptyForm(),
+            **{name: find(invitation) if invitation is not None else None},
+            **(context or {}),
+        ), status
+
     if not current_user.is_authenticated:
         flash(
             _("Sign in, or create an account, with the e-mail address the invitation was sent to."),
@@ -271,7 +290,8 @@ def join_view(
         return page("", refusal="invalid", status=400)
     if request.method == "GET":
         try:
-            invitation = read_and_check(token, current_user)
+            invitation = read(token)
+            check(invitation, current_user)
         except InvitationRefused as refused:
             return page(token, refusal=refused.code)
         return page(token, invitation=invitation)
@@ -284,6 +304,23 @@ def join_view(
     except InvitationRefused as refused:
         db.session.rollback()
         return page(token, refusal=refused.code, status=409)
-    response = joined(invitation)
+    response = joined(invitation, find(invitation))
     db.session.commit()
     return response
+
+
+def revoke_view(revoke: Callable[[], bool], *, refused: tuple[type[Exception], ...], back: str):
+    """The revoke button's POST: ``revoke()`` runs the side's service (404 when it raises one of
+    ``refused`` or ``LookupError``), then back to the ``back`` page with a message."""
+    begin_write_transaction(db.session)
+    try:
+        revoked = revoke()
+    except (LookupError, *refused):
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    if revoked:
+        flash(_("Invitation revoked: its link no longer works."), "success")
+    else:
+        flash(_("This invitation was already accepted or revoked."), "error")
+    return redirect(url_for(back))

@@ -289,18 +289,11 @@ def invite():
 @approver_required
 def revoke_invitation(invitation_id: int):
     organisation_id, actor_id = g.organisation.id, current_user.id
-    begin_write_transaction(db.session)
-    try:
-        revoked = services.revoke(organisation_id, invitation_id, actor_id=actor_id)
-    except (LookupError, services.NotApprover):
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    if revoked:
-        flash(_("Invitation revoked: its link no longer works."), "success")
-    else:
-        flash(_("This invitation was already accepted or revoked."), "error")
-    return redirect(url_for("agencies.home"))
+    return shared.revoke_view(
+        lambda: services.revoke(organisation_id, invitation_id, actor_id=actor_id),
+        refused=(services.NotApprover,),
+        back="agencies.home",
+    )
 
 
 @bp.post("/agency/members/<int:user_id>/remove")
@@ -350,28 +343,8 @@ def change_role(user_id: int):
     return redirect(url_for("agencies.home"))
 
 
-def _join_page(token: str, *, refusal: str | None = None, invitation=None, status: int = 200):
-    organisation = db.session.get(Organisation, invitation.organisation_id) if invitation else None
-    return render_template(
-        "agencies/join.html",
-        token=token,
-        invitation=invitation,
-        organisation=organisation,
-        role_labels=ROLE_LABELS,
-        refusal=REFUSALS[refusal] if refusal else None,
-        action_form=EmptyForm(),
-    ), status
-
-
-def _read_and_check(token: str, user):
-    invitation = services.read_invitation(token)
-    services.check_account(invitation, user)
-    return invitation
-
-
-def _joined(invitation):
-    name = db.session.get(Organisation, invitation.organisation_id).legal_name
-    flash(_("Welcome to %(organisation)s.", organisation=name), "success")
+def _joined(invitation, organisation):
+    flash(_("Welcome to %(organisation)s.", organisation=organisation.legal_name), "success")
     return redirect(url_for("agencies.home"))
 
 
@@ -379,10 +352,17 @@ def _joined(invitation):
 def join(token: str):
     return shared.join_view(
         token,
-        read_and_check=_read_and_check,
+        template="agencies/join.html",
+        refusals=REFUSALS,
+        read=services.read_invitation,
+        check=services.check_account,
         accept=services.accept,
-        page=_join_page,
+        target=(
+            "organisation",
+            lambda invitation: db.session.get(Organisation, invitation.organisation_id),
+        ),
         joined=_joined,
+        context={"role_labels": ROLE_LABELS},
     )
 
 

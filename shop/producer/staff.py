@@ -136,18 +136,11 @@ def invite():
 @producer_admin_required
 def revoke_invitation(invitation_id: int):
     producer_id, actor_id = current_user.producer_id, current_user.id
-    begin_write_transaction(db.session)
-    try:
-        revoked = invitations.revoke(producer_id, invitation_id, actor_id=actor_id)
-    except (LookupError, invitations.NotAdmin):
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    if revoked:
-        flash(_("Invitation revoked: its link no longer works."), "success")
-    else:
-        flash(_("This invitation was already accepted or revoked."), "error")
-    return redirect(url_for("producer.staff"))
+    return shared.revoke_view(
+        lambda: invitations.revoke(producer_id, invitation_id, actor_id=actor_id),
+        refused=(invitations.NotAdmin,),
+        back="producer.staff",
+    )
 
 
 @bp.post("/staff/<int:user_id>/remove")
@@ -176,26 +169,7 @@ def remove_staff(user_id: int):
 # --- joining ---------------------------------------------------------------------------------
 
 
-def _join_page(token: str, *, refusal: str | None = None, invitation=None, status: int = 200):
-    producer = db.session.get(Producer, invitation.producer_id) if invitation else None
-    return render_template(
-        "producer/join.html",
-        token=token,
-        invitation=invitation,
-        producer=producer,
-        refusal=REFUSALS[refusal] if refusal else None,
-        action_form=EmptyForm(),
-    ), status
-
-
-def _read_and_check(token: str, user):
-    invitation = invitations.read_invitation(token)
-    invitations.check_account(invitation, user)
-    return invitation
-
-
-def _joined(invitation):
-    producer = db.session.get(Producer, invitation.producer_id)
+def _joined(invitation, producer):
     flash(_("Welcome to the staff of %(producer)s.", producer=producer.name), "success")
     return redirect(url_for("producer.dashboard"))
 
@@ -204,8 +178,11 @@ def _joined(invitation):
 def join(token: str):
     return shared.join_view(
         token,
-        read_and_check=_read_and_check,
+        template="producer/join.html",
+        refusals=REFUSALS,
+        read=invitations.read_invitation,
+        check=invitations.check_account,
         accept=invitations.accept,
-        page=_join_page,
+        target=("producer", lambda invitation: db.session.get(Producer, invitation.producer_id)),
         joined=_joined,
     )
