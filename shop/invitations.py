@@ -19,6 +19,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
@@ -29,6 +30,7 @@ from shop.audit.services import record
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import ShopError
 from shop.extensions import db
+from shop.fields import email_field
 from shop.i18n import speaking
 from shop.mail import send_email
 from shop.urls import absolute_url
@@ -45,6 +47,16 @@ COMMON_REFUSALS = {
         "that address, or create one with it."
     ),
 }
+
+
+class InviteEmailForm(FlaskForm):
+    """Who to invite; each side adds what it grants (an admin flag, a member role)."""
+
+    email = email_field(
+        _l("E-mail"),
+        required=_l("Enter the e-mail address to invite."),
+        example=_l("Enter an e-mail address such as name@example.com."),
+    )
 
 
 class InvitationRefused(ShopError):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from shop.addresses.services import find_commune, find_province, provinces
+from shop import fields
+from shop.addresses.services import find_commune, find_province
 from shop.agencies.models import MAX_PAYMENT_TERMS_DAYS, MemberRole
 from shop.agencies.taxcode import normalize_tax_code
+from shop.invitations import InviteEmailForm
 from shop.text import strip
-from shop.validators import no_control_characters
 
 ROLE_LABELS = {
     MemberRole.BUYER.value: _l("Buyer"),
@@ -27,57 +28,22 @@ class InvoiceDataForm(FlaskForm):
 
     tax_required = True
 
-    legal_name = StringField(
-        _l("Legal name"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the organisation's legal name.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
+    legal_name = fields.text_field(
+        _l("Legal name"), 200, required=_l("Enter the organisation's legal name.")
     )
     tax_code = StringField(_l("Tax code (MST)"), filters=[strip])
-    province = SelectField(
-        _l("Province or city"),
-        filters=[strip],
-        validate_choice=False,
-        validators=[DataRequired(_l("Choose the province or city."))],
-    )
-    commune = StringField(
-        _l("Commune or ward"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the commune or ward.")),
-            Length(max=80, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
-    street = StringField(
-        _l("House number, street"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the house number and street.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
-    invoice_email = EmailField(
+    province = fields.province_field()
+    commune = fields.commune_field()
+    street = fields.street_field()
+    invoice_email = fields.email_field(
         _l("E-mail for invoices"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the e-mail address invoices go to.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-            Email(
-                _l("Enter an e-mail address such as ketoan@example.vn."), check_deliverability=False
-            ),
-        ],
+        required=_l("Enter the e-mail address invoices go to."),
+        example=_l("Enter an e-mail address such as ketoan@example.vn."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.province.choices = [SelectChoice("", _l("Choose…"))] + [
-            SelectChoice(str(p.code), p.name, render_kw={"lang": "vi"}) for p in provinces()
-        ]
+        self.province.choices = fields.province_choices()
 
     def validate_tax_code(self, field) -> None:
         if not field.data:
@@ -123,30 +89,11 @@ class OrganisationForm(InvoiceDataForm):
 
 class BillingEntityForm(InvoiceDataForm):
     tax_required = False
-    name = StringField(
-        _l("Department"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the department's name.")),
-            Length(max=120, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
+    name = fields.text_field(_l("Department"), 120, required=_l("Enter the department's name."))
     is_default = BooleanField(_l("Use by default"))
 
 
-class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the e-mail address to invite.")),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(
-                _l("Enter an e-mail address such as name@example.com."), check_deliverability=False
-            ),
-        ],
-    )
+class InviteForm(InviteEmailForm):
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()],

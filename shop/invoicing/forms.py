@@ -8,13 +8,13 @@ from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, StringField
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms import BooleanField, RadioField, StringField
+from wtforms.validators import Email, ValidationError
 
+from shop.fields import email_field, text_field
 from shop.invoicing.models import ADDRESS_MAX, BUYER_NAME_MAX, LEGAL_NAME_MAX
 from shop.invoicing.services import InvoiceDataInput
 from shop.text import strip
-from shop.validators import no_control_characters
 
 # Mã số thuế: 10 digits, or 10 digits, "-" and a 3-digit branch suffix (ASCII digits only).
 TAX_CODE_RE = re.compile(r"[0-9]{10}(-[0-9]{3})?")
@@ -71,14 +71,10 @@ class InvoiceFields:
         if self.wants_invoice.data and field.data and self.chosen_billing is None:
             raise ValidationError(_l("Choose one of your organisation's details, or type them."))
 
-    invoice_legal_name = StringField(
+    invoice_legal_name = text_field(
         _l("Company or agency name"),
-        filters=[strip],
-        validators=[
-            _required_when_asked(_l("Enter the legal name as registered for tax.")),
-            Length(max=LEGAL_NAME_MAX, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
+        LEGAL_NAME_MAX,
+        required=_required_when_asked(_l("Enter the legal name as registered for tax.")),
     )
     invoice_tax_code = StringField(
         _l("Tax code (MST)"),
@@ -86,33 +82,17 @@ class InvoiceFields:
         validators=[_required_when_asked(_l("Enter the tax code."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    invoice_address = StringField(
+    invoice_address = text_field(
         _l("Address on the invoice"),
-        filters=[strip],
-        validators=[
-            _required_when_asked(_l("Enter the address registered for tax.")),
-            Length(max=ADDRESS_MAX, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
+        ADDRESS_MAX,
+        required=_required_when_asked(_l("Enter the address registered for tax.")),
     )
-    invoice_email = EmailField(
+    # The format is checked only when an invoice is asked for (``validate_invoice_email``).
+    invoice_email = email_field(
         _l("E-mail for the invoice"),
-        filters=[strip],
-        validators=[
-            _required_when_asked(_l("Enter the e-mail address the invoice goes to.")),
-            Optional(),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-        ],
+        required=_required_when_asked(_l("Enter the e-mail address the invoice goes to.")),
     )
-    invoice_buyer_name = StringField(
-        _l("Buyer's name or department (optional)"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=BUYER_NAME_MAX, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
+    invoice_buyer_name = text_field(_l("Buyer's name or department (optional)"), BUYER_NAME_MAX)
 
     def validate_invoice_tax_code(self, field) -> None:
         if self.typed_invoice and field.data and not is_tax_code(field.data):

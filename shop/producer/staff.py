@@ -16,9 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField
 
 from shop import invitations as shared
 from shop.accounts.decorators import role_required
@@ -29,7 +27,6 @@ from shop.db import begin_write_transaction
 from shop.extensions import db
 from shop.producer import bp, invitations
 from shop.producer.emails import send_staff_invitation
-from shop.text import strip
 
 REFUSALS = {
     **shared.COMMON_REFUSALS,
@@ -49,16 +46,7 @@ REFUSALS = {
 }
 
 
-class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the e-mail address to invite.")),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(_l("Enter an e-mail address such as name@example.com.")),
-        ],
-    )
+class InviteForm(shared.InviteEmailForm):
     admin = BooleanField(_l("Admin: may invite and remove staff"))
 
 

@@ -16,6 +16,22 @@ def html(response) -> str:
     return response.get_data(as_text=True)
 
 
+def save_department(organisation, approver, entity_id=None, **changes):
+    fields = {
+        "name": "Phòng Hành chính",
+        "legal_name": "Văn phòng Sở Văn hoá Thử nghiệm",
+        "tax_code": None,
+        "province_code": BAC_NINH,
+        "commune_code": KINH_BAC,
+        "street": "Số 9 Nguyễn Đăng Đạo",
+        "invoice_email": "vanphong@example.com",
+        "is_default": False,
+    }
+    return services.save_billing_entity(
+        organisation.id, actor_id=approver.id, entity_id=entity_id, **{**fields, **changes}
+    )
+
+
 @pytest.fixture
 def member(client, demo, login_as):
     """A buyer of "Sở Văn hoá Thử nghiệm" (MST 0109999999) with a department "Phòng Hành chính"
@@ -25,19 +41,7 @@ def member(client, demo, login_as):
     organisation = gen_organisation(
         approver, legal_name="Sở Văn hoá Thử nghiệm", tax_code="0109999999"
     )
-    department = services.save_billing_entity(
-        organisation.id,
-        actor_id=approver.id,
-        entity_id=None,
-        name="Phòng Hành chính",
-        legal_name="Văn phòng Sở Văn hoá Thử nghiệm",
-        tax_code=None,
-        province_code=BAC_NINH,
-        commune_code=KINH_BAC,
-        street="Số 9 Nguyễn Đăng Đạo",
-        invoice_email="vanphong@example.com",
-        is_default=False,
-    )
+    department = save_department(organisation, approver)
     db.session.commit()
     fill_cart(client, ("my-gao-chu-xuan-truong", 1))
     return approver, organisation, department
@@ -87,18 +91,13 @@ def test_the_order_copies_the_chosen_department_s_data(client, member):
         invoice_email="moi@example.com",
         approval_threshold_vnd=None,
     )
-    services.save_billing_entity(
-        organisation.id,
-        actor_id=approver.id,
-        entity_id=department.id,
-        name="Phòng Hành chính",
+    save_department(
+        organisation,
+        approver,
+        department.id,
         legal_name="Tên mới",
-        tax_code=None,
-        province_code=BAC_NINH,
-        commune_code=KINH_BAC,
         street="Số 2",
         invoice_email="khac@example.com",
-        is_default=False,
     )
     db.session.commit()
     db.session.expire_all()
