@@ -5,11 +5,12 @@ everywhere."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from shop.addresses.services import provinces
+from shop.addresses.services import Commune, communes_named, find_commune, find_province, provinces
 from shop.text import strip
 from shop.validators import no_control_characters
 
@@ -79,3 +80,63 @@ def street_field() -> StringField:
         STREET_MAX,
         required=_l("Enter the house number and street, or the village."),
     )
+
+
+class AddressFields:
+    """The two-level address mixed into a Flask-WTF form: the province from the list, a commune
+    or ward of it named exactly or unambiguously (several of that name: ``commune_matches``
+    offers them as a choice), the street. Validators never rewrite the fields, so a form sent
+    back shows what was typed."""
+
+    province = province_field()
+    commune = commune_field()
+    street = street_field()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Communes offered as a choice after an ambiguous name (or the checkout's "Find").
+        self.commune_matches: list[Commune] = []
+        self.province.choices = province_choices()
+
+    def validate_province(self, field) -> None:
+        if find_province(field.data) is None:
+            raise ValidationError(_l("Choose a province or city from the list."))
+
+    def validate_commune(self, field) -> None:
+        """The commune must be one of the chosen province's, named exactly or unambiguously."""
+        province = find_province(self.province.data)
+        if province is None or not field.data:
+            return
+        matches = find_commune(province.code, field.data)
+        if len(matches) == 1:
+            return
+        if matches:
+            self.commune_matches = matches
+            raise ValidationError(_("Several communes or wards have that name; choose one."))
+        elsewhere = sorted({c.province.name for c in communes_named(field.data)})
+        if elsewhere:
+            raise ValidationError(
+                _(
+                    "%(commune)s is in %(other)s, not in %(province)s: choose %(other)s as the "
+                    "province, or a commune or ward of %(province)s.",
+                    commune=field.data,
+                    other=", ".join(elsewhere),
+                    province=province.name,
+                )
+            )
+        raise ValidationError(
+            _(
+                "%(province)s has no commune or ward called “%(commune)s”: check the "
+                "spelling, or use “Find the commune or ward” to see the list.",
+                commune=field.data,
+                province=province.name,
+            )
+        )
+
+    @property
+    def province_code(self) -> int:
+        return find_province(self.province.data).code
+
+    @property
+    def commune_code(self) -> int:
+        return find_commune(self.province_code, self.commune.data)[0].code

@@ -9,7 +9,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from shop import fields
-from shop.addresses.services import find_commune, find_province
 from shop.agencies.models import MAX_PAYMENT_TERMS_DAYS, MemberRole
 from shop.agencies.taxcode import normalize_tax_code
 from shop.invitations import InviteEmailForm
@@ -22,9 +21,8 @@ ROLE_LABELS = {
 }
 
 
-class InvoiceDataForm(FlaskForm):
-    """Legal name, MST, two-level address and e-mail; the commune is typed (suggested by the
-    checkout's script) and must be one of the province's."""
+class InvoiceDataForm(fields.AddressFields, FlaskForm):
+    """Legal name, MST, the checkout's two-level address and e-mail."""
 
     tax_required = True
 
@@ -32,18 +30,11 @@ class InvoiceDataForm(FlaskForm):
         _l("Legal name"), 200, required=_l("Enter the organisation's legal name.")
     )
     tax_code = StringField(_l("Tax code (MST)"), filters=[strip])
-    province = fields.province_field()
-    commune = fields.commune_field()
-    street = fields.street_field()
     invoice_email = fields.email_field(
         _l("E-mail for invoices"),
         required=_l("Enter the e-mail address invoices go to."),
         example=_l("Enter an e-mail address such as ketoan@example.vn."),
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.province.choices = fields.province_choices()
 
     def validate_tax_code(self, field) -> None:
         if not field.data:
@@ -54,27 +45,6 @@ class InvoiceDataForm(FlaskForm):
             raise ValidationError(
                 _l("A tax code has 10 digits, or 10 digits, a hyphen and 3 digits for a branch.")
             )
-
-    def validate_province(self, field) -> None:
-        if find_province(field.data) is None:
-            raise ValidationError(_l("Choose a province or city from the list."))
-
-    def validate_commune(self, field) -> None:
-        province = find_province(self.province.data)
-        if province is None or not field.data:
-            return
-        if len(find_commune(province.code, field.data)) != 1:
-            raise ValidationError(
-                _l("Choose a commune or ward of the chosen province from the suggestions.")
-            )
-
-    @property
-    def province_code(self) -> int:
-        return find_province(self.province.data).code
-
-    @property
-    def commune_code(self) -> int:
-        return find_commune(self.province_code, self.commune.data)[0].code
 
 
 class OrganisationForm(InvoiceDataForm):

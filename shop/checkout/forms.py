@@ -37,8 +37,6 @@ from shop import fields
 from shop.accounts.forms import normalize_phone
 from shop.addresses.services import (
     Address,
-    Commune,
-    communes_named,
     find_commune,
     find_province,
     search_communes,
@@ -145,12 +143,10 @@ class GuestForm(NestedForm):
         return ok and not self.errors
 
 
-class CheckoutForm(InvoiceFields, FlaskForm):
+class CheckoutForm(InvoiceFields, fields.AddressFields, FlaskForm):
     # Issued with the form (``new_checkout_token``) and stored on the order it places: the same
     # submission sent again finds that order instead of placing another.
     checkout_token = HiddenField()
-    # Communes offered as a choice after "Find" or an ambiguous name (see ``find_commune``).
-    commune_matches: list[Commune]
 
     email = fields.email_field(
         _l("E-mail"),
@@ -169,8 +165,6 @@ class CheckoutForm(InvoiceFields, FlaskForm):
     )
     # A list of the 34 provinces by code; a posted name ("Ha Noi") is taken as its code too.
     province = fields.province_field(coerce=_province_value)
-    commune = fields.commune_field()
-    street = fields.street_field()
     note = TextAreaField(
         _l("Note for the producers (optional)"),
         filters=[strip],
@@ -198,11 +192,6 @@ class CheckoutForm(InvoiceFields, FlaskForm):
         _l("I agree to the terms of sale and the returns and refunds policy"),
         validators=[DataRequired(_l("Please agree to the terms and the returns policy."))],
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.commune_matches = []
-        self.province.choices = fields.province_choices()
 
     def validate_checkout_token(self, field) -> None:
         if not is_checkout_token(field.data):
@@ -274,41 +263,6 @@ class CheckoutForm(InvoiceFields, FlaskForm):
             raise ValidationError(
                 _l("Enter a phone number such as 0912 345 678, or +44 20 7946 0958 from abroad.")
             )
-
-    def validate_province(self, field) -> None:
-        if find_province(field.data) is None:
-            raise ValidationError(_l("Choose a province or city from the list."))
-
-    def validate_commune(self, field) -> None:
-        """The commune must be one of the chosen province's, named exactly or unambiguously."""
-        province = find_province(self.province.data)
-        if province is None or not field.data:
-            return
-        matches = find_commune(province.code, field.data)
-        if len(matches) == 1:
-            return
-        if matches:
-            self.commune_matches = matches
-            raise ValidationError(_("Several communes or wards have that name; choose one."))
-        elsewhere = sorted({c.province.name for c in communes_named(field.data)})
-        if elsewhere:
-            raise ValidationError(
-                _(
-                    "%(commune)s is in %(other)s, not in %(province)s: choose %(other)s as the "
-                    "province, or a commune or ward of %(province)s.",
-                    commune=field.data,
-                    other=", ".join(elsewhere),
-                    province=province.name,
-                )
-            )
-        raise ValidationError(
-            _(
-                "%(province)s has no commune or ward called “%(commune)s”: check the "
-                "spelling, or use “Find the commune or ward” to see the list.",
-                commune=field.data,
-                province=province.name,
-            )
-        )
 
     def find_commune(self) -> None:
         """The no-JavaScript search step: a commune found for what was typed fills the field,
