@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -88,6 +88,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         CheckConstraint("locale IN ('vi', 'en')", name="locale_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("session_generation >= 0", name="session_generation_not_negative"),
+        # The target of ``organisation_member``'s reference to a customer account.
+        UniqueConstraint("id", "role", name="uq_user_account_id_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from shop.addresses.services import find_commune, find_province, provinces
+from shop import fields
 from shop.agencies.models import MAX_PAYMENT_TERMS_DAYS, MemberRole
 from shop.agencies.taxcode import normalize_tax_code
+from shop.invitations import InviteEmailForm
 from shop.text import strip
-from shop.validators import no_control_characters
 
 ROLE_LABELS = {
     MemberRole.BUYER.value: _l("Buyer"),
@@ -21,63 +21,20 @@ ROLE_LABELS = {
 }
 
 
-class InvoiceDataForm(FlaskForm):
-    """Legal name, MST, two-level address and e-mail; the commune is typed (suggested by the
-    checkout's script) and must be one of the province's."""
+class InvoiceDataForm(fields.AddressFields, FlaskForm):
+    """Legal name, MST, the checkout's two-level address and e-mail."""
 
     tax_required = True
 
-    legal_name = StringField(
-        _l("Legal name"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the organisation's legal name.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
+    legal_name = fields.text_field(
+        _l("Legal name"), 200, required=_l("Enter the organisation's legal name.")
     )
     tax_code = StringField(_l("Tax code (MST)"), filters=[strip])
-    province = SelectField(
-        _l("Province or city"),
-        filters=[strip],
-        validate_choice=False,
-        validators=[DataRequired(_l("Choose the province or city."))],
-    )
-    commune = StringField(
-        _l("Commune or ward"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the commune or ward.")),
-            Length(max=80, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
-    street = StringField(
-        _l("House number, street"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the house number and street.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
-    invoice_email = EmailField(
+    invoice_email = fields.email_field(
         _l("E-mail for invoices"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the e-mail address invoices go to.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-            Email(
-                _l("Enter an e-mail address such as ketoan@example.vn."), check_deliverability=False
-            ),
-        ],
+        required=_l("Enter the e-mail address invoices go to."),
+        example=_l("Enter an e-mail address such as ketoan@example.vn."),
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.province.choices = [SelectChoice("", _l("Choose…"))] + [
-            SelectChoice(str(p.code), p.name, render_kw={"lang": "vi"}) for p in provinces()
-        ]
 
     def validate_tax_code(self, field) -> None:
         if not field.data:
@@ -88,27 +45,6 @@ class InvoiceDataForm(FlaskForm):
             raise ValidationError(
                 _l("A tax code has 10 digits, or 10 digits, a hyphen and 3 digits for a branch.")
             )
-
-    def validate_province(self, field) -> None:
-        if find_province(field.data) is None:
-            raise ValidationError(_l("Choose a province or city from the list."))
-
-    def validate_commune(self, field) -> None:
-        province = find_province(self.province.data)
-        if province is None or not field.data:
-            return
-        if len(find_commune(province.code, field.data)) != 1:
-            raise ValidationError(
-                _l("Choose a commune or ward of the chosen province from the suggestions.")
-            )
-
-    @property
-    def province_code(self) -> int:
-        return find_province(self.province.data).code
-
-    @property
-    def commune_code(self) -> int:
-        return find_commune(self.province_code, self.commune.data)[0].code
 
 
 class OrganisationForm(InvoiceDataForm):
@@ -123,30 +59,11 @@ class OrganisationForm(InvoiceDataForm):
 
 class BillingEntityForm(InvoiceDataForm):
     tax_required = False
-    name = StringField(
-        _l("Department"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the department's name.")),
-            Length(max=120, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
+    name = fields.text_field(_l("Department"), 120, required=_l("Enter the department's name."))
     is_default = BooleanField(_l("Use by default"))
 
 
-class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the e-mail address to invite.")),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(
-                _l("Enter an e-mail address such as name@example.com."), check_deliverability=False
-            ),
-        ],
-    )
+class InviteForm(InviteEmailForm):
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()],

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -126,12 +127,25 @@ class OrganisationMember(db.Model):
         # An account belongs to one organisation at most.
         UniqueConstraint("user_id", name="uq_organisation_member_user"),
         CheckConstraint(f"role IN {ROLE_VALUES}", name="role_known"),
+        # ... and works for no producer: the row refers to the account as a customer, so
+        # neither can a producer's staff become a member nor a member become a producer's staff
+        # (the account's role cannot change while the row refers to it).
+        CheckConstraint("account_role = 'customer'", name="account_is_customer"),
+        ForeignKeyConstraint(
+            ["user_id", "account_role"],
+            ["user_account.id", "user_account.role"],
+            name="fk_organisation_member_account_customer",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     role: Mapped[str] = mapped_column(String(20))
+    # Always "customer" (see the constraints): the account's role the membership relies on.
+    account_role: Mapped[str] = mapped_column(
+        String(20), default="customer", server_default="customer"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

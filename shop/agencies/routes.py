@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from shop import invitations as shared
 from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
 from shop.addresses.services import commune as commune_by_code
@@ -31,18 +32,18 @@ from shop.db import begin_write_transaction
 from shop.extensions import db, login_manager
 
 REFUSALS = {
-    "invalid": _l("This invitation link is not valid. Check that you copied all of it."),
+    **shared.COMMON_REFUSALS,
     "expired": _l("This invitation has expired. Ask the organisation to invite you again."),
     "revoked": _l("This invitation was withdrawn by the organisation."),
-    "used": _l("This invitation has already been used."),
-    "other_email": _l(
-        "This invitation was sent to another e-mail address. Sign in with the account of "
-        "that address, or create one with it."
-    ),
     "already_member": _l("You are already a member of this organisation."),
     "other_organisation": _l(
         "Your account already belongs to another organisation. An account belongs to one "
         "organisation only: ask its approvers to remove you first, or use another account."
+    ),
+    "producer_staff": _l(
+        "Your account works for a producer. An account belongs to one organisation or works "
+        "for one producer, not both: ask the producer to remove you from its staff first, or "
+        "use another account."
     ),
     "not_customer": _l("This account cannot join an organisation. Use a customer account."),
 }
@@ -288,18 +289,11 @@ def invite():
 @approver_required
 def revoke_invitation(invitation_id: int):
     organisation_id, actor_id = g.organisation.id, current_user.id
-    begin_write_transaction(db.session)
-    try:
-        revoked = services.revoke(organisation_id, invitation_id, actor_id=actor_id)
-    except (LookupError, services.NotApprover):
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    if revoked:
-        flash(_("Invitation revoked: its link no longer works."), "success")
-    else:
-        flash(_("This invitation was already accepted or revoked."), "error")
-    return redirect(url_for("agencies.home"))
+    return shared.revoke_view(
+        lambda: services.revoke(organisation_id, invitation_id, actor_id=actor_id),
+        refused=(services.NotApprover,),
+        back="agencies.home",
+    )
 
 
 @bp.post("/agency/members/<int:user_id>/remove")
@@ -349,49 +343,27 @@ def change_role(user_id: int):
     return redirect(url_for("agencies.home"))
 
 
-def _join_page(token: str, *, refusal: str | None = None, invitation=None, status: int = 200):
-    organisation = db.session.get(Organisation, invitation.organisation_id) if invitation else None
-    return render_template(
-        "agencies/join.html",
-        token=token,
-        invitation=invitation,
-        organisation=organisation,
-        role_labels=ROLE_LABELS,
-        refusal=REFUSALS[refusal] if refusal else None,
-        action_form=EmptyForm(),
-    ), status
+def _joined(invitation, organisation):
+    flash(_("Welcome to %(organisation)s.", organisation=organisation.legal_name), "success")
+    return redirect(url_for("agencies.home"))
 
 
 @bp.route("/agency/join/<token>", methods=["GET", "POST"])
 def join(token: str):
-    if not current_user.is_authenticated:
-        flash(
-            _("Sign in, or create an account, with the e-mail address the invitation was sent to."),
-            "info",
-        )
-        return redirect(url_for("accounts.login", next=request.path))
-    if len(token) > 500:
-        return _join_page("", refusal="invalid", status=400)
-    if request.method == "GET":
-        try:
-            invitation = services.read_invitation(token)
-            services.check_account(invitation, current_user)
-        except services.InvitationRefused as refused:
-            return _join_page(token, refusal=refused.code)
-        return _join_page(token, invitation=invitation)
-    if not EmptyForm().validate_on_submit():
-        return _join_page(token, refusal="invalid", status=400)
-    user_id = current_user.id
-    begin_write_transaction(db.session)
-    try:
-        invitation = services.accept(token, user_id)
-    except services.InvitationRefused as refused:
-        db.session.rollback()
-        return _join_page(token, refusal=refused.code, status=409)
-    name = db.session.get(Organisation, invitation.organisation_id).legal_name
-    db.session.commit()
-    flash(_("Welcome to %(organisation)s.", organisation=name), "success")
-    return redirect(url_for("agencies.home"))
+    return shared.join_view(
+        token,
+        template="agencies/join.html",
+        refusals=REFUSALS,
+        read=services.read_invitation,
+        check=services.check_account,
+        accept=services.accept,
+        target=(
+            "organisation",
+            lambda invitation: db.session.get(Organisation, invitation.organisation_id),
+        ),
+        joined=_joined,
+        context={"role_labels": ROLE_LABELS},
+    )
 
 
 # --- approvals -----------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""Organisations and their members: creation, invoice data, departments, invitations by a
-signed e-mail link, role changes and removal.
+"""Organisations and their members: creation, invoice data, departments, invitations by a signed
+e-mail link, role changes and removal.
 
-An invitation is a row (``OrganisationInvitation``); its link is a signed, timed token carrying
-the row's id, so a link works once (accepting sets ``accepted_at`` with a compare-and-set) and
-can be revoked. Member changes of one organisation run one at a time (the organisation row is
-locked), so two approvers removing each other cannot leave it without one. Every change is
-written to the audit log. Functions flush, the route commits.
+Invitations work as ``shop.invitations`` says (signed link, once, revocable); this module keeps the
+organisation's rules: approvers invite, with a member role, and an account belongs to one
+organisation and works for no producer. Member changes of one organisation run one at a time (the
+organisation row is locked), so two approvers removing each other cannot leave it without one.
+Every change is written to the audit log. Functions flush, the route commits.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shop import invitations as shared
 from shop.accounts.models import Role, User
 from shop.accounts.services import normalize_email
 from shop.addresses.services import commune as find_commune_by_code
@@ -39,6 +38,23 @@ from shop.extensions import db
 log = logging.getLogger(__name__)
 
 INVITATION_SALT = "ocop-organisation-invitation"
+
+MEMBER_INVITATION = shared.InvitationKind(
+    model=OrganisationInvitation,
+    scope="organisation_id",
+    salt=INVITATION_SALT,
+    payload_key="org_inv",
+    max_age_setting="ORGANISATION_INVITATION_MAX_AGE_SECONDS",
+    join_endpoint="agencies.join",
+    audit_prefix="organisation",
+    mail_key="organisation-invitation",
+)
+
+# The link cannot be used: ``code`` is one of ``invalid``, ``expired``, ``revoked``, ``used``,
+# ``other_email``, ``already_member``, ``other_organisation``, ``producer_staff``,
+# ``not_customer``.
+InvitationRefused = shared.InvitationRefused
+AlreadyInvited = shared.AlreadyInvited
 
 
 class OrganisationError(ShopError):
@@ -63,10 +79,6 @@ class AlreadyMember(OrganisationError):
     code = "already_member"
 
 
-class AlreadyInvited(OrganisationError):
-    code = "already_invited"
-
-
 class CannotRemoveSelf(OrganisationError):
     code = "remove_self"
 
@@ -82,15 +94,6 @@ class NotApprover(OrganisationError):
 
 class NotVerified(OrganisationError):
     code = "not_verified"
-
-
-class InvitationRefused(OrganisationError):
-    """The link cannot be used: ``code`` is one of ``invalid``, ``expired``, ``revoked``,
-    ``used``, ``other_email``, ``already_member``, ``other_organisation``, ``not_customer``."""
-
-    def __init__(self, code: str, **details: object) -> None:
-        super().__init__(f"invitation refused: {code}", **details)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -168,17 +171,7 @@ def billing_entities(organisation_id: int) -> list[BillingEntity]:
 
 
 def pending_invitations(organisation_id: int) -> list[OrganisationInvitation]:
-    return list(
-        db.session.scalars(
-            select(OrganisationInvitation)
-            .where(
-                OrganisationInvitation.organisation_id == organisation_id,
-                OrganisationInvitation.accepted_at.is_(None),
-                OrganisationInvitation.revoked_at.is_(None),
-            )
-            .order_by(OrganisationInvitation.created_at.desc(), OrganisationInvitation.id.desc())
-        )
-    )
+    return shared.pending(MEMBER_INVITATION, organisation_id)
 
 
 def _lock_organisation(organisation_id: int) -> None:
@@ -466,12 +459,8 @@ def save_billing_entity(
 # --- invitations ---------------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
-
-
 def invitation_token(invitation: OrganisationInvitation) -> str:
-    return _serializer().dumps({"org_inv": invitation.id})
+    return shared.token_for(MEMBER_INVITATION, invitation)
 
 
 def invite(
@@ -489,30 +478,14 @@ def invite(
     )
     if member is not None:
         raise AlreadyMember("already a member", email=email)
-    pending = db.session.scalar(
-        select(OrganisationInvitation.id).where(
-            OrganisationInvitation.organisation_id == organisation_id,
-            OrganisationInvitation.email == email,
-            OrganisationInvitation.accepted_at.is_(None),
-            OrganisationInvitation.revoked_at.is_(None),
-        )
+    return shared.create(
+        MEMBER_INVITATION,
+        organisation_id,
+        email,
+        actor_id=actor_id,
+        audit={"role": role, "organisation": organisation_id},
+        role=role,
     )
-    if pending is not None:
-        raise AlreadyInvited("an invitation is pending", email=email)
-    invitation = OrganisationInvitation(
-        organisation_id=organisation_id, email=email, role=role, invited_by_id=actor_id
-    )
-    db.session.add(invitation)
-    db.session.flush()
-    record(
-        actor_id,
-        "organisation.invite",
-        "organisation_invitation",
-        invitation.id,
-        {},
-        {"email": email, "role": role, "organisation": organisation_id},
-    )
-    return invitation, invitation_token(invitation)
 
 
 def revoke(organisation_id: int, invitation_id: int, *, actor_id: int) -> bool:
@@ -520,61 +493,20 @@ def revoke(organisation_id: int, invitation_id: int, *, actor_id: int) -> bool:
     ``LookupError`` for another organisation's or an unknown invitation."""
     _lock_organisation(organisation_id)
     _require_approver(actor_id, organisation_id)
-    invitation = db.session.scalar(
-        select(OrganisationInvitation).where(
-            OrganisationInvitation.id == invitation_id,
-            OrganisationInvitation.organisation_id == organisation_id,
-        )
-    )
-    if invitation is None:
-        raise LookupError(invitation_id)
-    done = db.session.execute(
-        update(OrganisationInvitation)
-        .where(
-            OrganisationInvitation.id == invitation_id,
-            OrganisationInvitation.accepted_at.is_(None),
-            OrganisationInvitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not done:
-        return False
-    record(
-        actor_id,
-        "organisation.revoke",
-        "organisation_invitation",
-        invitation_id,
-        {"email": invitation.email},
-        {"revoked": True},
-    )
-    return True
+    return shared.revoke(MEMBER_INVITATION, organisation_id, invitation_id, actor_id=actor_id)
 
 
 def read_invitation(token: str) -> OrganisationInvitation:
     """The pending invitation a link names; raises ``InvitationRefused``."""
-    max_age = current_app.config["ORGANISATION_INVITATION_MAX_AGE_SECONDS"]
-    try:
-        data = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise InvitationRefused("expired") from exc
-    except BadSignature as exc:
-        raise InvitationRefused("invalid") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("org_inv"), int):
-        raise InvitationRefused("invalid")
-    invitation = db.session.get(OrganisationInvitation, data["org_inv"], populate_existing=True)
-    if invitation is None:
-        raise InvitationRefused("invalid")
-    if invitation.revoked_at is not None:
-        raise InvitationRefused("revoked")
-    if invitation.accepted_at is not None:
-        raise InvitationRefused("used")
-    return invitation
+    return shared.read(MEMBER_INVITATION, token)
 
 
 def check_account(invitation: OrganisationInvitation, user: User) -> None:
-    if normalize_email(user.email) != invitation.email:
-        raise InvitationRefused("other_email")
+    """Raises ``InvitationRefused`` unless ``user`` may accept ``invitation``: an account
+    belongs to one organisation or works for one producer, never both."""
+    shared.check_email(invitation, user)
+    if user.role == Role.PRODUCER_STAFF:
+        raise InvitationRefused("producer_staff")
     if user.role != Role.CUSTOMER:
         raise InvitationRefused("not_customer")
     membership = membership_of(user.id)
@@ -585,25 +517,15 @@ def check_account(invitation: OrganisationInvitation, user: User) -> None:
 
 def accept(token: str, user_id: int) -> OrganisationInvitation:
     """The signed-in customer joins with the invitation's role. Compare-and-set on the
-    invitation, and the one-organisation-per-account unique constraint: of concurrent
-    acceptances one wins, the others get ``InvitationRefused`` and change nothing."""
+    invitation, the one-organisation-per-account unique constraint and the member row's
+    reference to the account as a customer: of concurrent acceptances one wins, the others get
+    ``InvitationRefused`` and change nothing."""
     invitation = read_invitation(token)
     user = db.session.get(User, user_id, populate_existing=True)
     if user is None:
         raise InvitationRefused("other_email")
     check_account(invitation, user)
-    taken = db.session.execute(
-        update(OrganisationInvitation)
-        .where(
-            OrganisationInvitation.id == invitation.id,
-            OrganisationInvitation.accepted_at.is_(None),
-            OrganisationInvitation.revoked_at.is_(None),
-        )
-        .values(accepted_at=utcnow(), accepted_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not taken:
-        raise InvitationRefused("used")
+    shared.take(MEMBER_INVITATION, invitation, user.id)
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -614,8 +536,10 @@ def accept(token: str, user_id: int) -> OrganisationInvitation:
                 )
             )
             db.session.flush()
-    except IntegrityError as exc:  # joined another organisation meanwhile: the caller rolls back
-        raise InvitationRefused("other_organisation") from exc
+    except IntegrityError as exc:  # joined an organisation or a producer meanwhile: the caller
+        # rolls back (the member row names the account as a customer)
+        code = "producer_staff" if _is_staff(user.id) else "other_organisation"
+        raise InvitationRefused(code) from exc
     record(
         user.id,
         "organisation.join",
@@ -626,6 +550,13 @@ def accept(token: str, user_id: int) -> OrganisationInvitation:
     )
     db.session.expire(invitation)
     return invitation
+
+
+def _is_staff(user_id: int) -> bool:
+    role = db.session.scalar(
+        select(User.role).where(User.id == user_id).execution_options(populate_existing=True)
+    )
+    return role == Role.PRODUCER_STAFF
 
 
 # --- members -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     FieldList,
     FormField,
     HiddenField,
@@ -27,7 +26,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     Optional,
@@ -35,14 +33,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from shop import fields
 from shop.accounts.forms import normalize_phone
 from shop.addresses.services import (
     Address,
-    Commune,
-    communes_named,
     find_commune,
     find_province,
-    provinces,
     search_communes,
 )
 from shop.invoicing.forms import InvoiceFields
@@ -50,7 +46,6 @@ from shop.text import strip
 from shop.validators import no_control_characters
 
 NAME_MAX = 120
-STREET_MAX = 200
 NOTE_MAX = 500
 
 
@@ -148,62 +143,28 @@ class GuestForm(NestedForm):
         return ok and not self.errors
 
 
-class CheckoutForm(InvoiceFields, FlaskForm):
+class CheckoutForm(InvoiceFields, fields.AddressFields, FlaskForm):
     # Issued with the form (``new_checkout_token``) and stored on the order it places: the same
     # submission sent again finds that order instead of placing another.
     checkout_token = HiddenField()
-    # Communes offered as a choice after "Find" or an ambiguous name (see ``find_commune``).
-    commune_matches: list[Commune]
 
-    email = EmailField(
+    email = fields.email_field(
         _l("E-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-            Email(_l("Enter an e-mail address such as an@example.vn."), check_deliverability=False),
-        ],
+        required=_l("Enter your e-mail address."),
+        example=_l("Enter an e-mail address such as an@example.vn."),
     )
     phone = TelField(
         _l("Phone"),
         filters=[strip],
         validators=[DataRequired(_l("Enter a phone number the courier can call."))],
     )
-    recipient_name = StringField(
+    recipient_name = fields.text_field(
         _l("Recipient's name"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the name of the person receiving the parcel.")),
-            Length(max=NAME_MAX, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
+        NAME_MAX,
+        required=_l("Enter the name of the person receiving the parcel."),
     )
     # A list of the 34 provinces by code; a posted name ("Ha Noi") is taken as its code too.
-    province = SelectField(
-        _l("Province or city"),
-        filters=[strip],
-        coerce=_province_value,
-        validate_choice=False,
-        validators=[DataRequired(_l("Choose the province or city."))],
-    )
-    commune = StringField(
-        _l("Commune or ward"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the commune or ward.")),
-            Length(max=80, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
-    street = StringField(
-        _l("House number, street, village"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the house number and street, or the village.")),
-            Length(max=STREET_MAX, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
+    province = fields.province_field(coerce=_province_value)
     note = TextAreaField(
         _l("Note for the producers (optional)"),
         filters=[strip],
@@ -216,15 +177,7 @@ class CheckoutForm(InvoiceFields, FlaskForm):
     )
     adult_confirmed = BooleanField(_l("I am 18 or over (needed for alcoholic drinks)"))
     # Experiences: who leads the party at the meeting point.
-    lead_name = StringField(
-        _l("Lead guest's name"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=NAME_MAX, message=_l("At most %(max)d characters.")),
-            no_control_characters,
-        ],
-    )
+    lead_name = fields.text_field(_l("Lead guest's name"), NAME_MAX)
     lead_phone = TelField(_l("Lead guest's phone"), filters=[strip], validators=[Optional()])
     # Overnight stays: foreign guests' identity for the police declaration, with consent.
     foreign_guests = BooleanField(_l("Guests with a foreign passport will stay overnight"))
@@ -239,14 +192,6 @@ class CheckoutForm(InvoiceFields, FlaskForm):
         _l("I agree to the terms of sale and the returns and refunds policy"),
         validators=[DataRequired(_l("Please agree to the terms and the returns policy."))],
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.commune_matches = []
-        # Place names are Vietnamese proper names in both languages (lang for screen readers).
-        self.province.choices = [("", _("Choose…"), {})] + [
-            (str(p.code), p.name, {"lang": "vi"}) for p in provinces()
-        ]
 
     def validate_checkout_token(self, field) -> None:
         if not is_checkout_token(field.data):
@@ -318,41 +263,6 @@ class CheckoutForm(InvoiceFields, FlaskForm):
             raise ValidationError(
                 _l("Enter a phone number such as 0912 345 678, or +44 20 7946 0958 from abroad.")
             )
-
-    def validate_province(self, field) -> None:
-        if find_province(field.data) is None:
-            raise ValidationError(_l("Choose a province or city from the list."))
-
-    def validate_commune(self, field) -> None:
-        """The commune must be one of the chosen province's, named exactly or unambiguously."""
-        province = find_province(self.province.data)
-        if province is None or not field.data:
-            return
-        matches = find_commune(province.code, field.data)
-        if len(matches) == 1:
-            return
-        if matches:
-            self.commune_matches = matches
-            raise ValidationError(_("Several communes or wards have that name; choose one."))
-        elsewhere = sorted({c.province.name for c in communes_named(field.data)})
-        if elsewhere:
-            raise ValidationError(
-                _(
-                    "%(commune)s is in %(other)s, not in %(province)s: choose %(other)s as the "
-                    "province, or a commune or ward of %(province)s.",
-                    commune=field.data,
-                    other=", ".join(elsewhere),
-                    province=province.name,
-                )
-            )
-        raise ValidationError(
-            _(
-                "%(province)s has no commune or ward called “%(commune)s”: check the "
-                "spelling, or use “Find the commune or ward” to see the list.",
-                commune=field.data,
-                province=province.name,
-            )
-        )
 
     def find_commune(self) -> None:
         """The no-JavaScript search step: a commune found for what was typed fills the field,

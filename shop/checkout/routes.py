@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shop.accounts.forms import EmptyForm, normalize_phone
+from shop.agencies.queries import billing_choices
 from shop.cart.routes import current_cart
 from shop.cart.services import add_seats, add_to_cart, consume_cart, view_cart
 from shop.checkout import bp
@@ -128,6 +129,10 @@ def _form(view) -> CheckoutForm:
     overnight = view.overnight_bookings
     if overnight:
         form.prepare_guests(max(b.seats for b in overnight), current_lang())
+    if current_user.is_authenticated:
+        form.offer_billing_choices(
+            billing_choices(current_user.id), prefill=request.method == "GET"
+        )
     if request.method == "GET":
         form.checkout_token.data = new_checkout_token()
         form.payment_method.data = form.offered_methods[0]

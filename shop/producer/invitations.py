@@ -1,24 +1,24 @@
 """A producer's staff: invitations by a signed e-mail link, joining, and removal.
 
-An invitation is a row (``ProducerInvitation``); its link is a signed, timed token carrying the
-row's id, so a link works once (accepting sets ``accepted_at`` with a compare-and-set) and can be
-revoked. Every change is written to the audit log with the acting user. Functions flush, the
-route commits.
+Invitations work as ``shop.invitations`` says (signed link, once, revocable); this module keeps the
+producer's rules: only its admins invite, an invitation may make an admin, and an account joins one
+producer and no organisation. Every change is written to the audit log with the acting user.
+Functions flush, the route commits.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
+from shop import invitations as shared
 from shop.accounts.models import Role, User
 from shop.accounts.services import normalize_email
+from shop.agencies.services import membership_of
 from shop.audit.services import record
 from shop.catalog.models import Producer
-from shop.db import utcnow
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.producer.models import ProducerInvitation
@@ -27,26 +27,30 @@ log = logging.getLogger(__name__)
 
 INVITATION_SALT = "ocop-staff-invitation"
 
+STAFF_INVITATION = shared.InvitationKind(
+    model=ProducerInvitation,
+    scope="producer_id",
+    salt=INVITATION_SALT,
+    payload_key="inv",
+    max_age_setting="STAFF_INVITATION_MAX_AGE_SECONDS",
+    join_endpoint="producer.join",
+    audit_prefix="staff",
+    mail_key="staff-invitation",
+    audit_producer=True,
+)
+
+# The link cannot be used: ``code`` is one of ``invalid``, ``expired``, ``revoked``, ``used``,
+# ``other_email``, ``already_staff``, ``other_producer``, ``in_organisation``, ``not_customer``.
+InvitationRefused = shared.InvitationRefused
+AlreadyInvited = shared.AlreadyInvited
+
 
 class StaffError(ShopError):
     """A staff change that is refused; ``code`` says why (the route words it)."""
 
 
-class InvitationRefused(StaffError):
-    """The link cannot be used: ``code`` is one of ``invalid``, ``expired``, ``revoked``,
-    ``used``, ``other_email``, ``already_staff``, ``other_producer``, ``not_customer``."""
-
-    def __init__(self, code: str, **details: object) -> None:
-        super().__init__(f"invitation refused: {code}", **details)
-        self.code = code
-
-
 class AlreadyStaff(StaffError):
     code = "already_staff"
-
-
-class AlreadyInvited(StaffError):
-    code = "already_invited"
 
 
 class CannotRemoveSelf(StaffError):
@@ -62,12 +66,8 @@ class NotAdmin(StaffError):
     status = 404
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
-
-
 def invitation_token(invitation: ProducerInvitation) -> str:
-    return _serializer().dumps({"inv": invitation.id})
+    return shared.token_for(STAFF_INVITATION, invitation)
 
 
 def _lock_producer(producer_id: int) -> None:
@@ -108,32 +108,16 @@ def invite(
     )
     if member is not None:
         raise AlreadyStaff("already on the staff", email=email)
-    pending = db.session.scalar(
-        select(ProducerInvitation.id).where(
-            ProducerInvitation.producer_id == producer_id,
-            ProducerInvitation.email == email,
-            ProducerInvitation.accepted_at.is_(None),
-            ProducerInvitation.revoked_at.is_(None),
-        )
-    )
-    if pending is not None:
-        raise AlreadyInvited("an invitation is pending", email=email)
-    invitation = ProducerInvitation(
-        producer_id=producer_id, email=email, admin=admin, invited_by_id=actor_id
-    )
-    db.session.add(invitation)
-    db.session.flush()
-    record(
-        actor_id,
-        "staff.invite",
-        "producer_invitation",
-        invitation.id,
-        {},
-        {"email": email, "admin": admin},
-        producer_id=producer_id,
+    invitation, token = shared.create(
+        STAFF_INVITATION,
+        producer_id,
+        email,
+        actor_id=actor_id,
+        audit={"admin": admin},
+        admin=admin,
     )
     log.info("producer %s: invitation %s sent", producer_id, invitation.id)
-    return invitation, invitation_token(invitation)
+    return invitation, token
 
 
 def revoke(producer_id: int, invitation_id: int, *, actor_id: int) -> bool:
@@ -141,36 +125,7 @@ def revoke(producer_id: int, invitation_id: int, *, actor_id: int) -> bool:
     revoked. Raises ``LookupError`` for another producer's or an unknown invitation."""
     _lock_producer(producer_id)
     _require_admin(actor_id, producer_id)
-    invitation = db.session.scalar(
-        select(ProducerInvitation).where(
-            ProducerInvitation.id == invitation_id,
-            ProducerInvitation.producer_id == producer_id,
-        )
-    )
-    if invitation is None:
-        raise LookupError(invitation_id)
-    done = db.session.execute(
-        update(ProducerInvitation)
-        .where(
-            ProducerInvitation.id == invitation_id,
-            ProducerInvitation.accepted_at.is_(None),
-            ProducerInvitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not done:
-        return False
-    record(
-        actor_id,
-        "staff.revoke",
-        "producer_invitation",
-        invitation_id,
-        {"email": invitation.email},
-        {"revoked": True},
-        producer_id=producer_id,
-    )
-    return True
+    return shared.revoke(STAFF_INVITATION, producer_id, invitation_id, actor_id=actor_id)
 
 
 # --- joining -------------------------------------------------------------------------------------
@@ -179,68 +134,48 @@ def revoke(producer_id: int, invitation_id: int, *, actor_id: int) -> bool:
 def read_invitation(token: str) -> ProducerInvitation:
     """The pending invitation a link names; raises ``InvitationRefused`` (invalid, expired,
     revoked or used)."""
-    max_age = current_app.config["STAFF_INVITATION_MAX_AGE_SECONDS"]
-    try:
-        data = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise InvitationRefused("expired") from exc
-    except BadSignature as exc:
-        raise InvitationRefused("invalid") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("inv"), int):
-        raise InvitationRefused("invalid")
-    invitation = db.session.get(ProducerInvitation, data["inv"], populate_existing=True)
-    if invitation is None:
-        raise InvitationRefused("invalid")
-    if invitation.revoked_at is not None:
-        raise InvitationRefused("revoked")
-    if invitation.accepted_at is not None:
-        raise InvitationRefused("used")
-    return invitation
+    return shared.read(STAFF_INVITATION, token)
 
 
 def check_account(invitation: ProducerInvitation, user: User) -> None:
-    """Raises ``InvitationRefused`` unless ``user`` may accept ``invitation``."""
-    if normalize_email(user.email) != invitation.email:
-        raise InvitationRefused("other_email")
+    """Raises ``InvitationRefused`` unless ``user`` may accept ``invitation``: an account works
+    for one producer or belongs to one organisation, never both."""
+    shared.check_email(invitation, user)
     if user.role == Role.PRODUCER_STAFF:
         same = user.producer_id == invitation.producer_id
         raise InvitationRefused("already_staff" if same else "other_producer")
     if user.role != Role.CUSTOMER:
         raise InvitationRefused("not_customer")
+    if membership_of(user.id) is not None:
+        raise InvitationRefused("in_organisation")
 
 
 def accept(token: str, user_id: int) -> ProducerInvitation:
     """The signed-in customer ``user_id`` joins the invitation's producer (its admin if invited
     so). Compare-and-set on the invitation and the account: of concurrent acceptances one wins,
-    the others get ``InvitationRefused("used")`` and change nothing."""
+    the others get ``InvitationRefused("used")`` and change nothing. An account that joined an
+    organisation meanwhile is stopped by the database (``organisation_member`` names the
+    account as a customer), the caller rolls back."""
     invitation = read_invitation(token)
     user = db.session.get(User, user_id, populate_existing=True)
     if user is None:
         raise InvitationRefused("other_email")
     check_account(invitation, user)
-    now = utcnow()
-    taken = db.session.execute(
-        update(ProducerInvitation)
-        .where(
-            ProducerInvitation.id == invitation.id,
-            ProducerInvitation.accepted_at.is_(None),
-            ProducerInvitation.revoked_at.is_(None),
-        )
-        .values(accepted_at=now, accepted_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not taken:
-        raise InvitationRefused("used")
-    joined = db.session.execute(
-        update(User)
-        .where(User.id == user.id, User.role == Role.CUSTOMER)
-        .values(
-            role=Role.PRODUCER_STAFF,
-            producer_id=invitation.producer_id,
-            producer_admin=invitation.admin,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    shared.take(STAFF_INVITATION, invitation, user.id)
+    try:
+        with db.session.begin_nested():
+            joined = db.session.execute(
+                update(User)
+                .where(User.id == user.id, User.role == Role.CUSTOMER)
+                .values(
+                    role=Role.PRODUCER_STAFF,
+                    producer_id=invitation.producer_id,
+                    producer_admin=invitation.admin,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    except IntegrityError as exc:
+        raise InvitationRefused("in_organisation") from exc
     if not joined:  # the account changed meanwhile (made staff elsewhere): the caller rolls back
         raise InvitationRefused("other_producer")
     record(
@@ -288,17 +223,7 @@ def staff_of(producer_id: int) -> list[tuple[User, object]]:
 
 
 def pending_invitations(producer_id: int) -> list[ProducerInvitation]:
-    return list(
-        db.session.scalars(
-            select(ProducerInvitation)
-            .where(
-                ProducerInvitation.producer_id == producer_id,
-                ProducerInvitation.accepted_at.is_(None),
-                ProducerInvitation.revoked_at.is_(None),
-            )
-            .order_by(ProducerInvitation.created_at.desc(), ProducerInvitation.id.desc())
-        )
-    )
+    return shared.pending(STAFF_INVITATION, producer_id)
 
 
 def remove(producer_id: int, member_id: int, *, actor_id: int) -> User:

@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField
 
+from shop import invitations as shared
 from shop.accounts.decorators import role_required
 from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
@@ -28,36 +27,26 @@ from shop.db import begin_write_transaction
 from shop.extensions import db
 from shop.producer import bp, invitations
 from shop.producer.emails import send_staff_invitation
-from shop.text import strip
 
 REFUSALS = {
-    "invalid": _l("This invitation link is not valid. Check that you copied all of it."),
+    **shared.COMMON_REFUSALS,
     "expired": _l("This invitation has expired. Ask the producer to invite you again."),
     "revoked": _l("This invitation was withdrawn by the producer."),
-    "used": _l("This invitation has already been used."),
-    "other_email": _l(
-        "This invitation was sent to another e-mail address. Sign in with the account of "
-        "that address, or create one with it."
-    ),
     "already_staff": _l("You are already on this producer's staff."),
     "other_producer": _l(
         "Your account already works for another producer. An account can work for one "
         "producer only: ask that producer to remove you first, or use another account."
     ),
+    "in_organisation": _l(
+        "Your account belongs to an organisation. An account works for one producer or "
+        "belongs to one organisation, not both: ask the organisation's approvers to remove "
+        "you first, or use another account."
+    ),
     "not_customer": _l("This account cannot join a producer's staff. Use a customer account."),
 }
 
 
-class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter the e-mail address to invite.")),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(_l("Enter an e-mail address such as name@example.com.")),
-        ],
-    )
+class InviteForm(shared.InviteEmailForm):
     admin = BooleanField(_l("Admin: may invite and remove staff"))
 
 
@@ -118,7 +107,7 @@ def invite():
         abort(404)
     send_staff_invitation(invitation, token, actor)
     db.session.commit()
-    days = current_app.config["STAFF_INVITATION_MAX_AGE_SECONDS"] // 86400
+    days = shared.max_age_days(invitations.STAFF_INVITATION)
     flash(
         ngettext(
             "Invitation sent to %(email)s. The link works for %(num)d day.",
@@ -135,18 +124,11 @@ def invite():
 @producer_admin_required
 def revoke_invitation(invitation_id: int):
     producer_id, actor_id = current_user.producer_id, current_user.id
-    begin_write_transaction(db.session)
-    try:
-        revoked = invitations.revoke(producer_id, invitation_id, actor_id=actor_id)
-    except (LookupError, invitations.NotAdmin):
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    if revoked:
-        flash(_("Invitation revoked: its link no longer works."), "success")
-    else:
-        flash(_("This invitation was already accepted or revoked."), "error")
-    return redirect(url_for("producer.staff"))
+    return shared.revoke_view(
+        lambda: invitations.revoke(producer_id, invitation_id, actor_id=actor_id),
+        refused=(invitations.NotAdmin,),
+        back="producer.staff",
+    )
 
 
 @bp.post("/staff/<int:user_id>/remove")
@@ -175,45 +157,20 @@ def remove_staff(user_id: int):
 # --- joining ---------------------------------------------------------------------------------
 
 
-def _join_page(token: str, *, refusal: str | None = None, invitation=None, status: int = 200):
-    producer = db.session.get(Producer, invitation.producer_id) if invitation else None
-    return render_template(
-        "producer/join.html",
-        token=token,
-        invitation=invitation,
-        producer=producer,
-        refusal=REFUSALS[refusal] if refusal else None,
-        action_form=EmptyForm(),
-    ), status
+def _joined(invitation, producer):
+    flash(_("Welcome to the staff of %(producer)s.", producer=producer.name), "success")
+    return redirect(url_for("producer.dashboard"))
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
 def join(token: str):
-    if not current_user.is_authenticated:
-        flash(
-            _("Sign in, or create an account, with the e-mail address the invitation was sent to."),
-            "info",
-        )
-        return redirect(url_for("accounts.login", next=request.path))
-    if len(token) > 500:
-        return _join_page("", refusal="invalid", status=400)
-    if request.method == "GET":
-        try:
-            invitation = invitations.read_invitation(token)
-            invitations.check_account(invitation, current_user)
-        except invitations.InvitationRefused as refused:
-            return _join_page(token, refusal=refused.code)
-        return _join_page(token, invitation=invitation)
-    if not EmptyForm().validate_on_submit():
-        return _join_page(token, refusal="invalid", status=400)
-    user_id = current_user.id
-    begin_write_transaction(db.session)
-    try:
-        invitation = invitations.accept(token, user_id)
-    except invitations.InvitationRefused as refused:
-        db.session.rollback()
-        return _join_page(token, refusal=refused.code, status=409)
-    producer = db.session.get(Producer, invitation.producer_id)
-    db.session.commit()
-    flash(_("Welcome to the staff of %(producer)s.", producer=producer.name), "success")
-    return redirect(url_for("producer.dashboard"))
+    return shared.join_view(
+        token,
+        template="producer/join.html",
+        refusals=REFUSALS,
+        read=invitations.read_invitation,
+        check=invitations.check_account,
+        accept=invitations.accept,
+        target=("producer", lambda invitation: db.session.get(Producer, invitation.producer_id)),
+        joined=_joined,
+    )

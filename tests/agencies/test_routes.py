@@ -81,7 +81,7 @@ def test_a_customer_registers_an_organisation_and_becomes_its_approver(client, l
     [
         ("tax_code", "01098765", "10 digits"),
         ("tax_code", "0109876543-1", "10 digits"),
-        ("commune", "Phường Sài Gòn", "Choose a commune or ward of the chosen province"),
+        ("commune", "Phường Sài Gòn", "not in Bắc Ninh"),
         ("legal_name", "", "legal name"),
         ("invoice_email", "not-an-address", "e-mail address"),
     ],
