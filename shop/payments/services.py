@@ -518,8 +518,15 @@ def complete_refund(refund: Refund, *, provider_reference: str, actor: str) -> N
 
 def send_refund(refund: Refund, *, actor: str) -> None:
     """Send a recorded refund through its payment's provider, with an idempotency key of its
-    own (``refund-<id>``), and record the answer."""
+    own (``refund-<id>``), and record the answer. A refund of a bank transfer is not sent: it
+    waits, flagged for the office, until the office pays it from its banking app."""
     payment = db.session.get(Payment, refund.payment_id)
+    if get_provider(payment.provider).by_bank_transfer:
+        flag_for_review(
+            lock_order(refund.order_id),
+            f"refund of {refund.amount_vnd} VND to pay back by bank transfer",
+        )
+        return
     reference = get_provider(payment.provider).refund(
         RefundRequest(
             refund_id=refund.id,

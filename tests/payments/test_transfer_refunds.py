@@ -204,3 +204,19 @@ def test_a_refund_by_transfer_takes_back_a_paid_out_producers_share(app):
     [clawback] = db.session.scalars(select(PayoutClawback)).all()
     assert clawback.status == "done"
     assert [e.payout_id for e in entries(kind=EntryKind.PAYOUT_REVERSAL)] == [payout.id]
+
+
+def test_a_refund_sent_from_elsewhere_waits_for_the_office_flagged(app):
+    """A booking cancelled by the tourist or the operator sends its refund at once; for money
+    that came by transfer, nothing is sent: the order is flagged for the office."""
+    from shop.payments.services import send_refund
+
+    order = _paid_by_transfer()
+    refund = record_refund(order, lines=None, reason="session cancelled", admin_id=None)
+    db.session.commit()
+    send_refund(refund, actor="producer")
+    db.session.commit()
+    assert db.session.get(Refund, refund.id).status == RefundStatus.PENDING
+    flagged = db.session.get(Order, order.id)
+    assert flagged.needs_review
+    assert f"refund of {refund.amount_vnd} VND" in flagged.review_reason
