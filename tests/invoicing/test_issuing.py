@@ -140,3 +140,39 @@ def test_a_failure_after_the_last_retry_waits_for_the_office(app, flaky):
     assert flaky.calls == MAX_ATTEMPTS
     db.session.expire_all()
     assert db.session.scalar(select(InvoiceRequest.attempts)) == MAX_ATTEMPTS
+
+
+@pytest.mark.postgres
+def test_two_workers_at_once_issue_an_invoice_once(pg_app, tmp_path, monkeypatch):
+    from tests.conftest import run_threads
+
+    provider = FlakyProvider()
+    provider.down = False
+    monkeypatch.setitem(providers.PROVIDERS, provider.id, provider)
+    pg_app.config.update(EINVOICE_PROVIDER=provider.id, EINVOICE_DIR=str(tmp_path))
+    order = paid(gen_order([(gen_product(price_vnd=80_000), 1)]))
+    with_invoice_data(order)
+    parcel = order.producer_orders[0]
+    ship(parcel)
+    db.session.add(
+        InvoiceRequest(
+            producer_order_id=parcel.id,
+            producer_id=parcel.producer_id,
+            series="C26TOC",
+            number=1,
+            invoice_date=order.created_at.date(),
+            status=InvoiceRequestStatus.PENDING,
+            attempts=0,
+        )
+    )
+    db.session.commit()  # written directly: no job enqueued
+    db.session.remove()
+
+    def work(_i: int) -> list[int]:
+        with pg_app.app_context():
+            return issue_requested_invoices().issued
+
+    results = run_threads(3, work)
+    assert sorted(len(r) for r in results) == [0, 0, 1]
+    assert provider.calls == 1
+    assert db.session.scalar(select(func.count(IssuedInvoice.id))) == 1
