@@ -170,6 +170,19 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(payouts)
 
+    invoicing = click.Group("invoicing", help="VAT invoices.")
+
+    @invoicing.command("issue")
+    def issue_invoices_command() -> None:
+        """Issue the VAT invoices asked for (and retry those the e-invoice service failed).
+        Safe to run again: each request is claimed and recorded once."""
+        from shop.invoicing.services import issue_requested_invoices
+
+        report = issue_requested_invoices()
+        click.echo(f"{len(report.issued)} invoice(s) issued, {len(report.failed)} failed.")
+
+    app.cli.add_command(invoicing)
+
     jobs = click.Group("jobs", help="The job worker (outbox delivery, periodic jobs).")
 
     @jobs.command("worker")

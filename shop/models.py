@@ -20,7 +20,11 @@ from shop.catalog.models import (  # noqa: F401
     ProductImage,
 )
 from shop.catalog.stock import StockAdjustment  # noqa: F401, E402
-from shop.invoicing.models import IssuedInvoice, OrderInvoiceData  # noqa: F401, E402
+from shop.invoicing.models import (  # noqa: F401, E402
+    InvoiceRequest,
+    IssuedInvoice,
+    OrderInvoiceData,
+)
 from shop.jobs.models import JobRun  # noqa: F401, E402
 from shop.lots.models import Lot  # noqa: F401, E402
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder  # noqa: F401, E402

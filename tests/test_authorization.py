@@ -28,19 +28,21 @@ from shop.agencies.models import (
 )
 from shop.agencies.services import invitation_token as org_invitation_token
 from shop.audit.models import AuditLog
+from shop.banking.statement import CREDIT, StatementRow
 from shop.batches.gift_sets import lookup_gift_set
 from shop.batches.models import GiftBatch
 from shop.batches.services import save_draft
 from shop.catalog.models import Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
 from shop.extensions import db
-from shop.invoicing.models import IssuedInvoice
-from shop.invoicing.services import InvoiceDataInput, issue_invoice, save_invoice_data
+from shop.invoicing.models import InvoiceRequest, IssuedInvoice
+from shop.invoicing.services import InvoiceDataInput, request_invoice, save_invoice_data
 from shop.lots.models import Lot
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
+from shop.payments.bank_statement import record_transfer
 from shop.payments.models import Payment, Refund
-from shop.payments.services import payment_succeeded, record_refund
+from shop.payments.services import Payee, payment_succeeded, record_refund
 from shop.payouts import remittances
 from shop.payouts.bank_accounts import ProducerBankAccount
 from shop.payouts.bank_forms import holder_form
@@ -185,6 +187,28 @@ ROUTES = [
         "/admin/orders/{new_order}/refunds/{pending_refund}/send",
         frozenset({ADMIN}),
         302,
+    ),
+    Route(
+        "admin refund by transfer: the customer's account",
+        "admin.refund_payee",
+        "POST",
+        "/admin/orders/{transfer_order}/refunds/{transfer_refund}/payee",
+        frozenset({ADMIN}),
+        302,
+        (
+            ("payee-{transfer_refund}-payee_bin", "970436"),
+            ("payee-{transfer_refund}-payee_account", "0987654321"),
+            ("payee-{transfer_refund}-payee_holder", "Trần Thị Bình"),
+        ),
+    ),
+    Route(
+        "admin refund by transfer: paid",
+        "admin.refund_transferred",
+        "POST",
+        "/admin/orders/{transfer_order}/refunds/{transfer_refund}/transferred",
+        frozenset({ADMIN}),
+        302,
+        (("sent-{transfer_refund}-bank_reference", "FT-REFUND-1"),),
     ),
     Route(
         "admin cancel",
@@ -757,6 +781,14 @@ ROUTES = [
         200,
     ),
     Route(
+        "VAT invoice retry (admin)",
+        "invoicing.admin_retry",
+        "POST",
+        "/admin/invoices/{unissued_parcel}/retry",
+        frozenset({ADMIN}),
+        302,
+    ),
+    Route(
         "VAT invoice XML (admin)",
         "invoicing.admin_invoice_xml",
         "GET",
@@ -1092,12 +1124,45 @@ def build_world(visitor: str) -> dict:
     ship_producer_order(
         invoiced.producer_orders[0], carrier="GHN", tracking_number="2", user_id=None, now=now
     )
-    issue_invoice(invoiced.producer_orders[0].id, today=now.date(), user_id=None)
+    request_invoice(invoiced.producer_orders[0].id, today=now.date(), user_id=None)
     lychee = gen_product(
         producer=producer, preorder=True, preorder_ships_from=date(2027, 6, 5), preorder_cap=9
     )
     preorder = _paid(gen_order([(lychee, 1)]))
     pending = record_refund(new, lines={new.lines[0].id: 1}, reason="one broken", admin_id=None)
+    # An order paid by bank transfer with a refund waiting to be paid back by transfer, and a
+    # shipped parcel whose VAT invoice the e-invoice service failed to issue.
+    by_transfer = gen_order([(product, 1)], method="bank_transfer")
+    record_transfer(
+        by_transfer.id,
+        StatementRow(2, now.date(), CREDIT, by_transfer.total_vnd, "x", "FT-MATRIX"),
+        admin_id=None,
+    )
+    transfer_refund = record_refund(
+        by_transfer,
+        lines=None,
+        reason="damaged",
+        admin_id=None,
+        payee=Payee(bank_bin="970416", account="0123456789", holder="NGUYEN VAN AN"),
+    )
+    unissued = _paid(gen_order([(product, 1)]))
+    save_invoice_data(unissued, INVOICE_DATA)
+    confirm_producer_order(unissued.producer_orders[0], user_id=None)
+    ship_producer_order(
+        unissued.producer_orders[0], carrier="GHN", tracking_number="3", user_id=None, now=now
+    )
+    db.session.add(
+        InvoiceRequest(
+            producer_order_id=unissued.producer_orders[0].id,
+            producer_id=producer.id,
+            series="C26TOC",
+            number=90,
+            invoice_date=now.date(),
+            status="failed",
+            attempts=5,
+            last_error="HTTP 503",
+        )
+    )
     # An experience of the producer: an open session with a paid booking, a closed one and a
     # cancelled one whose booking still waits for its refund.
     experience = gen_experience(producer=producer)
@@ -1178,6 +1243,9 @@ def build_world(visitor: str) -> dict:
         "shipped_parcel": shipped.producer_orders[0].id,
         "invoiced_parcel": invoiced.producer_orders[0].id,
         "pending_refund": pending.id,
+        "transfer_order": by_transfer.reference,
+        "transfer_refund": transfer_refund.id,
+        "unissued_parcel": unissued.producer_orders[0].id,
         "preorder": preorder.reference,
         "preorder_parcel": preorder.producer_orders[0].id,
         "experience": experience.id,
@@ -1304,6 +1372,13 @@ def snapshot() -> tuple:
         ),
         rows(User.id, User.role, User.producer_id, User.producer_admin),
         rows(IssuedInvoice.id),
+        rows(InvoiceRequest.id, InvoiceRequest.status),
+        rows(
+            Refund.id,
+            Refund.status,
+            Refund.provider_reference,
+            Refund.payee_account,
+        ),
         rows(ProducerInvitation.id, ProducerInvitation.accepted_at, ProducerInvitation.revoked_at),
         rows(
             Organisation.id,

@@ -1,15 +1,20 @@
-"""Back-office forms: refund (one quantity per order line), cancel, mark reviewed."""
+"""Back-office forms: refund (one quantity per order line, and the customer's account when the
+order was paid by bank transfer), a refund paid by transfer, cancel, mark reviewed."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from shop.banking.banks import bank_choices
 from shop.http import parse_int
 from shop.orders.models import Order
+from shop.payouts.bank_accounts import ACCOUNT_MAX, ACCOUNT_MIN, HOLDER_MAX
+from shop.payouts.bank_forms import account_digits, holder_form
 from shop.text import strip
+from shop.validators import no_control_characters
 
 REASON_MAX = 500
 
@@ -82,11 +87,74 @@ class RefundForm(FlaskForm):
         return True
 
 
-def refund_form_for(order: Order, **kwargs) -> RefundForm:
-    """A refund form with a quantity field (0 to what is left) for each line of ``order``."""
+class PayeeForm(FlaskForm):
+    """The customer's account a refund by bank transfer goes to."""
 
-    class OrderRefundForm(RefundForm):
-        pass
+    payee_bin = SelectField(
+        _l("Customer's bank"),
+        choices=lambda: [("", _l("Choose the bank")), *bank_choices()],
+        validators=[DataRequired(_l("Choose the customer's bank."))],
+        validate_choice=True,
+    )
+    payee_account = StringField(
+        _l("Customer's account number"),
+        filters=[strip, account_digits],
+        validators=[
+            DataRequired(_l("Enter the customer's account number.")),
+            Regexp(
+                rf"^\d{{{ACCOUNT_MIN},{ACCOUNT_MAX}}}$",
+                message=_l(
+                    "An account number is %(min)d to %(max)d digits.",
+                    min=ACCOUNT_MIN,
+                    max=ACCOUNT_MAX,
+                ),  # fmt: skip
+            ),
+        ],
+    )
+    payee_holder = StringField(
+        _l("Account holder"),
+        filters=[strip, holder_form],
+        validators=[
+            DataRequired(_l("Enter the account holder's name.")),
+            Length(max=HOLDER_MAX, message=_l("At most %(max)d characters.")),
+            no_control_characters,
+        ],
+    )
+
+    def validate_payee_holder(self, field) -> None:
+        if field.data and not field.data.isascii():
+            raise ValidationError(_l("Write the holder's name in Vietnamese or plain letters."))
+
+    def payee(self):
+        from shop.payments.services import Payee
+
+        return Payee(
+            bank_bin=self.payee_bin.data,
+            account=self.payee_account.data,
+            holder=self.payee_holder.data,
+        )
+
+
+class TransferredForm(FlaskForm):
+    """The office paid a refund from its banking app: the bank's reference of the transfer."""
+
+    bank_reference = StringField(
+        _l("Bank reference of the transfer"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter the bank's reference of the transfer.")),
+            Length(max=120, message=_l("At most %(max)d characters.")),
+            no_control_characters,
+        ],
+    )
+
+
+def refund_form_for(order: Order, *, by_transfer: bool = False, **kwargs) -> RefundForm:
+    """A refund form with a quantity field (0 to what is left) for each line of ``order``, and
+    (``by_transfer``) the customer's account."""
+
+    bases = (RefundForm, PayeeForm) if by_transfer else (RefundForm,)
+    OrderRefundForm = type("OrderRefundForm", bases, {})  # noqa: N806 - a class
 
     for line in order.lines:
         remaining = line.quantity - line.refunded_quantity

@@ -3,7 +3,10 @@ clear the "needs review" flag.
 
 Refunds are recorded and committed before they are sent to the provider (DESIGN §5), then
 sent and committed again; a refund the provider did not accept stays pending and can be sent
-again from the order page (its idempotency key makes that safe).
+again from the order page (its idempotency key makes that safe). An order paid by bank
+transfer is refunded by a transfer the office makes: the refund is recorded pending with the
+customer's account and a VietQR code for the banking app, and marked done with the bank's
+reference.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from shop.admin import bp
 from shop.admin.forms import (
     CancelForm,
     EarlyShippingForm,
+    PayeeForm,
     RefundForm,
     ReviewForm,
+    TransferredForm,
     refund_form_for,
 )
 from shop.db import begin_write_transaction
@@ -44,9 +49,16 @@ from shop.orders.admin_actions import (
 from shop.orders.labels import order_status_label
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import REFUNDABLE_STATUSES, find_order
+from shop.payments.bank_statement import received_transfers
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from shop.payments.providers import get_provider
-from shop.payments.services import record_refund, send_refund
+from shop.payments.services import (
+    mark_refund_transferred,
+    record_refund,
+    refund_transfer,
+    send_refund,
+    set_refund_payee,
+)
 from shop.templating import local_today
 
 log = logging.getLogger(__name__)
@@ -153,6 +165,8 @@ def _render_detail(
     refund_error: str | None = None,
     cancel_error: str | None = None,
     early_form: EarlyShippingForm | None = None,
+    refund_form_posted: PayeeForm | TransferredForm | None = None,
+    refund_row_error: tuple[int, str] | None = None,
     status: int = 200,
 ):
     payments = list(
@@ -183,10 +197,39 @@ def _render_detail(
         if can_allow_early_shipping(parcel, local_today())
     }
     captured = _captured_payment(payments)
+    invoicing = order_invoicing(order)
+    by_transfer = _by_transfer(order)
+    transfers = received_transfers(order.id) if by_transfer else []
+    received = sum(p.captured_vnd for p in transfers)
+    pending_transfers = {}
+    for item in refunds:
+        if not by_transfer or item.status != RefundStatus.PENDING:
+            continue
+        forms = {
+            "payee": PayeeForm(prefix=f"payee-{item.id}", formdata=None),
+            "sent": TransferredForm(prefix=f"sent-{item.id}", formdata=None),
+        }
+        if item.payee_bin:
+            forms["payee"].process(
+                formdata=None,
+                payee_bin=item.payee_bin,
+                payee_account=item.payee_account,
+                payee_holder=item.payee_holder,
+            )
+        posted = refund_form_posted
+        for key in ("payee", "sent"):
+            if posted is not None and posted._prefix == forms[key]._prefix:
+                forms[key] = posted
+        forms["transfer"] = refund_transfer(item)
+        forms["error"] = (
+            refund_row_error[1] if refund_row_error and refund_row_error[0] == item.id else None
+        )
+        pending_transfers[item.id] = forms
     return render_template(
         "admin/order_detail.html",
         order=order,
-        invoices=dict(order_invoicing(order)["issued"]),
+        invoices=dict(invoicing["issued"]),
+        invoices_waiting=invoicing["waiting"],
         parcels=parcels,
         payments=payments,
         refunds=refunds,
@@ -199,7 +242,14 @@ def _render_detail(
         captured=captured,
         collects_online=get_provider(order.payment_method).collects_online,
         can_cancel=can_cancel(order),
-        refund_form=refund_form or refund_form_for(order),
+        refund_form=refund_form or refund_form_for(order, by_transfer=by_transfer),
+        by_transfer=by_transfer,
+        transfers=transfers,
+        received_vnd=received,
+        due_vnd=max(order.total_vnd - received, 0)
+        if order.status == OrderStatus.AWAITING_PAYMENT
+        else 0,
+        pending_transfers=pending_transfers,
         cancel_form=cancel_form or CancelForm(),
         review_form=ReviewForm(),
         early_forms=early_forms,
@@ -213,6 +263,11 @@ def _render_detail(
 @role_required(Role.ADMIN)
 def order_detail(reference: str):
     return _render_detail(_load_order(reference))
+
+
+def _by_transfer(order: Order) -> bool:
+    """The order is paid, and refunded, by bank transfer."""
+    return get_provider(order.payment_method).by_bank_transfer
 
 
 def _detail_url(reference: str) -> str:
@@ -242,6 +297,19 @@ def _refund_message(error: RefundNotAllowed, order: Order) -> str:
         return _("Refund quantities must be whole numbers of at least 1.")
     if reason == "unknown_line":
         return _("One of the lines to refund is not part of this order.")
+    if reason == "by_transfer":
+        return _(
+            "A bank transfer is paid back by a transfer from the shop's account: enter the "
+            "customer's account on the refund."
+        )
+    if reason == "unknown_bank":
+        return _("Choose the customer's bank from the list.")
+    if reason == "no_payee":
+        return _("Enter the customer's account before recording the transfer.")
+    if reason == "reference_used":
+        return _("That bank reference is already recorded for another refund.")
+    if reason == "refund_done":
+        return _("This refund has been paid already.")
     return _(
         "That is more than is left to refund; part of this order may have been refunded "
         "meanwhile. Check the amounts and try again."
@@ -287,15 +355,17 @@ def _send(refund_id: int) -> bool:
 @role_required(Role.ADMIN)
 def refund(reference: str):
     order = _load_order(reference)
-    form = refund_form_for(order)
+    by_transfer = _by_transfer(order)
+    form = refund_form_for(order, by_transfer=by_transfer)
     if not form.validate_on_submit():
         return _render_detail(order, refund_form=form, status=400)
     lines = None if form.everything.data else form.quantities()
     reason, admin_id = form.reason.data, current_user.id
+    payee = form.payee() if by_transfer else None
     begin_write_transaction(db.session)
     order = _load_order(reference)
     try:
-        recorded = record_refund(order, lines=lines, reason=reason, admin_id=admin_id)
+        recorded = record_refund(order, lines=lines, reason=reason, admin_id=admin_id, payee=payee)
     except RefundNotAllowed as error:
         db.session.rollback()
         order = _load_order(reference)
@@ -303,6 +373,16 @@ def refund(reference: str):
         return _render_detail(order, refund_form=form, refund_error=message, status=409)
     refund_id, amount = recorded.id, recorded.amount_vnd
     db.session.commit()
+    if by_transfer:
+        flash(
+            _(
+                "Refund of %(amount)s recorded: pay it from the banking app with the code "
+                "below, then enter the bank's reference.",
+                amount=format_vnd(amount),
+            ),
+            "success",
+        )
+        return redirect(url_for("admin.order_detail", reference=reference, _anchor="refunds-h"))
     if _send(refund_id):
         flash(_("Refunded %(amount)s.", amount=format_vnd(amount)), "success")
     return redirect(_detail_url(reference))
@@ -319,6 +399,8 @@ def send_again(reference: str, refund_id: int):
         abort(404)
     if pending.status != RefundStatus.PENDING:
         flash(_("This refund has already been sent."), "info")
+    elif _by_transfer(order):
+        flash(_refund_message(RefundNotAllowed("", reason="by_transfer"), order), "error")
     elif _send(refund_id):
         flash(_("Refunded %(amount)s.", amount=format_vnd(pending.amount_vnd)), "success")
     return redirect(_detail_url(reference))
@@ -355,7 +437,12 @@ def cancel(reference: str):
         return _render_detail(order, cancel_form=form, cancel_error=message, status=409)
     db.session.commit()
     flash(_("Order cancelled and its stock put back on sale."), "success")
-    if refund_id is not None and _send(refund_id):
+    if refund_id is not None and _by_transfer(order):
+        flash(
+            _("Enter the customer's account on the refund below, then pay it by transfer."),
+            "info",
+        )
+    elif refund_id is not None and _send(refund_id):
         flash(_("The payment has been refunded in full."), "success")
     return redirect(_detail_url(reference))
 
@@ -403,4 +490,64 @@ def allow_early_shipping_route(reference: str, parcel_id: int):
     else:
         db.session.commit()
         flash(_("The producer may now ship this pre-order parcel."), "success")
+    return redirect(_detail_url(reference))
+
+
+def _pending_refund(order: Order, refund_id: int) -> Refund:
+    pending = db.session.scalar(
+        select(Refund).where(Refund.id == refund_id, Refund.order_id == order.id)
+    )
+    if pending is None or not _by_transfer(order):
+        abort(404)
+    return pending
+
+
+@bp.post("/orders/<reference>/refunds/<int:refund_id>/payee")
+@role_required(Role.ADMIN)
+def refund_payee(reference: str, refund_id: int):
+    """The customer's account a refund by transfer goes to (given, or corrected)."""
+    order = _load_order(reference)
+    _pending_refund(order, refund_id)
+    form = PayeeForm(prefix=f"payee-{refund_id}")
+    if not form.validate_on_submit():
+        return _render_detail(order, refund_form_posted=form, status=400)
+    payee = form.payee()
+    begin_write_transaction(db.session)
+    try:
+        set_refund_payee(_pending_refund(order, refund_id), payee)
+    except RefundNotAllowed as error:
+        db.session.rollback()
+        order = _load_order(reference)
+        message = (refund_id, _refund_message(error, order))
+        return _render_detail(order, refund_form_posted=form, refund_row_error=message, status=409)
+    db.session.commit()
+    flash(_("The customer's account is recorded: pay the refund with the code."), "success")
+    return redirect(url_for("admin.order_detail", reference=reference, _anchor="refunds-h"))
+
+
+@bp.post("/orders/<reference>/refunds/<int:refund_id>/transferred")
+@role_required(Role.ADMIN)
+def refund_transferred(reference: str, refund_id: int):
+    """The office paid a refund from its banking app: the bank's reference completes it."""
+    order = _load_order(reference)
+    _pending_refund(order, refund_id)
+    form = TransferredForm(prefix=f"sent-{refund_id}")
+    if not form.validate_on_submit():
+        return _render_detail(order, refund_form_posted=form, status=400)
+    bank_reference = form.bank_reference.data
+    begin_write_transaction(db.session)
+    try:
+        done = mark_refund_transferred(
+            _pending_refund(order, refund_id), bank_reference=bank_reference, actor="admin"
+        )
+    except RefundNotAllowed as error:
+        db.session.rollback()
+        order = _load_order(reference)
+        message = (refund_id, _refund_message(error, order))
+        return _render_detail(order, refund_form_posted=form, refund_row_error=message, status=409)
+    db.session.commit()
+    if done:
+        flash(_("The refund is recorded as paid."), "success")
+    else:
+        flash(_("This refund has already been sent."), "info")
     return redirect(_detail_url(reference))

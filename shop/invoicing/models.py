@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.db import TimestampMixin, utcnow
+from shop.db import TimestampMixin, one_of, utcnow
 from shop.extensions import db
 
 LEGAL_NAME_MAX = 200
@@ -82,3 +85,36 @@ class IssuedInvoice(db.Model):
     total_vnd: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class InvoiceRequestStatus(StrEnum):
+    PENDING = "pending"  # numbered, waiting for the job
+    ISSUING = "issuing"  # a job is calling the provider
+    ISSUED = "issued"
+    FAILED = "failed"  # the provider refused or could not be reached; tried again
+
+
+class InvoiceRequest(TimestampMixin, db.Model):
+    """A producer order's VAT invoice, numbered when asked for and issued by a job after the
+    commit (the provider is never called inside a write transaction). Once per producer order;
+    the number is kept through retries, so numbers follow on without gaps."""
+
+    __tablename__ = "invoice_request"
+    __table_args__ = (
+        UniqueConstraint("producer_id", "series", "number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint(one_of("status", InvoiceRequestStatus), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_order.id"), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    series: Mapped[str] = mapped_column(String(10))
+    number: Mapped[int] = mapped_column(Integer)
+    invoice_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default=InvoiceRequestStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

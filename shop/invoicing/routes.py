@@ -20,15 +20,16 @@ from shop.i18n import speaking
 from shop.invoicing import bp
 from shop.invoicing.content import build_invoice
 from shop.invoicing.forms import InvoiceDataForm
-from shop.invoicing.models import IssuedInvoice
-from shop.invoicing.providers import EInvoiceProviderError
+from shop.invoicing.models import InvoiceRequestStatus, IssuedInvoice
 from shop.invoicing.services import (
     InvoiceDataLocked,
     InvoiceNotAllowed,
     invoice_data_locked,
     invoice_data_of,
-    issue_invoice,
+    invoice_request_of,
     issued_invoice_of,
+    request_invoice,
+    retry_invoice,
     save_invoice_data,
 )
 from shop.orders.models import ProducerOrderStatus
@@ -145,7 +146,7 @@ def issue(parcel_id: int):
     back = redirect(url_for("producer.order_detail", parcel_id=parcel_id))
     begin_write_transaction(db.session)
     try:
-        issued, now = issue_invoice(parcel_id, today=local_today(), user_id=current_user.id)
+        _request, now = request_invoice(parcel_id, today=local_today(), user_id=current_user.id)
     except InvoiceNotAllowed:
         db.session.rollback()
         flash(
@@ -153,13 +154,15 @@ def issue(parcel_id: int):
             "error",
         )
         return back
-    except EInvoiceProviderError:
-        db.session.rollback()
-        log.exception("the VAT invoice of parcel %s could not be issued", parcel_id)
-        flash(_("The e-invoice service could not issue the invoice; please try again."), "error")
-        return back
-    db.session.commit()
-    if now:
+    db.session.commit()  # the provider is called after this, by the job
+    _flash_invoice_state(parcel_id, now)
+    return back
+
+
+def _flash_invoice_state(parcel_id: int, now: bool) -> None:
+    issued = issued_invoice_of(parcel_id)
+    request = invoice_request_of(parcel_id)
+    if issued is not None and now:
         flash(
             _(
                 "VAT invoice %(series)s %(number)s issued.",
@@ -168,9 +171,40 @@ def issue(parcel_id: int):
             ),
             "success",
         )
-    else:
+    elif issued is not None:
         flash(_("This VAT invoice was already issued."), "info")
-    return back
+    elif request is not None and request.status == InvoiceRequestStatus.FAILED:
+        flash(
+            _(
+                "The e-invoice service could not issue the invoice; it will be tried again "
+                "automatically."
+            ),
+            "error",
+        )
+    else:
+        flash(_("The VAT invoice is being issued; it will appear here shortly."), "info")
+
+
+@bp.post("/admin/invoices/<int:parcel_id>/retry")
+@role_required(Role.ADMIN)
+def admin_retry(parcel_id: int):
+    """The office asks the e-invoice service again for an invoice it failed to issue."""
+    from shop.orders.models import ProducerOrder
+
+    parcel = db.session.get(ProducerOrder, parcel_id)
+    if parcel is None or invoice_request_of(parcel_id) is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    reference = parcel.order.reference
+    begin_write_transaction(db.session)
+    if retry_invoice(parcel_id):
+        db.session.commit()
+        _flash_invoice_state(parcel_id, True)
+    else:
+        db.session.rollback()
+        flash(_("This VAT invoice is not waiting for a retry (any more)."), "info")
+    return redirect(url_for("admin.order_detail", reference=reference, _anchor="parcels-h"))
 
 
 @bp.get("/producer/orders/<int:parcel_id>/invoice.xml")

@@ -1,20 +1,43 @@
 """The buyer's invoice data (kept until the first parcel ships) and issuing a producer order's
-VAT invoice once."""
+VAT invoice once.
+
+Issuing is two steps, so that the e-invoice provider is never called inside a write
+transaction and its failure never undoes anything: ``request_invoice`` numbers the invoice
+under the producer's lock and the caller commits; after the commit a job
+(``issue_requested_invoices``) claims each pending request, calls the provider outside any
+transaction with the request's number, and records the answer in a transaction of its own —
+the issued invoice, or the failure (retried by the sweep, or from the office's order page).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 
 from shop.catalog.models import Producer
+from shop.db import begin_write_transaction, utcnow
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.invoicing.content import Invoice, build_invoice
-from shop.invoicing.models import IssuedInvoice, OrderInvoiceData
+from shop.invoicing.models import (
+    InvoiceRequest,
+    InvoiceRequestStatus,
+    IssuedInvoice,
+    OrderInvoiceData,
+)
 from shop.invoicing.providers import get_provider
+from shop.notify import after_commit_once
 from shop.orders.models import Order, ProducerOrder, ProducerOrderStatus
+
+log = logging.getLogger(__name__)
+R = InvoiceRequestStatus
+# A failed request is retried by the sweep this many times; then only from the office's page.
+MAX_ATTEMPTS = 5
+# A request a job claimed and never answered (the worker died) is claimed again after this.
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 # The symbol of the producers' invoices (ký hiệu, Decree 123 art. 4): C = with the tax
 # authority's code, the year's two digits, T = registered e-invoice, then two letters of the
@@ -93,59 +116,185 @@ def series_for(day: date) -> str:
     return f"{SERIES_PREFIX}{day.year % 100:02d}{SERIES_SUFFIX}"
 
 
-def issue_invoice(
+def invoice_request_of(producer_order_id: int) -> InvoiceRequest | None:
+    return db.session.scalar(
+        select(InvoiceRequest).where(InvoiceRequest.producer_order_id == producer_order_id)
+    )
+
+
+def _next_number(producer_id: int, series: str) -> int:
+    last = [
+        db.session.scalar(
+            select(func.max(model.number)).where(
+                model.producer_id == producer_id, model.series == series
+            )
+        )
+        for model in (InvoiceRequest, IssuedInvoice)
+    ]
+    return max(n or 0 for n in last) + 1
+
+
+def request_invoice(
     parcel_id: int, *, today: date, user_id: int | None
-) -> tuple[IssuedInvoice, bool]:
-    """Issue the parcel's VAT invoice through the configured provider, once: returns the issued
-    invoice and whether it was issued now. Inside a write transaction: the producer's row is
-    locked (``FOR UPDATE`` on PostgreSQL; SQLite's write lock otherwise), so concurrent issues
-    for one producer queue, the second finds the first's invoice, and numbers follow on
-    without gaps. Flushes; the route commits."""
+) -> tuple[InvoiceRequest | None, bool]:
+    """Number the parcel's VAT invoice and ask for it to be issued after the commit, once:
+    returns the request and whether it was made now (None: issued before requests existed).
+    Inside a write transaction: the producer's row is locked (``FOR UPDATE`` on PostgreSQL;
+    SQLite's write lock otherwise), so concurrent requests for one producer queue, the second
+    finds the first's, and numbers follow on without gaps. Flushes; the route commits."""
     parcel = db.session.get(ProducerOrder, parcel_id)
     db.session.scalars(
         select(Producer.id).where(Producer.id == parcel.producer_id).with_for_update()
     ).one()
-    existing = issued_invoice_of(parcel_id)
+    existing = invoice_request_of(parcel_id)
     if existing is not None:
         return existing, False
+    if issued_invoice_of(parcel_id) is not None:
+        return None, False
     db.session.refresh(parcel)
     if not can_issue(parcel):
         raise InvoiceNotAllowed("not shipped, or no invoice asked for", parcel_id=parcel_id)
     series = series_for(today)
-    last = db.session.scalar(
-        select(func.max(IssuedInvoice.number)).where(
-            IssuedInvoice.producer_id == parcel.producer_id, IssuedInvoice.series == series
-        )
-    )
-    invoice: Invoice = build_invoice(
-        parcel, invoice_date=today, series=series, number=(last or 0) + 1
-    )
-    provider = get_provider()
-    issued = provider.issue(invoice)
-    row = IssuedInvoice(
+    row = InvoiceRequest(
         producer_order_id=parcel_id,
         producer_id=parcel.producer_id,
-        provider=provider.id,
-        series=issued.series,
-        number=issued.number,
-        provider_reference=issued.provider_reference,
-        file_path=issued.file_path,
-        total_vnd=invoice.total_vnd,
-        issued_at=issued.issued_at,
-        issued_by_id=user_id,
+        series=series,
+        number=_next_number(parcel.producer_id, series),
+        invoice_date=today,
+        status=R.PENDING,
+        attempts=0,
+        requested_by_id=user_id,
     )
     db.session.add(row)
     db.session.flush()
+    after_commit_once(db.session(), _enqueue_issue)
     return row, True
+
+
+def retry_invoice(parcel_id: int) -> bool:
+    """The office asks again for an invoice the provider failed to issue. Flushes."""
+    result = db.session.execute(
+        update(InvoiceRequest)
+        .where(InvoiceRequest.producer_order_id == parcel_id, InvoiceRequest.status == R.FAILED)
+        .values(status=R.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        after_commit_once(db.session(), _enqueue_issue)
+    return result.rowcount == 1
+
+
+def _enqueue_issue() -> None:
+    from shop.jobs import issue_invoices
+
+    issue_invoices()
+
+
+@dataclass
+class IssueReport:
+    issued: list[int] = field(default_factory=list)  # producer order ids
+    failed: list[int] = field(default_factory=list)
+
+
+def _claimable(now: datetime):
+    return or_(
+        InvoiceRequest.status == R.PENDING,
+        and_(InvoiceRequest.status == R.FAILED, InvoiceRequest.attempts < MAX_ATTEMPTS),
+        and_(InvoiceRequest.status == R.ISSUING, InvoiceRequest.claimed_at < now - CLAIM_TIMEOUT),
+    )
+
+
+def issue_requested_invoices(now: datetime | None = None) -> IssueReport:
+    """The job: issue every requested invoice through the provider, each once. A request is
+    claimed (compare-and-set, committed), the provider called outside any transaction, and
+    the answer recorded in a transaction of its own (compare-and-set on ``issuing``: a second
+    run, or a second worker, records nothing twice). Commits."""
+    now = now or utcnow()
+    ids = list(
+        db.session.scalars(
+            select(InvoiceRequest.id).where(_claimable(now)).order_by(InvoiceRequest.id)
+        )
+    )
+    db.session.rollback()
+    report = IssueReport()
+    for request_id in ids:
+        _issue_one(request_id, now, report)
+    return report
+
+
+def _issue_one(request_id: int, now: datetime, report: IssueReport) -> None:
+    begin_write_transaction(db.session)
+    claimed = db.session.execute(
+        update(InvoiceRequest)
+        .where(InvoiceRequest.id == request_id, _claimable(now))
+        .values(status=R.ISSUING, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return  # another worker has it, or it is done
+    request = db.session.get(InvoiceRequest, request_id)
+    parcel = db.session.get(ProducerOrder, request.producer_order_id)
+    parcel_id, producer_id, user_id = parcel.id, request.producer_id, request.requested_by_id
+    provider = get_provider()
+    try:
+        invoice: Invoice = build_invoice(
+            parcel, invoice_date=request.invoice_date, series=request.series, number=request.number
+        )
+        db.session.rollback()  # no transaction stays open while the provider is called
+        issued = provider.issue(invoice)
+    except Exception as exc:  # any failure of the provider is recorded and retried
+        db.session.rollback()
+        log.exception("the VAT invoice of parcel %s could not be issued", parcel_id)
+        begin_write_transaction(db.session)
+        db.session.execute(
+            update(InvoiceRequest)
+            .where(InvoiceRequest.id == request_id, InvoiceRequest.status == R.ISSUING)
+            .values(
+                status=R.FAILED,
+                attempts=InvoiceRequest.attempts + 1,
+                last_error=(str(exc) or type(exc).__name__)[:2000],
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        report.failed.append(parcel_id)
+        return
+    begin_write_transaction(db.session)
+    done = db.session.execute(
+        update(InvoiceRequest)
+        .where(InvoiceRequest.id == request_id, InvoiceRequest.status == R.ISSUING)
+        .values(status=R.ISSUED, attempts=InvoiceRequest.attempts + 1, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount == 1 and issued_invoice_of(parcel_id) is None:
+        db.session.add(
+            IssuedInvoice(
+                producer_order_id=parcel_id,
+                producer_id=producer_id,
+                provider=provider.id,
+                series=issued.series,
+                number=issued.number,
+                provider_reference=issued.provider_reference,
+                file_path=issued.file_path,
+                total_vnd=invoice.total_vnd,
+                issued_at=issued.issued_at,
+                issued_by_id=user_id,
+            )
+        )
+        report.issued.append(parcel_id)
+    db.session.commit()
 
 
 def parcel_invoice(parcel: ProducerOrder) -> dict:
     """What the producer's order page shows about the parcel's VAT invoice."""
     issued = issued_invoice_of(parcel.id)
+    request = invoice_request_of(parcel.id)
     return {
         "issued": issued,
+        "request": request if issued is None else None,
         "asked": invoice_data_of(parcel.order_id) is not None,
-        "can_issue": issued is None and can_issue(parcel),
+        "can_issue": issued is None and request is None and can_issue(parcel),
     }
 
 
@@ -162,8 +311,20 @@ def order_invoicing(order: Order) -> dict:
         if parcel_ids
         else []
     )
+    requests = (
+        db.session.scalars(
+            select(InvoiceRequest).where(
+                InvoiceRequest.producer_order_id.in_(parcel_ids),
+                InvoiceRequest.status != R.ISSUED,
+            )
+        ).all()
+        if parcel_ids
+        else []
+    )
     return {
         "data": invoice_data_of(order.id),
         "locked": invoice_data_locked(order),
         "issued": [(row.producer_order_id, row) for row in issued],
+        # Invoices asked for and not issued yet (pending, or failed with the provider's error).
+        "waiting": {row.producer_order_id: row for row in requests},
     }

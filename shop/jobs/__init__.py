@@ -183,6 +183,25 @@ def reverse_payout_clawbacks() -> int:
         return reverse_pending_clawbacks().done
 
 
+@huey.task()
+def issue_invoices() -> int:
+    """Issue the VAT invoices asked for; enqueued after the commit that asked."""
+    from shop.invoicing.services import issue_requested_invoices
+
+    with job_context():
+        return len(issue_requested_invoices().issued)
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def sweep_invoices() -> int:
+    """Every ten minutes: invoices the e-invoice service failed to issue, or a lost enqueue
+    left behind, are tried again."""
+    from shop.invoicing.services import issue_requested_invoices
+
+    with job_context():
+        return len(issue_requested_invoices().issued)
+
+
 @huey.periodic_task(crontab(minute="25"))
 def sweep_payout_clawbacks() -> int:
     """Hourly: clawbacks the provider refused, or a lost enqueue left behind, are tried again."""

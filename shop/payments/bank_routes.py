@@ -34,8 +34,8 @@ SALT = "order-bank-statement"
 ACTION_LABELS = {
     PAY: _l("Mark the order paid"),
     DONE: _l("Already recorded"),
-    SHORT: _l("Less than the order's total: recorded, not paid"),
-    OVER: _l("More than the order's total: recorded, not paid"),
+    SHORT: _l("Part of the order's total: recorded, the rest still due"),
+    OVER: _l("More than the order's total: the order is paid, the surplus flagged"),
     LATE: _l("The order no longer waits for payment: recorded"),
     TWICE: _l("A second transfer for the same order: recorded"),
     UNKNOWN: _l("No order has this reference"),
@@ -75,12 +75,15 @@ def confirm_bank_statement():
     applied = apply_statement(rows, admin_id=admin_id)
     db.session.commit()
     paid = sum(1 for a in applied if a.paid)
+    review = sum(1 for a in applied if a.match.review)
     if applied:
         flash(
             _(
-                "%(paid)d order(s) paid; %(review)d transfer(s) recorded for review.",
+                "%(paid)d order(s) paid; %(partial)d part payment(s) recorded; "
+                "%(review)d transfer(s) recorded for review.",
                 paid=paid,
-                review=len(applied) - paid,
+                partial=sum(1 for a in applied if not a.paid and not a.match.review),
+                review=review,
             ),
             "success",
         )

@@ -1,12 +1,14 @@
 """Matching a bank statement's credits to orders paid by bank transfer, and recording them.
 
 A credit whose note carries an order's reference (``OCOP OCM-2026-000123``, however the bank
-or the payer mangled it) is money for that order. Recording it writes a ``Payment`` (provider
-``bank_transfer``, the bank's reference as its provider reference) and goes through the same
-payment-succeeded path as any provider: an order awaiting payment whose total is the amount is
-paid (and its producers credited); any other amount, or an order that can no longer take it
-(expired, paid already), keeps the money on record and flags the order for review. Credits
-naming no order are listed and change nothing.
+or the payer mangled it) is money for that order. Every such credit is recorded as a
+``Payment`` of its own (provider ``bank_transfer``, the bank's reference as its provider
+reference, the statement's date) and the order's transfers are summed: when the sum reaches the
+order's total the order is paid, once, through the order state machine (and its producers
+credited); a sum above the total pays it and flags the surplus for review; a sum below leaves
+it waiting for the rest. Money for an order that can no longer take it (expired, cancelled,
+paid already) is kept on record and flags the order for review. Credits naming no order are
+listed and change nothing.
 
 A credit whose note names a group of orders instead (a gift batch: ``OCOP GIFT-2026-000042``,
 registered with ``register_order_group`` by the part that owns the group) pays every order of the
@@ -15,7 +17,8 @@ the bank's reference and the order's. Any other amount is recorded on the group'
 and flagged for review, as for a single order.
 
 The bank's reference is unique per provider: the same statement imported twice records each
-transfer once.
+transfer once. Recording holds the order's row (``lock_order``), so two imports racing for one
+order sum each other's transfers and only one of them pays it.
 """
 
 from __future__ import annotations
@@ -24,27 +27,26 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shop.audit.services import record
 from shop.banking.statement import CREDIT, StatementRow, bank_reference, find_dated_references
-from shop.errors import PaymentMismatch
 from shop.extensions import db
 from shop.orders.models import Order, OrderStatus, PaymentMethod
-from shop.orders.services import lock_order
+from shop.orders.services import flag_for_review, lock_order, mark_paid
+from shop.orders.signals import order_released
 from shop.payments.bank_transfer import ORDER_REFERENCE_PREFIX
 from shop.payments.models import Payment, PaymentStatus
-from shop.payments.services import payment_succeeded
 
 PROVIDER = PaymentMethod.BANK_TRANSFER.value
 RECORDED_FROM_STATEMENT = "payment.bank_transfer_recorded"
 
 # What a credit does to its order.
-PAY = "pay"
+PAY = "pay"  # the order's transfers reach its total exactly: paid
+SHORT = "partial"  # recorded; the order still waits for the rest
 DONE = "done"  # this transfer is already recorded (an earlier import)
-# Recorded, the order flagged for review (not paid).
-SHORT = "partial"
-OVER = "overpaid"
+# Recorded, the order flagged for review.
+OVER = "overpaid"  # the transfers pass the total: paid, the surplus flagged
 LATE = "late"  # the order no longer waits for payment (expired, cancelled, paid already)
 TWICE = "order_twice"  # a second transfer for an order this statement pays already
 # Listed only: nothing is recorded.
@@ -68,6 +70,8 @@ class Match:
     # each); ``reference`` is then the group's first order's.
     group_reference: str | None = None
     order_ids: tuple[int, ...] = ()
+    # The order's transfers with this one (recorded before, and earlier in this statement).
+    received_vnd: int | None = None
 
     @property
     def records(self) -> bool:
@@ -76,8 +80,18 @@ class Match:
 
     @property
     def review(self) -> bool:
-        """A person must look at it (it does not simply pay an order)."""
-        return self.action not in (PAY, DONE)
+        """A person must look at it (it does not simply pay an order or add to its total; a
+        group's transfer is all or nothing)."""
+        if self.group_reference is not None and self.action == SHORT:
+            return True
+        return self.action not in (PAY, SHORT, DONE)
+
+    @property
+    def due_vnd(self) -> int | None:
+        """What the order still waits for after this credit."""
+        if self.total_vnd is None or self.received_vnd is None:
+            return None
+        return max(self.total_vnd - self.received_vnd, 0)
 
 
 def order_references(note: str) -> list[str]:
@@ -126,6 +140,37 @@ def recorded_references(references: set[str]) -> set[str]:
     )
 
 
+def received_by_order(order_ids: set[int]) -> dict[int, int]:
+    """The sum of the bank transfers recorded for each of these orders."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(Payment.order_id, func.sum(Payment.captured_vnd))
+        .where(
+            Payment.order_id.in_(order_ids),
+            Payment.provider == PROVIDER,
+            Payment.status == PaymentStatus.SUCCEEDED,
+        )
+        .group_by(Payment.order_id)
+    )
+    return {order_id: int(total or 0) for order_id, total in rows}
+
+
+def received_transfers(order_id: int) -> list[Payment]:
+    """The bank transfers recorded for an order, in the order they arrived."""
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(
+                Payment.order_id == order_id,
+                Payment.provider == PROVIDER,
+                Payment.status == PaymentStatus.SUCCEEDED,
+            )
+            .order_by(Payment.received_on, Payment.id)
+        )
+    )
+
+
 def match_statement(rows: list[StatementRow]) -> list[Match]:
     """What each credit of the statement would do (debits are the payouts' side)."""
     credits = [row for row in rows if row.side == CREDIT]
@@ -135,6 +180,7 @@ def match_statement(rows: list[StatementRow]) -> list[Match]:
         o.reference: o for o in db.session.scalars(select(Order).where(Order.reference.in_(wanted)))
     } if wanted else {}  # fmt: skip
     done = recorded_references({bank_reference(row) for row in credits})
+    received = received_by_order({order.id for order in orders.values()})
     matches: list[Match] = []
     seen_transfers: set[str] = set()
     paying: set[int] = set()
@@ -164,13 +210,14 @@ def match_statement(rows: list[StatementRow]) -> list[Match]:
             action = TWICE
         elif order.status != OrderStatus.AWAITING_PAYMENT:
             action = LATE
-        elif row.amount_vnd < order.total_vnd:
-            action = SHORT
-        elif row.amount_vnd > order.total_vnd:
-            action = OVER
         else:
-            action = PAY
-            paying.add(order.id)
+            received[order.id] = received.get(order.id, 0) + row.amount_vnd
+            facts["received_vnd"] = received[order.id]
+            if received[order.id] < order.total_vnd:
+                action = SHORT
+            else:
+                action = PAY if received[order.id] == order.total_vnd else OVER
+                paying.add(order.id)
         seen_transfers.add(transfer)
         matches.append(Match(row, action, **facts))
     return matches
@@ -218,14 +265,21 @@ def _idempotency_key(transfer: str) -> str:
 
 
 def record_transfer(
-    order_id: int, row: StatementRow, *, admin_id: int | None, share: bool = False
+    order_id: int,
+    row: StatementRow,
+    *,
+    admin_id: int | None,
+    share: bool = False,
+    group: str | None = None,
 ) -> bool | None:
-    """Record one credit for an order, under the order's lock: a ``Payment`` of the bank's
-    reference through ``payment_succeeded``. Returns whether the order was paid now; None if
+    """Record one credit for an order, under the order's lock: a succeeded ``Payment`` of the
+    bank's reference, then ``settle_transfers``. Returns whether the order was paid now; None if
     this transfer was recorded already (nothing written). Flushes; the caller commits.
 
     ``share``: the order's part of a group's transfer (its total, under the bank's reference
-    and the order's)."""
+    and the order's). ``group``: a group's transfer that is not what the group owes, kept on
+    the group's first order, which is flagged for review (never summed into paying it).
+    """
     order = lock_order(order_id)
     transfer = bank_reference(row)
     amount_vnd = row.amount_vnd
@@ -234,26 +288,62 @@ def record_transfer(
     if recorded_references({transfer}):
         return None
     before = {"status": order.status}
-    payment = Payment(
-        order_id=order.id,
-        provider=PROVIDER,
-        provider_reference=transfer,
-        idempotency_key=_idempotency_key(transfer),
-        amount_vnd=amount_vnd,
-        currency="vnd",
-        status=PaymentStatus.PENDING,
-    )
-    db.session.add(payment)
-    db.session.flush()
-    try:
-        paid = payment_succeeded(
-            payment, amount_vnd=amount_vnd, currency="vnd", actor="bank-statement"
+    db.session.add(
+        Payment(
+            order_id=order.id,
+            provider=PROVIDER,
+            provider_reference=transfer,
+            idempotency_key=_idempotency_key(transfer),
+            amount_vnd=amount_vnd,
+            captured_vnd=amount_vnd,
+            currency="vnd",
+            status=PaymentStatus.SUCCEEDED,
+            received_on=row.date,
         )
-    except PaymentMismatch:
-        paid = False  # recorded, and the order flagged for review by ``mark_paid``
+    )
+    db.session.flush()
+    if group is not None:
+        flag_for_review(
+            order,
+            f"bank transfer of {amount_vnd} VND for {group} is not what its orders owe",
+        )
+        paid = False
+    else:
+        paid = settle_transfers(order, amount_vnd=amount_vnd, actor="bank-statement")
     record(admin_id, RECORDED_FROM_STATEMENT, "order", order.id, before,
            {"status": order.status, "bank_reference": transfer, "amount_vnd": amount_vnd,
             "row": row.row, "paid": paid})  # fmt: skip
+    return paid
+
+
+def settle_transfers(order: Order, *, amount_vnd: int, actor: str) -> bool:
+    """After a transfer of ``amount_vnd`` was recorded for ``order`` (held with ``lock_order``):
+    pay the order when its transfers reach the total, flag a surplus or money it can no longer
+    take. Returns whether the order was paid now."""
+    received = received_by_order({order.id}).get(order.id, 0)
+    if order.payment_method != PaymentMethod.BANK_TRANSFER:
+        flag_for_review(order, f"bank transfer of {amount_vnd} VND for an order paid otherwise")
+        return False
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        flag_for_review(
+            order, f"bank transfer of {amount_vnd} VND received while the order was {order.status}"
+        )
+        return False
+    if received < order.total_vnd:
+        return False
+    paid = mark_paid(
+        order,
+        amount_vnd=order.total_vnd,
+        currency="vnd",
+        actor=actor,
+        reason=f"bank transfers total {received} VND",
+    )
+    if received > order.total_vnd:
+        flag_for_review(
+            order,
+            f"over-paid by {received - order.total_vnd} VND: bank transfers total {received} VND "
+            f"for an order of {order.total_vnd} VND",
+        )
     return paid
 
 
@@ -280,8 +370,22 @@ def apply_statement(rows: list[StatementRow], *, admin_id: int | None) -> list[A
                 continue
             applied.append(Applied(match, all(results)))
             continue
-        paid = record_transfer(match.order_id, match.row, admin_id=admin_id)
+        paid = record_transfer(
+            match.order_id, match.row, admin_id=admin_id, group=match.group_reference
+        )
         if paid is None:
             continue
         applied.append(Applied(match, paid))
     return applied
+
+
+@order_released.connect
+def _flag_transfers_kept(_sender, order_id: int, **_extra) -> None:
+    """An order that lapsed (or failed) after part of its total arrived by transfer: the money
+    must go back; a person decides."""
+    received = received_by_order({order_id}).get(order_id, 0)
+    if received:
+        flag_for_review(
+            db.session.get(Order, order_id),
+            f"released with {received} VND received by bank transfer: pay it back",
+        )

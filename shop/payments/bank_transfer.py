@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
+from sqlalchemy import func, select
 
 from shop.banking import vietqr
 from shop.banking.banks import Bank, bank_for
 from shop.banking.names import to_ascii
+from shop.extensions import db
 from shop.orders.models import Order, OrderStatus, PaymentMethod
+from shop.payments.models import Payment, PaymentStatus
 
 # An order's reference in a transfer note: ``OCOP OCM-2026-000123`` (20 characters; a VietQR
 # note carries at most 25).
@@ -120,9 +123,23 @@ def order_transfer_reference(order: Order) -> str:
     return vietqr.purpose_text(f"{TRANSFER_PREFIX} {order.reference}")
 
 
+def received_vnd(order: Order) -> int:
+    """What has arrived by bank transfer for ``order`` so far."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Payment.captured_vnd), 0)).where(
+                Payment.order_id == order.id,
+                Payment.provider == PaymentMethod.BANK_TRANSFER.value,
+                Payment.status == PaymentStatus.SUCCEEDED,
+            )
+        )
+    )
+
+
 def transfer_details(order: Order) -> TransferDetails | None:
-    """The transfer that pays ``order``: for a bank-transfer order still awaiting payment on a
-    server whose receiving account is configured; None otherwise."""
+    """The transfer that pays ``order`` (what is still due, when part of it has arrived): for a
+    bank-transfer order still awaiting payment on a server whose receiving account is
+    configured; None otherwise."""
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         return None
     if order.status != OrderStatus.AWAITING_PAYMENT:
@@ -131,17 +148,20 @@ def transfer_details(order: Order) -> TransferDetails | None:
     if account is None:
         return None
     reference = order_transfer_reference(order)
+    due_vnd = order.total_vnd - received_vnd(order)
+    if due_vnd <= 0:
+        return None
     payload = vietqr.build_payload(
         bin=account.bank.bin,
         account=account.account,
-        amount_vnd=order.total_vnd,
+        amount_vnd=due_vnd,
         purpose=reference,
     )
     return TransferDetails(
         bank=account.bank,
         account=account.account,
         holder=account.holder,
-        amount_vnd=order.total_vnd,
+        amount_vnd=due_vnd,
         reference=reference,
         due_at=order.expires_at,
         payload=payload,

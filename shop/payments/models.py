@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -59,6 +60,8 @@ class Payment(TimestampMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="vnd")
     status: Mapped[str] = mapped_column(String(10), default=PaymentStatus.PENDING)
     redirect_url: Mapped[str | None] = mapped_column(Text)
+    # Bank transfer: the day the bank statement shows the money arriving.
+    received_on: Mapped[date | None] = mapped_column(Date)
 
     refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
 
@@ -71,6 +74,13 @@ class Refund(TimestampMixin, db.Model):
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
         CheckConstraint(one_of("status", RefundStatus), name="status_known"),
         UniqueConstraint("provider_reference"),
+        # A refund paid by transfer names the customer's account whole, or not at all.
+        CheckConstraint(
+            "(payee_bin IS NULL AND payee_account IS NULL AND payee_holder IS NULL)"
+            " OR (payee_bin IS NOT NULL AND payee_account IS NOT NULL"
+            " AND payee_holder IS NOT NULL)",
+            name="payee_whole",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +93,11 @@ class Refund(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(10), default=RefundStatus.PENDING)
     provider_reference: Mapped[str | None] = mapped_column(String(255))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Paid back by bank transfer (an order paid by transfer): the customer's account, which
+    # the office pays from its banking app; ``provider_reference`` is then the bank's.
+    payee_bin: Mapped[str | None] = mapped_column(String(6))
+    payee_account: Mapped[str | None] = mapped_column(String(19))
+    payee_holder: Mapped[str | None] = mapped_column(String(120))
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
 

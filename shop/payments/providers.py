@@ -105,6 +105,9 @@ class PaymentProvider:
     # False: the order waits for money the buyer sends on their own (a bank transfer); no
     # payment attempt is opened at a provider, the payment is recorded when the money arrives.
     starts_attempts: bool = True
+    # True: the money arrives as bank transfers (summed until they reach the total) and goes
+    # back as a transfer the office makes from its banking app (``refund`` is never called).
+    by_bank_transfer: bool = False
 
     def is_available(self) -> bool:
         """Offered at checkout on this server (configured)."""
@@ -254,6 +257,7 @@ class BankTransferProvider(PaymentProvider):
     id = "bank_transfer"
     label = _l("Bank transfer (VietQR)")
     starts_attempts = False
+    by_bank_transfer = True
 
     def is_available(self) -> bool:
         from shop.payments.bank_transfer import receiving_account
@@ -274,6 +278,11 @@ class BankTransferProvider(PaymentProvider):
             raise PaymentNotAllowed(
                 "the experience starts before a bank transfer is due", rule="session_soon"
             )
+
+    def refund(self, request: RefundRequest) -> str:
+        raise RefundNotAllowed(
+            "a bank transfer is paid back by a transfer from the office", reason="by_transfer"
+        )
 
 
 PROVIDERS: dict[str, PaymentProvider] = {

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
 
+from shop.banking import vietqr
+from shop.banking.banks import Bank, bank_for
 from shop.catalog.models import Product
 from shop.db import utcnow
 from shop.errors import PaymentNotAllowed, RefundNotAllowed
@@ -355,6 +358,7 @@ def record_refund(
     reason: str,
     admin_id: int | None,
     amount_vnd: int | None = None,
+    payee: Payee | None = None,
 ) -> Refund:
     """Record a refund (pending) before anything is sent to the provider. The order's refunded
     total and lines are raised by the orders domain (``apply_refund``), which refuses anything
@@ -389,9 +393,112 @@ def record_refund(
         status=RefundStatus.PENDING,
         created_by_id=admin_id,
     )
+    if payee is not None:
+        _check_by_transfer(payment)
+        _set_payee(refund, payee)
     db.session.add(refund)
     db.session.flush()
     return refund
+
+
+# --- refunds paid back by bank transfer ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payee:
+    """The customer's account a refund by transfer goes to (the form checked its shape)."""
+
+    bank_bin: str
+    account: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class RefundTransfer:
+    """What the office's banking app needs to pay a refund: the VietQR code of the transfer."""
+
+    bank: Bank
+    account: str
+    holder: str
+    amount_vnd: int
+    purpose: str
+    payload: str
+    svg: str
+
+
+def refunds_by_transfer(refund: Refund) -> bool:
+    """Whether the refund is paid back by a transfer from the office (its payment came by one)."""
+    return get_provider(refund.payment.provider).by_bank_transfer
+
+
+def _check_by_transfer(payment: Payment) -> None:
+    if not get_provider(payment.provider).by_bank_transfer:
+        raise RefundNotAllowed("this payment is refunded by its provider", reason="not_transfer")
+
+
+def _set_payee(refund: Refund, payee: Payee) -> None:
+    if bank_for(payee.bank_bin) is None:
+        raise RefundNotAllowed("not a bank of the NAPAS table", reason="unknown_bank")
+    refund.payee_bin = payee.bank_bin
+    refund.payee_account = payee.account
+    refund.payee_holder = payee.holder
+
+
+def set_refund_payee(refund: Refund, payee: Payee) -> None:
+    """Give (or correct) the account a pending refund by transfer goes to. Flushes."""
+    _check_by_transfer(refund.payment)
+    lock_order(refund.order_id)
+    db.session.refresh(refund)
+    if refund.status != RefundStatus.PENDING:
+        raise RefundNotAllowed("this refund has been paid already", reason="refund_done")
+    _set_payee(refund, payee)
+    db.session.flush()
+
+
+def refund_purpose(order: Order) -> str:
+    """The note of a refund transfer: ``HOAN OCM-2026-000123`` (ASCII, VietQR's 25)."""
+    return vietqr.purpose_text(f"HOAN {order.reference}")
+
+
+def refund_transfer(refund: Refund) -> RefundTransfer | None:
+    """The transfer that pays a pending refund by transfer back, once its payee is known."""
+    if refund.status != RefundStatus.PENDING or refund.payee_bin is None:
+        return None
+    bank = bank_for(refund.payee_bin)
+    if bank is None:
+        return None
+    purpose = refund_purpose(db.session.get(Order, refund.order_id))
+    payload = vietqr.build_payload(
+        bin=bank.bin, account=refund.payee_account, amount_vnd=refund.amount_vnd, purpose=purpose
+    )
+    return RefundTransfer(
+        bank=bank,
+        account=refund.payee_account,
+        holder=refund.payee_holder,
+        amount_vnd=refund.amount_vnd,
+        purpose=purpose,
+        payload=payload,
+        svg=vietqr.svg(payload, title=purpose),
+    )
+
+
+def mark_refund_transferred(refund: Refund, *, bank_reference: str, actor: str) -> bool:
+    """The office paid a refund by transfer: record the bank's reference and let the order
+    move on (``complete_refund``). False if it was recorded already. Flushes."""
+    _check_by_transfer(refund.payment)
+    lock_order(refund.order_id)
+    db.session.refresh(refund)
+    if refund.status != RefundStatus.PENDING:
+        return False
+    if refund.payee_bin is None:
+        raise RefundNotAllowed("the customer's account is not known yet", reason="no_payee")
+    used = db.session.scalar(
+        select(Refund.id).where(Refund.provider_reference == bank_reference, Refund.id != refund.id)
+    )
+    if used is not None:
+        raise RefundNotAllowed("that bank reference is recorded already", reason="reference_used")
+    complete_refund(refund, provider_reference=bank_reference, actor=actor)
+    return True
 
 
 def complete_refund(refund: Refund, *, provider_reference: str, actor: str) -> None:
@@ -411,8 +518,15 @@ def complete_refund(refund: Refund, *, provider_reference: str, actor: str) -> N
 
 def send_refund(refund: Refund, *, actor: str) -> None:
     """Send a recorded refund through its payment's provider, with an idempotency key of its
-    own (``refund-<id>``), and record the answer."""
+    own (``refund-<id>``), and record the answer. A refund of a bank transfer is not sent: it
+    waits, flagged for the office, until the office pays it from its banking app."""
     payment = db.session.get(Payment, refund.payment_id)
+    if get_provider(payment.provider).by_bank_transfer:
+        flag_for_review(
+            lock_order(refund.order_id),
+            f"refund of {refund.amount_vnd} VND to pay back by bank transfer",
+        )
+        return
     reference = get_provider(payment.provider).refund(
         RefundRequest(
             refund_id=refund.id,

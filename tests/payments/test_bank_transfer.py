@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -340,7 +340,9 @@ def test_an_exact_transfer_pays_the_order_and_credits_its_producers_once(client,
     assert not db.session.get(Order, order.id).needs_review
 
 
-def test_partial_over_late_and_unknown_transfers_are_flagged_and_listed(client, login_as, bank):
+def test_part_over_late_and_unknown_transfers_are_recorded_flagged_and_listed(
+    client, login_as, bank
+):
     item = gen_product(price_vnd=400_000, stock=20)
     partial = gen_order([(item, 1)], method="bank_transfer")
     over = gen_order([(item, 1)], method="bank_transfer")
@@ -365,17 +367,27 @@ def test_partial_over_late_and_unknown_transfers_are_flagged_and_listed(client, 
                               "no_reference", "pay"]  # fmt: skip
     assert "PO000001" not in page  # the payout's debit is the payouts' page's
     result = _confirm(client, page).get_data(as_text=True)
-    assert result.count('data-result="review"') == 3
-    assert result.count('data-result="paid"') == 1
+    assert re.findall(r'data-result="([^"]+)"', result) == ["partial", "paid", "review", "paid"]
+    assert "100.000" in result  # what the part payment leaves due
     db.session.expire_all()
+    # A part payment is recorded and the order waits for the rest (nothing to review).
+    waiting = db.session.get(Order, partial.id)
+    assert (waiting.status, waiting.paid_vnd, waiting.needs_review) == (
+        OrderStatus.AWAITING_PAYMENT,
+        0,
+        False,
+    )
+    # Over-paid: paid, the surplus flagged with its amount.
+    overpaid = db.session.get(Order, over.id)
+    assert (overpaid.status, overpaid.paid_vnd) == (OrderStatus.PAID, overpaid.total_vnd)
+    assert overpaid.needs_review
+    assert "over-paid by 1000 VND" in overpaid.review_reason
+    lapsed = db.session.get(Order, late.id)
+    assert (lapsed.status, lapsed.paid_vnd, lapsed.needs_review) == (OrderStatus.EXPIRED, 0, True)
     for order in (partial, over, late):
-        order = db.session.get(Order, order.id)
-        assert order.status != OrderStatus.PAID
-        assert order.needs_review
-        assert order.paid_vnd == 0
         [payment] = db.session.scalars(select(Payment).where(Payment.order_id == order.id))
         assert payment.status == PaymentStatus.SUCCEEDED  # the money is on record
-    assert db.session.get(Order, late.id).status == OrderStatus.EXPIRED
+        assert payment.received_on == date(2026, 11, 28)
     assert db.session.get(Order, noisy.id).status == OrderStatus.PAID
     assert db.session.get(Product, item.id).stock == stock  # nothing reserved again
     assert len(db.session.scalars(select(Payment)).all()) == 4
@@ -387,6 +399,64 @@ def test_partial_over_late_and_unknown_transfers_are_flagged_and_listed(client, 
     _confirm(client, page)
     db.session.expire_all()
     assert len(db.session.scalars(select(Payment)).all()) == 4
+
+
+def test_part_payments_add_up_to_the_total_and_pay_the_order_once(client, login_as, bank):
+    item = gen_product(price_vnd=300_000, stock=5)
+    order = gen_order([(item, 2)], method="bank_transfer")
+    db.session.commit()
+    total = order.total_vnd
+    login_as("admin")
+    url = f"/orders/{order.reference}?token={order.access_token}&lang=en"
+
+    first = _preview(client, _statement(("FT1", 200_000, f"OCOP {order.reference} lan 1")))
+    assert _actions(first) == ["partial"]
+    _confirm(client, first)
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+    # The buyer's page asks for what is still due, in the VietQR code too.
+    assert vietqr.parse_payload(_payload(client.get(url).get_data(as_text=True))).amount_vnd == (
+        total - 200_000
+    )
+    admin = client.get(f"/admin/orders/{order.reference}?lang=en").get_data(as_text=True)
+    assert 'data-transfer="FT1"' in admin
+    assert (
+        re.search(r"data-due>([^<]+)<", admin)
+        .group(1)
+        .replace("\xa0", " ")
+        .startswith(f"{total - 200_000:,}".replace(",", "."))
+    )
+
+    # The rest arrives in two transfers of one statement: the second completes the total.
+    rest = total - 200_000
+    second = _preview(
+        client,
+        _statement(
+            ("FT2", rest - 50_000, f"OCOP {order.reference} lan 2"),
+            ("FT3", 50_000, f"OCOP {order.reference} lan 3"),
+        ),  # fmt: skip
+    )
+    assert _actions(second) == ["partial", "pay"]
+    _confirm(client, second)
+    db.session.expire_all()
+    paid = db.session.get(Order, order.id)
+    assert (paid.status, paid.paid_vnd, paid.needs_review) == (OrderStatus.PAID, total, False)
+    assert [e.to_status for e in paid.events if e.to_status == OrderStatus.PAID] == ["paid"]
+    assert ("sale", 600_000) in _ledger(paid)
+    admin = client.get(f"/admin/orders/{order.reference}?lang=en").get_data(as_text=True)
+    assert all(f'data-transfer="{ref}"' in admin for ref in ("FT1", "FT2", "FT3"))
+    assert "28/11/2026" in admin or "Nov" in admin
+
+
+def test_an_order_released_after_a_part_payment_is_flagged(app, bank):
+    order = gen_order([(gen_product(price_vnd=500_000), 1)], method="bank_transfer")
+    db.session.commit()
+    _pay(order, 100_000, "FT-PART")
+    expire_order(order)
+    db.session.commit()
+    lapsed = db.session.get(Order, order.id)
+    assert lapsed.needs_review
+    assert "100000 VND" in lapsed.review_reason
 
 
 def test_a_second_transfer_for_an_order_the_statement_pays_is_flagged(client, login_as, bank):
@@ -471,3 +541,40 @@ def test_five_simultaneous_bank_transfer_checkouts_place_one_order(pg_app):
         f"/orders/{order.reference}?token={order.access_token}"
     }
     assert db.session.scalar(select(Product.stock).where(Product.id == product_id)) == 1
+
+
+@pytest.mark.postgres
+def test_two_imports_racing_for_one_order_sum_each_other_and_pay_it_once(pg_app):
+    """Four imports at once: two carry the first half of the total, two the second half (the
+    same statement uploaded twice). Each transfer is recorded once; the order is paid once."""
+    from shop.banking.statement import CREDIT, StatementRow
+    from shop.db import begin_write_transaction
+    from shop.payments.bank_statement import apply_statement
+    from tests.conftest import run_threads
+
+    order = gen_order([(gen_product(price_vnd=250_000, stock=5), 2)], method="bank_transfer")
+    db.session.commit()
+    order_id, total, note = order.id, order.total_vnd, f"OCOP {order.reference}"
+    half = total // 2
+    rows = [
+        StatementRow(2, NOW.date(), CREDIT, half, note, "FT-A"),
+        StatementRow(3, NOW.date(), CREDIT, total - half, note, "FT-B"),
+    ]
+    db.session.remove()
+
+    def import_one(i: int) -> list[bool]:
+        with pg_app.app_context():
+            begin_write_transaction(db.session)
+            applied = apply_statement([rows[i % 2]], admin_id=None)
+            db.session.commit()
+            return [item.paid for item in applied]
+
+    results = run_threads(4, import_one)
+    assert sorted(len(r) for r in results) == [0, 0, 1, 1]  # each transfer recorded once
+    assert sum(paid for r in results for paid in r) == 1
+    order = db.session.get(Order, order_id)
+    assert (order.status, order.paid_vnd, order.needs_review) == (OrderStatus.PAID, total, False)
+    payments = db.session.scalars(select(Payment).where(Payment.order_id == order_id)).all()
+    assert sorted(p.provider_reference for p in payments) == ["FT-A", "FT-B"]
+    assert [e for e in order.events if e.to_status == OrderStatus.PAID].__len__() == 1
+    assert [kind for kind, _amount in _ledger(order)].count("sale") == 1
