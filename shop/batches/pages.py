@@ -26,7 +26,12 @@ from shop.bundles.giftsets import gift_sets_on_sale
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import InvalidTransition
 from shop.extensions import db, login_manager
-from shop.payments.bank_transfer import TRANSFER_PREFIX, receiving_account
+from shop.payments.bank_transfer import (
+    TRANSFER_PREFIX,
+    PaymentTerms,
+    local_date_of,
+    receiving_account,
+)
 from shop.spreadsheet import csv_response
 from shop.templating import local_today
 
@@ -182,7 +187,13 @@ def _transfer(batch: GiftBatch, money: services.BatchMoney):
         amount_vnd=money.unpaid_vnd,
         purpose=reference,
     )
+    terms = None
+    days = agencies.payment_terms_days(batch.created_by_id)
+    if days and money.due_at is not None:
+        terms = PaymentTerms(days=days, due_on=local_date_of(money.due_at))
     return {
+        "due_at": money.due_at,
+        "terms": terms,
         "bank": account.bank,
         "account": account.account,
         "holder": account.holder,

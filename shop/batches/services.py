@@ -697,6 +697,7 @@ class BatchMoney:
     paid_vnd: int
     unpaid_vnd: int  # what the orders still waiting for the transfer need
     unpaid_orders: int
+    due_at: datetime | None = None  # the earliest deadline of the unpaid orders
 
 
 def batch_money(batch_id: int) -> BatchMoney:
@@ -706,14 +707,18 @@ def batch_money(batch_id: int) -> BatchMoney:
             func.coalesce(func.sum(Order.total_vnd), 0), func.coalesce(func.sum(Order.paid_vnd), 0)
         ).where(Order.batch_id == batch_id)
     ).one()
-    unpaid, count = db.session.execute(
-        select(func.coalesce(func.sum(Order.total_vnd), 0), func.count(Order.id)).where(
+    unpaid, count, due_at = db.session.execute(
+        select(
+            func.coalesce(func.sum(Order.total_vnd), 0),
+            func.count(Order.id),
+            func.min(Order.expires_at),
+        ).where(
             Order.batch_id == batch_id,
             Order.status == OrderStatus.AWAITING_PAYMENT,
             Order.payment_method == PaymentMethod.BANK_TRANSFER,
         )
     ).one()
-    return BatchMoney(int(total), int(paid), int(unpaid), int(count))
+    return BatchMoney(int(total), int(paid), int(unpaid), int(count), due_at)
 
 
 def unpaid_orders(batch_id: int) -> list[Order]:
