@@ -19,9 +19,11 @@ from shop.batches.models import GiftBatch, GiftBatchRecipient
 from shop.bundles.giftsets import has_alcohol
 from shop.bundles.models import Bundle
 from shop.db import begin_write_transaction, utcnow
-from shop.extensions import db
+from shop.extensions import db, limiter
 from shop.templating import local_today
 
+# A link is unguessable; this only keeps a guesser (or a stuck form) from hammering the page.
+LINK_LIMITS = "30 per minute;300 per hour"
 # Expired or closed links answer 410 Gone with a page saying so; a claimed one 200.
 STATE_STATUS = {claims.EXPIRED: 410, claims.CLOSED: 410, claims.NOT_STARTED: 404}
 
@@ -65,6 +67,7 @@ def _page(form: ClaimForm, context: dict, status: int = 200):
 
 
 @bp.get("/gifts/<token>")
+@limiter.limit(LINK_LIMITS)
 def claim(token: str):
     recipient = _recipient(token)
     context = _context(recipient)
@@ -74,6 +77,7 @@ def claim(token: str):
 
 
 @bp.post("/gifts/<token>")
+@limiter.limit(LINK_LIMITS)
 def claim_post(token: str):
     recipient = _recipient(token)
     context = _context(recipient)
