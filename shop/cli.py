@@ -92,6 +92,18 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(orders)
 
+    batches = click.Group("batches", help="Gift batch jobs.")
+
+    @batches.command("expire-links")
+    def expire_links_command() -> None:
+        """Recipient links past their batch's claim-by date fail "not claimed" (idempotent,
+        for cron)."""
+        from shop.batches.claims import expire_links
+
+        click.echo(f"{expire_links()} recipient link(s) expired.")
+
+    app.cli.add_command(batches)
+
     tourism = click.Group("tourism", help="Experience jobs.")
 
     @tourism.command("complete-bookings")

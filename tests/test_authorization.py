@@ -29,8 +29,9 @@ from shop.agencies.models import (
 from shop.agencies.services import invitation_token as org_invitation_token
 from shop.audit.models import AuditLog
 from shop.banking.statement import CREDIT, StatementRow
+from shop.batches.claims import link_token
 from shop.batches.gift_sets import lookup_gift_set
-from shop.batches.models import GiftBatch
+from shop.batches.models import GiftBatch, GiftBatchRecipient
 from shop.batches.services import save_draft
 from shop.catalog.models import Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
@@ -102,6 +103,7 @@ class Route:
     changes: bool = True
     admins: bool = False  # also tried by the producer's admin and another producer's admin
     members: bool = False  # also tried by the organisations' members (``MEMBERS``)
+    public: bool = False  # no sign-in: anonymous visitors get the page too (a private link)
 
 
 INVOICE_DATA = InvoiceDataInput(
@@ -1026,6 +1028,35 @@ ROUTES = [
         302,
         members=True,
     ),
+    # A recipient link: public, the token is the key (a wrong one is a 404, see
+    # tests/batches/test_links.py).
+    Route(
+        "gift recipient link",
+        "gift_batches.claim",
+        "GET",
+        "/gifts/{gift_link_token}",
+        frozenset(VISITORS) | frozenset(MEMBERS),
+        200,
+        members=True,
+        public=True,
+    ),
+    Route(
+        "claim gift recipient link",
+        "gift_batches.claim_post",
+        "POST",
+        "/gifts/{gift_link_token}",
+        frozenset(VISITORS) | frozenset(MEMBERS),
+        302,
+        (
+            ("recipient_name", "Trần Thị Hoa"),
+            ("phone", "0987654321"),
+            ("province", "24"),
+            ("commune", "Phường Kinh Bắc"),
+            ("street", "5 Nguyễn Trãi"),
+        ),
+        members=True,
+        public=True,
+    ),
     Route(
         "organisations",
         "agencies.admin_list",
@@ -1214,6 +1245,7 @@ def build_world(visitor: str) -> dict:
     db.session.flush()
     approval = request_approval(organisation.id, "quote", 1, 2_000_000, org_buyer.id)
     gift_batch = _gift_batch(organisation.id, org_buyer.id, product)
+    gift_link = _gift_link(organisation.id, org_buyer.id, product)
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -1277,6 +1309,7 @@ def build_world(visitor: str) -> dict:
         "org_invitation_token": org_invitation_token(org_invitation),
         "approval": approval.id,
         "gift_batch": gift_batch.id,
+        "gift_link_token": link_token(gift_link),
         # The local month of the ledger entries the paid orders wrote.
         "year": datetime.now(LOCAL_TZ).year,
         "month": datetime.now(LOCAL_TZ).month,
@@ -1320,6 +1353,26 @@ def _gift_batch(organisation_id: int, buyer_id: int, product: Product) -> GiftBa
     )  # fmt: skip
     assert result.ok, result.errors
     return save_draft(organisation_id, buyer_id, result.rows)
+
+
+def _gift_link(organisation_id: int, buyer_id: int, product: Product) -> GiftBatchRecipient:
+    """A started batch whose one recipient chooses the address: its link waits."""
+    from shop.batches.recipients import validate_table
+    from tests.giftsets.factories import gen_gift_set
+
+    gift = gen_gift_set([(product, 1)], tiers=[(1, 10_000)], price_vnd=10_000)
+    result = validate_table(
+        [["name", "phone", "email", "province", "commune", "street", "gift_set", "link"],
+         ["Chị Hoa", "", "hoa@example.vn", "", "", "", gift.slug, "x"]],
+        today=local_today(), gift_set_lookup=lookup_gift_set,
+    )  # fmt: skip
+    assert result.ok, result.errors
+    batch = save_draft(
+        organisation_id, buyer_id, result.rows, claim_by=local_today() + timedelta(days=14)
+    )
+    batch.status = "claiming"
+    db.session.flush()
+    return batch.recipients[0]
 
 
 def snapshot() -> tuple:
@@ -1395,6 +1448,7 @@ def snapshot() -> tuple:
         ),
         rows(ApprovalRequest.id, ApprovalRequest.status),
         rows(GiftBatch.id, GiftBatch.status),
+        rows(GiftBatchRecipient.id, GiftBatchRecipient.status),
     )
 
 
@@ -1427,7 +1481,7 @@ def test_authorization_matrix(client, route: Route, visitor: str):
             data["file"] = (io.BytesIO(csv), "ghtk.csv", "text/csv")
         response = client.post(path, data={"csrf_token": token, **data})
 
-    if visitor == ANONYMOUS:
+    if visitor == ANONYMOUS and not route.public:
         assert response.status_code == 302
         location = urlsplit(response.headers["Location"])
         assert location.path == "/account/login"
@@ -1457,7 +1511,9 @@ def test_authorization_matrix(client, route: Route, visitor: str):
     else:
         assert response.status_code == 404
 
-    if route.method == "POST" and (visitor == ANONYMOUS or visitor not in route.allowed):
+    if route.method == "POST" and (
+        (visitor == ANONYMOUS and not route.public) or visitor not in route.allowed
+    ):
         assert snapshot() == before
 
 
@@ -1470,7 +1526,7 @@ def test_the_matrix_covers_every_back_office_route(app):
         if rule.endpoint.split(".")[0] in ("producer", "admin", "payouts", "agencies")
         or rule.rule.startswith(("/admin/", "/producer/", "/agency"))
     }
-    assert protected == {route.endpoint for route in ROUTES} - {
+    assert protected == {route.endpoint for route in ROUTES if not route.public} - {
         "accounts.profile",
         "checkout.my_orders",
         "accounts.change_password",

@@ -145,6 +145,19 @@ def membership_of(user_id: int | None) -> OrganisationMember | None:
     )
 
 
+def payment_terms_days(user_id: int | None) -> int:
+    """The net-N-days terms a buyer's orders get: N for a member of a verified organisation
+    with terms, else 0 (the shop's normal payment window applies)."""
+    if user_id is None:
+        return 0
+    days = db.session.scalar(
+        select(Organisation.payment_terms_days)
+        .join(OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
+        .where(OrganisationMember.user_id == user_id, Organisation.verified_at.is_not(None))
+    )
+    return int(days or 0)
+
+
 def members_of(organisation_id: int) -> list[tuple[OrganisationMember, User]]:
     order = {
         MemberRole.APPROVER.value: 0,

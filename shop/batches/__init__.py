@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("batches", __name__, url_prefix="/gift-orders")
 pages_bp = Blueprint("gift_batches", __name__)
 
-from shop.batches import pages, routes  # noqa: E402, F401
+from shop.batches import claim_pages, pages, routes  # noqa: E402, F401

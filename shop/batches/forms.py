@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from shop.addresses.services import provinces
+from shop.checkout.forms import CheckoutForm
 from shop.text import strip
 from shop.validators import no_control_characters
 
@@ -18,6 +19,8 @@ ONE_ADDRESS = "one"
 PASTED = "paste"
 UPLOAD = "file"
 MAX_PASTE = 400_000  # characters: 2,000 rows of a dozen cells
+AS_IS = "as_is"
+ALCOHOL_FREE = "alcohol_free"
 
 
 class NewBatchForm(FlaskForm):
@@ -58,6 +61,12 @@ class NewBatchForm(FlaskForm):
     )
     # (c) a file
     file = FileField(_l("CSV or Excel file"))
+    # Recipients who choose their own address: until when their links work.
+    claim_by = DateField(
+        _l("Recipient links work until (optional)"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
 
     def __init__(self, *args, gift_sets=(), departments=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -74,3 +83,37 @@ class NewBatchForm(FlaskForm):
 
 class StartForm(FlaskForm):
     adult_confirmed = BooleanField(_l("The recipients of sets with rice wine are 18 or over"))
+
+
+class ClaimForm(FlaskForm):
+    """A recipient link's page: the address with the checkout's fields and checks (a commune
+    of the chosen province, named exactly or unambiguously), and the choice of the gift set's
+    alcohol-free variant."""
+
+    commune_matches: list
+
+    recipient_name = CheckoutForm.recipient_name
+    phone = CheckoutForm.phone
+    province = CheckoutForm.province
+    commune = CheckoutForm.commune
+    street = CheckoutForm.street
+    variant = RadioField(
+        _l("Your gift set"),
+        choices=[
+            SelectChoice(AS_IS, _l("As offered (with rice wine)")),
+            SelectChoice(ALCOHOL_FREE, _l("The alcohol-free variant")),
+        ],
+        default=AS_IS,
+    )
+    adult_confirmed = BooleanField(_l("I am 18 or over (needed for the rice wine)"))
+
+    validate_phone = CheckoutForm.validate_phone
+    validate_province = CheckoutForm.validate_province
+    validate_commune = CheckoutForm.validate_commune
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commune_matches = []
+        self.province.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(str(p.code), p.name, render_kw={"lang": "vi"}) for p in provinces()
+        ]

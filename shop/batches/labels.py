@@ -10,6 +10,7 @@ from shop.batches.services import DELIVERED, FAILED, PENDING, SHIPPED
 BATCH_STATUS = {
     BatchStatus.DRAFT: _l("Draft"),
     BatchStatus.CREATING: _l("Creating orders"),
+    BatchStatus.CLAIMING: _l("Waiting for recipients' addresses"),
     BatchStatus.CREATED: _l("Orders created"),
     BatchStatus.PARTLY_CREATED: _l("Partly created"),
     BatchStatus.CANCELLED: _l("Cancelled"),
@@ -31,6 +32,16 @@ REASONS = {
     "order_expired": _l("The order expired unpaid."),
     "order_cancelled": _l("The order was cancelled."),
     "order_payment_failed": _l("The payment failed."),
+    "not_claimed": _l("Not claimed: the recipient did not give an address in time."),
+}
+# A recipient link, as the batch page shows it (``shop.batches.claims.link_state``).
+LINK_STATES = {
+    "not_started": _l("Link sent when the batch starts"),
+    "open": _l("Waiting for address"),
+    "claimed": _l("Claimed"),
+    "expired": _l("Expired"),
+    "closed": _l("Closed"),
+    "failed": _l("Claimed, but the order failed"),
 }
 
 

@@ -31,12 +31,16 @@ from shop.extensions import db
 class BatchStatus(StrEnum):
     DRAFT = "draft"  # recipients checked and saved; nothing reserved yet
     CREATING = "creating"  # the job is creating the child orders
+    # Every recipient with an address has its order (or failed); recipients who choose their
+    # own address have not all claimed their link yet (or let it expire).
+    CLAIMING = "claiming"
     CREATED = "created"  # every recipient has its order
     PARTLY_CREATED = "partly_created"  # done; some recipients failed (the report says which)
     CANCELLED = "cancelled"
 
 
 class RecipientStatus(StrEnum):
+    WAITING = "waiting"  # a recipient link: waiting for the recipient to give the address
     PENDING = "pending"  # no order yet
     CREATED = "created"
     FAILED = "failed"
@@ -45,7 +49,10 @@ class RecipientStatus(StrEnum):
 # The allowed moves of a batch (``shop.batches.services.transition``).
 TRANSITIONS: dict[str, frozenset[str]] = {
     BatchStatus.DRAFT: frozenset({BatchStatus.CREATING, BatchStatus.CANCELLED}),
-    BatchStatus.CREATING: frozenset({BatchStatus.CREATED, BatchStatus.PARTLY_CREATED}),
+    BatchStatus.CREATING: frozenset(
+        {BatchStatus.CLAIMING, BatchStatus.CREATED, BatchStatus.PARTLY_CREATED}
+    ),
+    BatchStatus.CLAIMING: frozenset({BatchStatus.CREATED, BatchStatus.PARTLY_CREATED}),
     BatchStatus.CREATED: frozenset(),
     BatchStatus.PARTLY_CREATED: frozenset(),
     BatchStatus.CANCELLED: frozenset(),
@@ -81,6 +88,9 @@ class GiftBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Recipient links not claimed by the end of this day (Vietnam time) expire; set when the
+    # batch has recipients who choose their own address.
+    claim_by: Mapped[date | None] = mapped_column(Date)
 
     recipients: Mapped[list[GiftBatchRecipient]] = relationship(
         back_populates="batch", order_by="GiftBatchRecipient.row"
@@ -94,6 +104,11 @@ class GiftBatch(db.Model):
     def finished(self) -> bool:
         return self.status in (BatchStatus.CREATED, BatchStatus.PARTLY_CREATED)
 
+    @property
+    def orders_made(self) -> bool:
+        """The job has been through every recipient with an address."""
+        return self.finished or self.status == BatchStatus.CLAIMING
+
 
 class GiftBatchRecipient(db.Model):
     __tablename__ = "gift_batch_recipient"
@@ -104,17 +119,30 @@ class GiftBatchRecipient(db.Model):
         CheckConstraint("row > 0", name="row_positive"),
         CheckConstraint("(status = 'created') = (order_id IS NOT NULL)", name="created_has_order"),
         CheckConstraint("status <> 'failed' OR error IS NOT NULL", name="failed_has_reason"),
+        # Only a recipient link waits; an order needs the whole address and a phone.
+        CheckConstraint("status <> 'waiting' OR by_link", name="waiting_is_a_link"),
+        CheckConstraint(
+            "status IN ('waiting', 'failed') OR (phone IS NOT NULL AND province_code IS NOT NULL"
+            " AND commune_code IS NOT NULL AND street IS NOT NULL)",
+            name="address_before_order",
+        ),
+        CheckConstraint("phone IS NOT NULL OR email IS NOT NULL", name="reachable"),
+        CheckConstraint("NOT by_link OR link_key IS NOT NULL", name="link_has_key"),
+        CheckConstraint("claimed_at IS NULL OR by_link", name="claimed_is_a_link"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("gift_batch.id"), index=True)
     row: Mapped[int] = mapped_column(Integer)  # the list's row (the header is row 1)
     name: Mapped[str] = mapped_column(String(120))
-    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    # E.164; a recipient link may have only the e-mail until the recipient claims it.
+    phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
-    province_code: Mapped[int] = mapped_column(SmallInteger)
-    commune_code: Mapped[int] = mapped_column(Integer)
-    street: Mapped[str] = mapped_column(String(200))
+    # The delivery address; for a recipient link, the buyer's suggestion (or nothing) until the
+    # recipient claims it with the address they type or confirm.
+    province_code: Mapped[int | None] = mapped_column(SmallInteger)
+    commune_code: Mapped[int | None] = mapped_column(Integer)
+    street: Mapped[str | None] = mapped_column(String(200))
     bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)
@@ -123,5 +151,12 @@ class GiftBatchRecipient(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=RecipientStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"), unique=True)
+    # "The recipient chooses the address": a private link (``shop.batches.claims``) signed
+    # with the shop's key over the recipient's id and this random key.
+    by_link: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    link_key: Mapped[str | None] = mapped_column(String(32), unique=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The recipient chose the gift set's alcohol-free variant.
+    alcohol_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     batch: Mapped[GiftBatch] = relationship(back_populates="recipients")

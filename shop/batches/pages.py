@@ -15,20 +15,25 @@ from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
 from shop.agencies import services as agencies
 from shop.agencies.models import MemberRole, Organisation
+from shop.batches import claims, services, sources
 from shop.batches import pages_bp as bp
-from shop.batches import services, sources
 from shop.batches.forms import ONE_ADDRESS, PASTED, UPLOAD, NewBatchForm, StartForm
 from shop.batches.gift_sets import lookup_gift_set
-from shop.batches.labels import TRACKING, batch_status_label, reason_label
+from shop.batches.labels import LINK_STATES, TRACKING, batch_status_label, reason_label
 from shop.batches.models import BatchStatus, GiftBatch
 from shop.batches.recipients import COLUMNS
 from shop.bundles.giftsets import gift_sets_on_sale
 from shop.db import begin_write_transaction, utcnow
 from shop.errors import InvalidTransition
 from shop.extensions import db, login_manager
-from shop.payments.bank_transfer import TRANSFER_PREFIX, receiving_account
+from shop.payments.bank_transfer import (
+    TRANSFER_PREFIX,
+    PaymentTerms,
+    local_date_of,
+    receiving_account,
+)
 from shop.spreadsheet import csv_response
-from shop.templating import local_today
+from shop.templating import current_lang, local_today
 
 
 def batch_member(*roles: str, office: bool = False) -> Callable:
@@ -92,6 +97,10 @@ def _new_form() -> NewBatchForm:
     )
 
 
+def _link_column() -> str:
+    return str(next(c.label for c in COLUMNS if c.key == "link"))
+
+
 def _source(form: NewBatchForm) -> str:
     """The source chosen, unless it was left empty and another one was filled in (text pasted
     with the file option still selected, say)."""
@@ -138,15 +147,18 @@ def new_batch():
     if not form.validate_on_submit():
         return render_template(
             "batches/new.html", form=form, organisation=organisation, issues=[], warnings=[],
-            columns=COLUMNS,
+            columns=COLUMNS, link_column=_link_column(),
         ), 400 if form.is_submitted() else 200  # fmt: skip
     result, issues = _read_recipients(form)
     department_ids = {str(d.id): d.id for d in agencies.billing_entities(g.organisation_id)}
     department = department_ids.get(form.billing_entity.data or "")
-    if result.errors or not result.rows:
+    deadline = claims.claim_deadline(result.rows, local_today(), form.claim_by.data)
+    if deadline.error:
+        form.claim_by.errors = [*form.claim_by.errors, deadline.error]
+    if result.errors or not result.rows or deadline.error:
         return render_template(
             "batches/new.html", form=form, organisation=organisation, issues=issues,
-            warnings=result.warnings, columns=COLUMNS,
+            warnings=result.warnings, columns=COLUMNS, link_column=_link_column(),
         ), 400  # fmt: skip
     organisation_id, user_id = g.organisation_id, current_user.id
     begin_write_transaction(db.session)
@@ -156,6 +168,7 @@ def new_batch():
         result.rows,
         billing_entity_id=department,
         po_number=form.po_number.data,
+        claim_by=deadline.value,
         now=utcnow(),
     )
     batch_id = batch.id
@@ -182,7 +195,13 @@ def _transfer(batch: GiftBatch, money: services.BatchMoney):
         amount_vnd=money.unpaid_vnd,
         purpose=reference,
     )
+    terms = None
+    days = agencies.payment_terms_days(batch.created_by_id)
+    if days and money.due_at is not None:
+        terms = PaymentTerms(days=days, due_on=local_date_of(money.due_at))
     return {
+        "due_at": money.due_at,
+        "terms": terms,
         "bank": account.bank,
         "account": account.account,
         "holder": account.holder,
@@ -219,9 +238,21 @@ def batch(batch_id: int):
     money = services.batch_money(found.id)
     tracked = services.tracking(found.id)
     counts = {state: sum(1 for t in tracked if t.state == state) for state in TRACKING}
+    today = local_today()
+    links = {
+        t.recipient.id: (
+            claims.link_state(t.recipient, found, today),
+            claims.link_url(t.recipient, current_lang()),
+        )
+        for t in tracked
+        if t.recipient.by_link
+    }
     return render_template(
         "batches/detail.html",
         tracked=tracked,
+        links=links,
+        link_labels=LINK_STATES,
+        waiting_links=sum(1 for state, _url in links.values() if state == claims.OPEN),
         counts=counts,
         tracking_labels=TRACKING,
         reason_label=reason_label,
@@ -240,7 +271,7 @@ def progress(batch_id: int):
         size=found.size,
         created=found.created_count,
         failed=found.failed_count,
-        done=found.finished or found.status == BatchStatus.CANCELLED,
+        done=found.orders_made or found.status == BatchStatus.CANCELLED,
     )
     response.cache_control.no_store = True
     return response
@@ -260,6 +291,12 @@ def start(batch_id: int):
     preview = services.preview(found, today=local_today(), now=utcnow())
     if preview.problems:
         flash(_("Some recipients cannot be ordered: see the marked rows."), "error")
+        return redirect(url_for("gift_batches.batch", batch_id=batch_id))
+    if found.claim_by is not None and found.claim_by < local_today():
+        flash(
+            _("The recipient links' closing date has passed: start a new batch with a later one."),
+            "error",
+        )
         return redirect(url_for("gift_batches.batch", batch_id=batch_id))
     if preview.adult_only and not form.adult_confirmed.data:
         flash(_("Confirm that the recipients of sets with rice wine are 18 or over."), "error")

@@ -166,7 +166,29 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "note", lazy_pgettext("recipient list column", "Note"), False, ("ghi chú", "note", "notes")
     ),
+    # "x" (or yes / có): no address needed, the recipient gets a private link and types or
+    # confirms it (an address given is offered to confirm).
+    Column(
+        "link",
+        lazy_pgettext("recipient list column", "Recipient chooses the address"),
+        False,
+        (
+            "recipient chooses the address",
+            "người nhận tự chọn địa chỉ",
+            "người nhận tự điền địa chỉ",
+            "tự chọn địa chỉ",
+            "link",
+            "liên kết",
+            "gửi link",
+            "recipient link",
+            "address link",
+        ),
+    ),
 )
+# A cell saying yes / no, folded (``shop.text.fold``).
+YES = frozenset({"x", "y", "yes", "co", "1", "true", "link"})
+NO = frozenset({"", "n", "no", "khong", "0", "false"})
+ADDRESS_KEYS = ("province", "commune", "street")
 # A former district, kept only to point at the two-level address.
 DISTRICT = Column(
     "district",
@@ -228,16 +250,17 @@ GiftSetLookup = Callable[[str], GiftSet | None]
 class Recipient:
     row: int
     name: str
-    phone: str  # E.164, +84…
+    phone: str | None  # E.164, +84…; only a recipient link may go without
     email: str | None
-    province: Province
-    commune: Commune
+    province: Province | None  # only a recipient link may go without an address
+    commune: Commune | None
     street: str
     gift_set: GiftSet
     quantity: int
     message: str
     deliver_on: date | None
     note: str
+    by_link: bool = False  # the recipient chooses the address through a private link
 
 
 @dataclass
@@ -400,6 +423,8 @@ def read_header(cells: Sequence[str]) -> Header:
         names[column] = text
     if not positions:
         raise FileRefused(_("The header is missing: row 1 must hold the template's column names."))
+    # The address columns stay required (the template has them): a recipient who chooses the
+    # address leaves them empty.
     missing = [c for c in COLUMNS if c.required and c.key not in positions]
     if missing:
         raise FileRefused(
@@ -506,10 +531,30 @@ def _check_row(
     if not name:
         check.error("name", _("Enter the recipient's name."))
 
+    by_link = False
+    raw_link = fold(cells.get("link", "")).strip()
+    if raw_link in YES:
+        by_link = True
+    elif raw_link not in NO:
+        check.error(
+            "link",
+            _(
+                "Write x (or yes) when the recipient chooses the address, or leave it empty;"
+                " not “%(value)s”.",
+                value=cells.get("link", ""),
+            ),
+        )
+
     phone = None
     raw_phone = cells.get("phone", "")
     if not raw_phone:
-        check.error("phone", _("Enter the recipient's phone number."))
+        if not by_link:
+            check.error("phone", _("Enter the recipient's phone number."))
+        elif not cells.get("email", ""):
+            check.error(
+                "email",
+                _("A recipient who chooses the address needs an e-mail address or a phone number."),
+            )
     else:
         phone = normalize_recipient_phone(raw_phone)
         if phone is None:
@@ -528,10 +573,14 @@ def _check_row(
         except EmailNotValidError:
             check.error("email", _("“%(value)s” is not an e-mail address.", value=email))
 
-    province, commune = _check_address(check)
-    street = check.text("street")
-    if not street:
-        check.error("street", _("Enter the house number and street (or village)."))
+    # A recipient link needs no address; one given is checked and offered to confirm.
+    if by_link and not any(cells.get(key, "") for key in ADDRESS_KEYS):
+        province, commune, street = None, None, ""
+    else:
+        province, commune = _check_address(check)
+        street = check.text("street")
+        if not street:
+            check.error("street", _("Enter the house number and street (or village)."))
 
     found = None
     gift_text = cells.get("gift_set", "")
@@ -588,7 +637,9 @@ def _check_row(
 
     message = check.text("message")
     note = check.text("note")
-    if check.failed or province is None or commune is None or found is None or phone is None:
+    if check.failed or found is None:
+        return None
+    if not by_link and (province is None or commune is None or phone is None):
         return None
     return Recipient(
         row=row,
@@ -603,6 +654,7 @@ def _check_row(
         message=message,
         deliver_on=deliver_on,
         note=note,
+        by_link=by_link,
     )
 
 
@@ -733,8 +785,8 @@ def _rows(table: list[list[str]]) -> Iterator[tuple[int, list[str]]]:
 def _duplicate_key(recipient: Recipient) -> tuple:
     return (
         fold(recipient.name),
-        recipient.phone,
-        recipient.commune.code,
+        recipient.phone or recipient.email,
+        recipient.commune.code if recipient.commune else None,
         re.sub(r"[^a-z0-9]+", " ", fold(recipient.street)).strip(),
         recipient.gift_set.id,
     )
@@ -827,16 +879,17 @@ def recipient_cells(recipient: Recipient) -> list[object]:
     """A recipient in the template's column order (for a corrected list or a report)."""
     return [
         recipient.name,
-        recipient.phone,
+        recipient.phone or "",
         recipient.email or "",
-        recipient.province.name,
-        recipient.commune.name,
+        recipient.province.name if recipient.province else "",
+        recipient.commune.name if recipient.commune else "",
         recipient.street,
         recipient.gift_set.slug,
         recipient.quantity,
         recipient.message,
         recipient.deliver_on.strftime("%d/%m/%Y") if recipient.deliver_on else "",
         recipient.note,
+        "x" if recipient.by_link else "",
     ]
 
 

@@ -28,6 +28,7 @@ WIDTHS = {
     "message": 40,
     "deliver_on": 14,
     "note": 24,
+    "link": 18,
 }
 # Two real two-level addresses (2025 list), the second with a greeting.
 EXAMPLES = (
@@ -43,6 +44,7 @@ EXAMPLES = (
         "",
         "20/01/2027",
         "",
+        "",
     ),
     (
         "Trần Văn Minh",
@@ -56,6 +58,7 @@ EXAMPLES = (
         "Chúc anh và gia đình năm mới an khang thịnh vượng!",
         "",
         "Gọi trước khi giao",
+        "",
     ),
 )
 

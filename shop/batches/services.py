@@ -102,9 +102,12 @@ def save_draft(
     *,
     billing_entity_id: int | None = None,
     po_number: str | None = None,
+    claim_by: date | None = None,
     now: datetime | None = None,
 ) -> GiftBatch:
-    """A draft batch of checked recipients (``shop.batches.recipients``). Flushes."""
+    """A draft batch of checked recipients (``shop.batches.recipients``). Flushes. Recipients
+    who choose their own address wait for it (each with its link's random key) until
+    ``claim_by``."""
     if not recipients:
         raise BatchError("a batch needs at least one recipient")
     now = now or utcnow()
@@ -119,7 +122,10 @@ def save_draft(
         created_count=0,
         failed_count=0,
         created_at=now,
+        claim_by=claim_by if any(r.by_link for r in recipients) else None,
     )
+    if any(r.by_link for r in recipients) and claim_by is None:
+        raise BatchError("recipient links need a claim-by date")
     db.session.add(batch)
     db.session.flush()
     batch.reference = batch_reference(batch.id, now.year)
@@ -133,15 +139,17 @@ def save_draft(
                 "name": r.name,
                 "phone": r.phone,
                 "email": r.email,
-                "province_code": r.province.code,
-                "commune_code": r.commune.code,
-                "street": r.street,
+                "province_code": r.province.code if r.province else None,
+                "commune_code": r.commune.code if r.commune else None,
+                "street": r.street or None,
                 "bundle_id": r.gift_set.id,
                 "quantity": r.quantity,
                 "message": r.message or None,
                 "deliver_on": r.deliver_on,
                 "note": r.note or None,
-                "status": RecipientStatus.PENDING.value,
+                "status": (RecipientStatus.WAITING if r.by_link else RecipientStatus.PENDING).value,
+                "by_link": r.by_link,
+                "link_key": secrets.token_hex(16) if r.by_link else None,
             }
             for r in recipients
         ],
@@ -241,25 +249,37 @@ def plan_recipient(
     today: date,
     now: datetime,
     adult_confirmed: bool,
+    stand_in: tuple[int, int] | None = None,
 ) -> OrderPlan:
-    """The child order of one recipient: the gift set at the batch's tier, delivered to the
-    recipient, paid by bank transfer by the buyer."""
-    place = commune_by_code(recipient.commune_code)
-    region = province_by_code(recipient.province_code)
+    """The child order of one recipient: the gift set (or, chosen by the recipient, its
+    alcohol-free variant) at the batch's tier, delivered to the recipient, paid by bank
+    transfer by the buyer. ``stand_in`` (province, commune codes) prices a recipient link
+    whose address is not known yet."""
+    province_code, commune_code = recipient.province_code, recipient.commune_code
+    if province_code is None and stand_in is not None:
+        province_code, commune_code = stand_in
+    place = commune_by_code(commune_code) if commune_code else None
+    region = province_by_code(province_code) if province_code else None
     contact = Contact(
         email=sender.buyer_email,
-        phone=recipient.phone,
+        phone=recipient.phone or "",
         recipient_name=recipient.name,
         province=region.name if region else None,
         commune=place.name if place else None,
-        street=recipient.street,
-        province_code=recipient.province_code,
-        commune_code=recipient.commune_code,
+        street=recipient.street or "",
+        province_code=province_code,
+        commune_code=commune_code,
         locale="vi",
         note=_order_note(recipient, sender),
     )
+    bundle_id = recipient.bundle_id
+    if recipient.alcohol_free:
+        variant = db.session.scalar(
+            select(Bundle.alcohol_free_variant_id).where(Bundle.id == recipient.bundle_id)
+        )
+        bundle_id = variant or bundle_id
     line = LineRequest.bundle(
-        recipient.bundle_id, recipient.quantity, tier_quantity=tiers.get(recipient.bundle_id)
+        bundle_id, recipient.quantity, tier_quantity=tiers.get(recipient.bundle_id)
     )
     return plan_order(
         [line],
@@ -379,6 +399,10 @@ def preview(batch: GiftBatch, *, today: date, now: datetime) -> BatchPreview:
         ).all()
     )
     result = BatchPreview(adult_only=_adult_only(set(names)))
+    # A recipient link is priced as if delivered to the organisation's own province (the fee
+    # does not depend on the province; a fresh set's reach is checked again at the claim).
+    organisation = db.session.get(Organisation, batch.organisation_id)
+    stand_in = (organisation.invoice_province_code, organisation.invoice_commune_code)
     plans: dict[tuple, OrderPlan | str] = {}
     producers: dict[int, ProducerTotal] = {}
     vat: dict[int, VatTotal] = {}
@@ -391,7 +415,7 @@ def preview(batch: GiftBatch, *, today: date, now: datetime) -> BatchPreview:
             try:
                 plans[key] = plan_recipient(
                     recipient, sender, tiers=tiers, rules=rules, today=today, now=now,
-                    adult_confirmed=True,
+                    adult_confirmed=True, stand_in=stand_in,
                 )  # fmt: skip
             except ShopError as error:
                 plans[key] = error.code
@@ -519,40 +543,45 @@ class CreationReport:
     skipped: int = 0
 
 
-def create_orders(batch_id: int, *, today: date | None = None) -> CreationReport:
-    """The job: one child order per pending recipient, each in its own short write
-    transaction (commits). Safe to run again, or on two workers: a recipient is taken under
-    its row's lock and only while pending; the batch ends created or partly created once no
-    recipient is pending."""
+def create_orders(
+    batch_id: int, *, today: date | None = None, recipient_id: int | None = None
+) -> CreationReport:
+    """The job: one child order per pending recipient (or only ``recipient_id``'s, a claimed
+    recipient link), each in its own short write transaction (commits). Safe to run again,
+    or on two workers: a recipient is taken under its row's lock and only while pending; the
+    first run e-mails the recipient links; the batch waits for its links' claims (claiming),
+    then ends created or partly created once no recipient is pending or waiting."""
     from shop.templating import local_today
 
     report = CreationReport()
     batch = db.session.get(GiftBatch, batch_id)
-    if batch is None or batch.status != BatchStatus.CREATING:
+    if batch is None or batch.status not in (BatchStatus.CREATING, BatchStatus.CLAIMING):
         db.session.rollback()
         return report
     sender = sender_of(batch)
     tiers = tier_quantities(batch_id)
     rules = order_rules()
     today = today or local_today()
-    pending = list(
-        db.session.scalars(
-            select(GiftBatchRecipient.id)
-            .where(
-                GiftBatchRecipient.batch_id == batch_id,
-                GiftBatchRecipient.status == RecipientStatus.PENDING,
-            )
-            .order_by(GiftBatchRecipient.row)
-        )
+    query = select(GiftBatchRecipient.id).where(
+        GiftBatchRecipient.batch_id == batch_id,
+        GiftBatchRecipient.status == RecipientStatus.PENDING,
     )
+    if recipient_id is not None:
+        query = query.where(GiftBatchRecipient.id == recipient_id)
+    pending = list(db.session.scalars(query.order_by(GiftBatchRecipient.row)))
     adult_confirmed = bool(batch.adult_confirmed)
+    first_run = batch.status == BatchStatus.CREATING and recipient_id is None
     db.session.rollback()  # no transaction stays open across recipients
-    for recipient_id in pending:
+    for pending_id in pending:
         outcome = _create_one(
-            recipient_id, sender, tiers=tiers, rules=rules, today=today,
+            pending_id, sender, tiers=tiers, rules=rules, today=today,
             adult_confirmed=adult_confirmed,
         )  # fmt: skip
         setattr(report, outcome, getattr(report, outcome) + 1)
+    if first_run:
+        from shop.batches.claims import send_links
+
+        send_links(batch_id)
     _finish(batch_id)
     log.info(
         "gift batch %s: %d created, %d failed, %d skipped",
@@ -590,8 +619,9 @@ def _create_one(
             )  # fmt: skip
             order = place_order(plan, now=now, user_id=sender.buyer_id, batch_id=sender.batch_id)
     except ShopError as error:
+        reason = error_text(error)  # before the change (its lookup may flush)
         recipient.status = RecipientStatus.FAILED
-        recipient.error = error_text(error)
+        recipient.error = reason
         counter = GiftBatch.failed_count
         outcome = "failed"
     else:
@@ -610,22 +640,34 @@ def _create_one(
 
 
 def _finish(batch_id: int) -> None:
+    """No recipient pending: the batch waits for its links' claims (claiming), or, none
+    waiting either, is created or partly created. Commits."""
     begin_write_transaction(db.session)
     batch = db.session.scalars(
         select(GiftBatch).where(GiftBatch.id == batch_id).execution_options(populate_existing=True)
     ).one()
-    left = db.session.scalar(
-        select(func.count())
-        .select_from(GiftBatchRecipient)
-        .where(
-            GiftBatchRecipient.batch_id == batch_id,
-            GiftBatchRecipient.status == RecipientStatus.PENDING,
-        )
+    left = dict(
+        db.session.execute(
+            select(GiftBatchRecipient.status, func.count())
+            .where(
+                GiftBatchRecipient.batch_id == batch_id,
+                GiftBatchRecipient.status.in_([RecipientStatus.PENDING, RecipientStatus.WAITING]),
+            )
+            .group_by(GiftBatchRecipient.status)
+        ).all()
     )
-    if batch.status != BatchStatus.CREATING or left:
+    if batch.status not in (BatchStatus.CREATING, BatchStatus.CLAIMING) or left.get(
+        RecipientStatus.PENDING
+    ):
         db.session.rollback()
         return
-    target = BatchStatus.PARTLY_CREATED if batch.failed_count else BatchStatus.CREATED
+    if left.get(RecipientStatus.WAITING):
+        target = BatchStatus.CLAIMING
+        if batch.status == target:
+            db.session.rollback()
+            return
+    else:
+        target = BatchStatus.PARTLY_CREATED if batch.failed_count else BatchStatus.CREATED
     try:
         transition(batch, target, finished_at=utcnow())
     except InvalidTransition:  # another worker finished it
@@ -697,6 +739,7 @@ class BatchMoney:
     paid_vnd: int
     unpaid_vnd: int  # what the orders still waiting for the transfer need
     unpaid_orders: int
+    due_at: datetime | None = None  # the earliest deadline of the unpaid orders
 
 
 def batch_money(batch_id: int) -> BatchMoney:
@@ -706,14 +749,18 @@ def batch_money(batch_id: int) -> BatchMoney:
             func.coalesce(func.sum(Order.total_vnd), 0), func.coalesce(func.sum(Order.paid_vnd), 0)
         ).where(Order.batch_id == batch_id)
     ).one()
-    unpaid, count = db.session.execute(
-        select(func.coalesce(func.sum(Order.total_vnd), 0), func.count(Order.id)).where(
+    unpaid, count, due_at = db.session.execute(
+        select(
+            func.coalesce(func.sum(Order.total_vnd), 0),
+            func.count(Order.id),
+            func.min(Order.expires_at),
+        ).where(
             Order.batch_id == batch_id,
             Order.status == OrderStatus.AWAITING_PAYMENT,
             Order.payment_method == PaymentMethod.BANK_TRANSFER,
         )
     ).one()
-    return BatchMoney(int(total), int(paid), int(unpaid), int(count))
+    return BatchMoney(int(total), int(paid), int(unpaid), int(count), due_at)
 
 
 def unpaid_orders(batch_id: int) -> list[Order]:
@@ -738,8 +785,8 @@ def gift_set_names(batch_id: int) -> dict[int, str]:
 
 
 def address_text(recipient: GiftBatchRecipient) -> str:
-    place = commune_by_code(recipient.commune_code)
-    region = province_by_code(recipient.province_code)
+    place = commune_by_code(recipient.commune_code) if recipient.commune_code else None
+    region = province_by_code(recipient.province_code) if recipient.province_code else None
     return ", ".join(
         part
         for part in (recipient.street, place.name if place else "", region.name if region else "")

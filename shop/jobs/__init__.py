@@ -212,10 +212,21 @@ def sweep_payout_clawbacks() -> int:
 
 
 @huey.task()
-def create_batch_orders(batch_id: int) -> int:
+def create_batch_orders(batch_id: int, recipient_id: int | None = None) -> int:
     """A gift batch's child orders, one short transaction per recipient; enqueued after the
-    commit that started the batch (or approved it). Running it again creates nothing twice."""
+    commit that started the batch (or approved it), and for one recipient after the commit
+    that claimed its link. Running it again creates nothing twice."""
     from shop.batches.services import create_orders
 
     with job_context():
-        return create_orders(batch_id).created
+        return create_orders(batch_id, recipient_id=recipient_id).created
+
+
+@huey.periodic_task(crontab(minute="10"))
+def expire_gift_links() -> int:
+    """Recipient links past their batch's claim-by date: the recipient fails, not claimed,
+    and its share is never ordered."""
+    from shop.batches.claims import expire_links
+
+    with job_context():
+        return expire_links()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -52,6 +52,7 @@ class TransferDetails:
     due_at: datetime | None
     payload: str
     svg: str
+    terms: PaymentTerms | None = None  # net N days, for a verified organisation's order
 
 
 def check_bank_settings(app: Flask) -> None:
@@ -94,13 +95,57 @@ def payment_window() -> timedelta:
     return timedelta(days=current_app.config["BANK_TRANSFER_PAYMENT_DAYS"])
 
 
+@dataclass(frozen=True)
+class PaymentTerms:
+    """Net N days: the order is due by the end of ``due_on`` (Vietnam time)."""
+
+    days: int
+    due_on: date
+
+
+def terms_due_on(days: int, placed_at: datetime) -> date:
+    return local_date_of(placed_at) + timedelta(days=days)
+
+
+def local_date_of(moment: datetime) -> date:
+    from shop.templating import LOCAL_TZ
+
+    return _aware(moment).astimezone(LOCAL_TZ).date()
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The last second of ``day`` in Vietnam, in UTC."""
+    from shop.templating import LOCAL_TZ
+
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
 def transfer_due_at(order: Order, now: datetime) -> datetime:
     """When an unpaid bank-transfer order expires and releases its stock: the payment window
-    from when it is placed.
+    from when it is placed; for a member of a verified organisation with net-N-days terms,
+    the end of the N-th day after it is placed (Vietnam time). Stock stays reserved until
+    then: the expiry job and the stock checks read ``Order.expires_at``.
 
-    The one place an order's payment deadline is decided: payment terms (net N days for a
-    verified organisation's orders) extend it here, from the order's buyer."""
+    The one place an order's payment deadline is decided."""
+    from shop.agencies.services import payment_terms_days
+
+    days = payment_terms_days(order.user_id)
+    if days:
+        return end_of_local_day(terms_due_on(days, now))
     return now + payment_window()
+
+
+def order_terms(order: Order) -> PaymentTerms | None:
+    """The net-N-days terms an unpaid bank-transfer order is under (from its buyer's
+    organisation and its deadline), or None for the normal window."""
+    if order.payment_method != PaymentMethod.BANK_TRANSFER or order.expires_at is None:
+        return None
+    from shop.agencies.services import payment_terms_days
+
+    days = payment_terms_days(order.user_id)
+    if not days:
+        return None
+    return PaymentTerms(days=days, due_on=local_date_of(order.expires_at))
 
 
 def session_too_soon(first_session_at: datetime, due_at: datetime | None) -> bool:
@@ -166,4 +211,5 @@ def transfer_details(order: Order) -> TransferDetails | None:
         due_at=order.expires_at,
         payload=payload,
         svg=vietqr.svg(payload, title=reference),
+        terms=order_terms(order),
     )

@@ -39,6 +39,7 @@ HEADER_EN = [
     "Message",
     "Deliver on",
     "Note",
+    "Recipient chooses the address",
 ]
 HEADER_VI = [
     "Họ tên",
@@ -52,6 +53,7 @@ HEADER_VI = [
     "Lời nhắn",
     "Ngày giao",
     "Ghi chú",
+    "Người nhận tự chọn địa chỉ",
 ]
 LAN = [
     "Nguyễn Thị Lan",
