@@ -198,6 +198,12 @@ def withdraw(request: ApprovalRequest, user_id: int) -> bool:
     return True
 
 
+def withdraw_subject(subject_type: str, subject_id: int) -> bool:
+    """The subject went away (a declined quote): its pending request, if any, is withdrawn."""
+    request = _for_subject(subject_type, subject_id)
+    return request is not None and _transition(request.id, ApprovalStatus.WITHDRAWN)
+
+
 def pending_for(organisation_id: int) -> list[ApprovalRequest]:
     return list(
         db.session.scalars(

@@ -516,7 +516,10 @@ def _enqueue(batch_id: int) -> None:
 
 
 def cancel(batch: GiftBatch, user_id: int) -> None:
+    from shop.quotes.services import close_for_batch
+
     transition(batch, BatchStatus.CANCELLED, finished_at=utcnow())
+    close_for_batch(batch.id, user_id)
     record(user_id, "gift_batch.cancel", "gift_batch", batch.id, {"status": "draft"},
            {"status": "cancelled"})  # fmt: skip
 

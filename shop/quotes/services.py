@@ -27,7 +27,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select, update
 
-from shop.agencies.approvals import needs_approval, register_subject, request_approval
+from shop.agencies.approvals import (
+    needs_approval,
+    register_subject,
+    request_approval,
+    withdraw_subject,
+)
 from shop.agencies.models import (
     ApprovalRequest,
     ApprovalStatus,
@@ -279,8 +284,16 @@ def decline(quote: Quote, user_id: int) -> None:
         withdraw(quote, user_id)
         return
     transition(quote, QuoteStatus.DECLINED, closed_at=utcnow())
+    withdraw_subject(SUBJECT, quote.id)  # a sign-off waiting for it is moot
     record(user_id, "quote.decline", "quote", quote.id, {"status": "sent"},
            {"status": "declined"})  # fmt: skip
+
+
+def close_for_batch(batch_id: int, user_id: int) -> None:
+    """The batch was cancelled: its requested or sent quote is withdrawn or declined."""
+    quote = live_quote(batch_id)
+    if quote is not None and quote.status in (QuoteStatus.REQUESTED, QuoteStatus.SENT):
+        decline(quote, user_id)
 
 
 # --- sending -------------------------------------------------------------------------------------

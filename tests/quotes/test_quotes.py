@@ -124,6 +124,16 @@ def test_the_discount_and_delivery_are_spread_to_the_dong(world):  # noqa: F811
     assert message.payload["to"] == world["buyer"].email
 
 
+def test_cancelling_the_batch_closes_its_quote(world):  # noqa: F811
+    quote = sent(world, [1])
+    batches.cancel(db.session.get(GiftBatch, quote.batch_id), world["buyer"].id)
+    db.session.commit()
+    assert db.session.get(Quote, quote.id).status == QuoteStatus.DECLINED
+    with pytest.raises(InvalidTransition):
+        services.accept(quote, world["buyer"].id, now=utcnow(), adult_confirmed=False)
+    db.session.rollback()
+
+
 def test_a_discount_leaving_a_box_without_a_price_is_refused(world):  # noqa: F811
     quote = requested(world, [1, 1])
     with pytest.raises(services.DiscountTooLarge):
@@ -327,6 +337,18 @@ def test_a_buyer_above_the_threshold_waits_for_an_approver_with_a_readable_label
     assert (
         db.session.scalar(select(func.count(Order.id)).where(Order.batch_id == quote.batch_id)) == 2
     )
+
+
+def test_declining_withdraws_the_sign_off_it_waited_for(client, world):  # noqa: F811
+    world["organisation"].approval_threshold_vnd = 100_000
+    db.session.commit()
+    quote = sent(world, [1])
+    signed_in(client, world["buyer"])
+    post(client, f"/agency/quotes/{quote.id}/accept")
+    post(client, f"/agency/quotes/{quote.id}/decline")
+    db.session.expire_all()
+    assert db.session.get(Quote, quote.id).status == "declined"
+    assert db.session.scalar(select(ApprovalRequest.status)) == "withdrawn"
 
 
 def test_an_expired_quote_says_so_on_accepting(client, world):  # noqa: F811
