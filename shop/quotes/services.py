@@ -111,16 +111,43 @@ def spread(amount_vnd: int, weights: list[int]) -> list[int]:
     return allocate(amount_vnd, weights if any(weights) else [1] * len(weights))
 
 
-def vat_breakdown(goods_by_rate: dict[int, int], discount_vnd: int) -> list[dict]:
-    """Goods (VAT included) by VAT rate, the discount shared over the rates in proportion:
-    each rate's goods before the discount, its amount after it, before VAT, and its VAT."""
-    rates = sorted(goods_by_rate)
-    shares = spread(discount_vnd, [goods_by_rate[r] for r in rates])
+def goods_by_rate(lines: list[QuoteLine], *, discounted: bool) -> dict[int, int]:
+    """The lines' goods by VAT rate, split over each gift set's parts exactly as the child
+    order will be (``price_parts`` of the line's price at today's list prices), so the orders'
+    amounts per rate match the quote's to the đồng."""
+    from shop.bundles.allocation import price_parts
+
+    bundles = {
+        b.id: b
+        for b in db.session.scalars(
+            select(Bundle).where(Bundle.id.in_({line.bundle_id for line in lines}))
+        )
+    }
+    found: dict[int, int] = defaultdict(int)
+    for line in lines:
+        components = bundles[line.bundle_id].components
+        amount = line.goods_vnd - (line.discount_vnd if discounted else 0)
+        items = [(c.list_price_vnd, c.quantity * line.quantity) for c in components]
+        for part in price_parts(amount, items):
+            component = components[part.component]
+            rate = (
+                component.product.vat_rate
+                if component.product_id is not None
+                else component.unit_type.vat_rate
+            )
+            found[rate] += part.line_total_vnd
+    return dict(found)
+
+
+def rates_of(lines: list[QuoteLine]) -> list[dict]:
+    """Goods by VAT rate before and after the discount, the amount before VAT and the VAT."""
+    before = goods_by_rate(lines, discounted=False)
+    after = goods_by_rate(lines, discounted=True)
     rows = []
-    for rate, share in zip(rates, shares, strict=True):
-        amount = goods_by_rate[rate] - share
+    for rate in sorted(before):
+        amount = after.get(rate, 0)
         vat = vat_included(amount, rate)
-        rows.append({"rate": rate, "goods_vnd": goods_by_rate[rate], "amount_vnd": amount,
+        rows.append({"rate": rate, "goods_vnd": before[rate], "amount_vnd": amount,
                      "before_vat_vnd": amount - vat, "vat_vnd": vat})  # fmt: skip
     return rows
 
@@ -240,7 +267,7 @@ def request_quote(
         delivery_vnd=preview.delivery_vnd,
         discount_vnd=0,
         total_vnd=preview.total_vnd,
-        vat_rates=vat_breakdown({v.rate: v.amount_vnd for v in preview.vat}, 0),
+        vat_rates=[],
         requested_by_id=user_id,
         requested_at=now,
     )
@@ -267,6 +294,10 @@ def request_quote(
         batch.po_number = po_number
     db.session.flush()
     db.session.refresh(quote)
+    quote.vat_rates = rates_of(
+        list(db.session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id)))
+    )
+    db.session.flush()
     record(user_id, "quote.request", "quote", quote.id, {},
            {"batch_id": batch.id, "total_vnd": quote.total_vnd})  # fmt: skip
     return quote
@@ -322,8 +353,7 @@ def price(quote: Quote, *, delivery_vnd: int, discount_vnd: int) -> None:
             raise DiscountTooLarge("the discount leaves a recipient's boxes without a price")
         line.delivery_vnd = delivery
         line.discount_vnd = discount
-    goods_by_rate = {row["rate"]: row["goods_vnd"] for row in quote.vat_rates}
-    quote.vat_rates = vat_breakdown(goods_by_rate, discount_vnd)
+    quote.vat_rates = rates_of(lines)
     quote.delivery_vnd = delivery_vnd
     quote.discount_vnd = discount_vnd
     quote.total_vnd = quote.goods_vnd + delivery_vnd - discount_vnd

@@ -184,6 +184,15 @@ def test_acceptance_reserves_the_whole_batch_and_the_orders_add_up_to_the_quote(
         assert order.delivery_vnd == sum(p.delivery_vnd for p in order.producer_orders)
         lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).all()
         assert sum(line.line_total_vnd for line in lines) == order.subtotal_vnd
+    # VAT per rate: the orders' lines (each rounded on its own) are within a đồng a line of
+    # the quote's, and their amounts match exactly.
+    all_lines = db.session.scalars(
+        select(OrderLine).where(OrderLine.order_id.in_([o.id for o in orders]))
+    ).all()
+    for rate in quote.vat_rates:
+        at_rate = [line for line in all_lines if line.vat_rate == rate["rate"]]
+        assert sum(line.line_total_vnd for line in at_rate) == rate["amount_vnd"]
+        assert abs(sum(line.vat_vnd for line in at_rate) - rate["vat_vnd"]) <= len(at_rate)
     # Every held unit went to an order: nothing more, nothing less was taken.
     db.session.refresh(world["honey"])
     assert world["honey"].stock == honey_before - 8
