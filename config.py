@@ -88,6 +88,12 @@ class Config:
     SHOP_BANK_HOLDER = os.environ.get("SHOP_BANK_HOLDER", "")
     # Days an unpaid bank-transfer order keeps its stock reserved before it expires.
     BANK_TRANSFER_PAYMENT_DAYS = _int("BANK_TRANSFER_PAYMENT_DAYS", 3)
+    # The shop as the seller named on a gift batch's quote.
+    SHOP_LEGAL_NAME = os.environ.get("SHOP_LEGAL_NAME", "Công ty Cổ phần Chợ OCOP")
+    SHOP_TAX_CODE = os.environ.get("SHOP_TAX_CODE", "0101234560")
+    SHOP_ADDRESS = os.environ.get("SHOP_ADDRESS", "Số 1 Lý Thái Tổ, Phường Kinh Bắc, Bắc Ninh")
+    # Days a sent quote keeps its prices, unless the office sets another date.
+    QUOTE_VALID_DAYS = _int("QUOTE_VALID_DAYS", 14)
 
     # Redis, shared by every app server and job worker: the job queue, and the cache unless
     # CACHE_REDIS_URL says otherwise. Unset: the queue is a SQLite file, the cache per process.

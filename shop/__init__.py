@@ -236,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.payments import bp as payments_bp
     from shop.payouts import bp as payouts_bp
     from shop.producer import bp as producer_bp
+    from shop.quotes import bp as quotes_bp
     from shop.site import bp as site_bp
     from shop.tourism import bp as tourism_bp
     from shop.tourism.ticket_routes import bp as tickets_bp
@@ -257,6 +258,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts_bp)
     app.register_blueprint(batches_bp)
     app.register_blueprint(gift_batches_bp)
+    app.register_blueprint(quotes_bp)
     app.register_blueprint(invoicing_bp)
     app.register_blueprint(agencies_bp)
 

@@ -45,6 +45,7 @@ from shop.payouts.office_models import (  # noqa: F401, E402
     RemittanceLine,
 )
 from shop.producer.models import ProducerInvitation  # noqa: F401, E402
+from shop.quotes.models import Quote, QuoteHold, QuoteLine  # noqa: F401, E402
 from shop.tourism.models import (  # noqa: F401, E402
     Booking,
     Experience,

@@ -32,6 +32,11 @@ def after_commit_once(session: Session, callback: Callable[[], object]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run(session: Session) -> None:
+    # SQLAlchemy also sends ``after_commit`` when a SAVEPOINT is released: the callbacks wait
+    # for the outermost commit (a job enqueued inside a savepoint would otherwise start before
+    # the transaction that wrote its work commits).
+    if session.in_nested_transaction():
+        return
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:

@@ -143,7 +143,7 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
         elif name in {"year", "month"}:  # this month (the world's orders wrote ledger entries)
             now = datetime.now(LOCAL_TZ)
             values[name] = now.year if name == "year" else now.month
-        elif name in {"entity_id", "organisation_id", "request_id"}:
+        elif name in {"entity_id", "organisation_id", "request_id", "quote_id"}:
             values[name] = 1  # the sample world has no organisation: a 404 for everyone
         elif name == "decision":
             values[name] = "approve"

@@ -51,6 +51,7 @@ from shop.payouts.models import Payout, PayoutRun
 from shop.payouts.office_models import LedgerAdjustment, Remittance
 from shop.producer.invitations import invitation_token
 from shop.producer.models import ProducerInvitation
+from shop.quotes.models import Quote
 from shop.templating import LOCAL_TZ, local_today
 from shop.tourism.models import Booking, ExperienceSession
 from tests.agencies.factories import add_member, gen_organisation
@@ -1058,6 +1059,63 @@ ROUTES = [
         public=True,
     ),
     Route(
+        "request a quote",
+        "quotes.request_quote",
+        "POST",
+        "/agency/batches/{gift_batch}/quote",
+        frozenset({OWN_BUYER}),
+        302,
+        data=(("po_number", "PO-1"),),
+        members=True,
+    ),
+    Route(
+        "accept a quote",
+        "quotes.accept",
+        "POST",
+        "/agency/quotes/{quote}/accept",
+        frozenset({OWN_BUYER, OWN_APPROVER}),
+        302,
+        members=True,
+    ),
+    Route(
+        "decline a quote",
+        "quotes.decline",
+        "POST",
+        "/agency/quotes/{quote}/decline",
+        frozenset({OWN_BUYER, OWN_APPROVER}),
+        302,
+        members=True,
+    ),
+    Route(
+        "quote pdf",
+        "quotes.pdf",
+        "GET",
+        "/agency/quotes/{quote}/quote.pdf",
+        frozenset({OWN_BUYER, OWN_APPROVER, ADMIN}),
+        200,
+        members=True,
+    ),
+    Route("quotes", "quotes.admin_list", "GET", "/admin/quotes", frozenset({ADMIN}), 200),
+    Route(
+        "quote (office)",
+        "quotes.admin_detail",
+        "GET",
+        "/admin/quotes/{quote}",
+        frozenset({ADMIN}),
+        200,
+        members=True,
+    ),
+    Route(
+        "send a quote",
+        "quotes.admin_send",
+        "POST",
+        "/admin/quotes/{requested_quote}/send",
+        frozenset({ADMIN}),
+        302,
+        data=(("delivery_vnd", "30000"), ("discount_vnd", "0"), ("valid_until", "2030-01-31")),
+        members=True,
+    ),
+    Route(
         "organisations",
         "agencies.admin_list",
         "GET",
@@ -1246,6 +1304,9 @@ def build_world(visitor: str) -> dict:
     approval = request_approval(organisation.id, "quote", 1, 2_000_000, org_buyer.id)
     gift_batch = _gift_batch(organisation.id, org_buyer.id, product)
     gift_link = _gift_link(organisation.id, org_buyer.id, product)
+    # Two more batches: one with a quote the office sent, one with a quote requested.
+    quote = _quote(_gift_batch(organisation.id, org_buyer.id, product), org_buyer.id, send=True)
+    requested_quote = _quote(_gift_batch(organisation.id, org_buyer.id, product), org_buyer.id)
     user = None
     if visitor == CUSTOMER:
         user = gen_user("customer")
@@ -1310,6 +1371,8 @@ def build_world(visitor: str) -> dict:
         "approval": approval.id,
         "gift_batch": gift_batch.id,
         "gift_link_token": link_token(gift_link),
+        "quote": quote.id,
+        "requested_quote": requested_quote.id,
         # The local month of the ledger entries the paid orders wrote.
         "year": datetime.now(LOCAL_TZ).year,
         "month": datetime.now(LOCAL_TZ).month,
@@ -1373,6 +1436,22 @@ def _gift_link(organisation_id: int, buyer_id: int, product: Product) -> GiftBat
     batch.status = "claiming"
     db.session.flush()
     return batch.recipients[0]
+
+
+def _quote(batch: GiftBatch, buyer_id: int, *, send: bool = False) -> Quote:
+    from shop.batches.services import preview
+    from shop.db import utcnow
+    from shop.quotes import services as quotes
+
+    now = utcnow()
+    found = preview(batch, today=local_today(), now=now)
+    quote = quotes.request_quote(batch, buyer_id, found, po_number=None, now=now)
+    if send:
+        quotes.send(
+            quote, gen_user("admin").id, delivery_vnd=quote.delivery_vnd, discount_vnd=0,
+            valid_until=local_today() + timedelta(days=14), now=now,
+        )  # fmt: skip
+    return quote
 
 
 def snapshot() -> tuple:
@@ -1449,6 +1528,7 @@ def snapshot() -> tuple:
         rows(ApprovalRequest.id, ApprovalRequest.status),
         rows(GiftBatch.id, GiftBatch.status),
         rows(GiftBatchRecipient.id, GiftBatchRecipient.status),
+        rows(Quote.id, Quote.status),
     )
 
 

@@ -12,3 +12,7 @@ from flask import Blueprint
 bp = Blueprint("agencies", __name__)
 
 from shop.agencies import admin_routes, routes  # noqa: E402, F401
+from shop.agencies.approvals import subject_labels  # noqa: E402
+
+# ``approval_labels(requests)`` in templates: each request's readable subject and its page.
+bp.add_app_template_global(subject_labels, "approval_labels")

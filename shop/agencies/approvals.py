@@ -9,6 +9,7 @@ withdrawn, each move a compare-and-set on the pending status: of concurrent deci
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +38,32 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ApprovalStatus.WITHDRAWN: frozenset(),
 }
 NOTE_MAX = 500
+
+# subject type → a function giving, for subject ids, each one's readable label and its page
+# (e.g. "Quote Q-2026-000012 · 12 recipients · 4.560.000 ₫"); registered by the subject's part.
+Labeller = Callable[[list[int]], dict[int, tuple[str, str | None]]]
+_LABELLERS: dict[str, Labeller] = {}
+
+
+def register_subject(subject_type: str, labeller: Labeller) -> None:
+    _LABELLERS[subject_type] = labeller
+
+
+def subject_labels(requests: list[ApprovalRequest]) -> dict[int, tuple[str, str | None]]:
+    """Request id → (label, url or None) for the approval lists; a subject nobody labels (or
+    that is gone) reads as its type and id."""
+    by_type: dict[str, list[ApprovalRequest]] = {}
+    for request in requests:
+        by_type.setdefault(request.subject_type, []).append(request)
+    labels: dict[int, tuple[str, str | None]] = {}
+    for subject_type, group in by_type.items():
+        labeller = _LABELLERS.get(subject_type)
+        found = labeller([r.subject_id for r in group]) if labeller else {}
+        for request in group:
+            labels[request.id] = found.get(
+                request.subject_id, (f"{subject_type} #{request.subject_id}", None)
+            )
+    return labels
 
 
 class ApprovalError(ShopError):
@@ -169,6 +196,12 @@ def withdraw(request: ApprovalRequest, user_id: int) -> bool:
         {"status": "withdrawn"},
     )
     return True
+
+
+def withdraw_subject(subject_type: str, subject_id: int) -> bool:
+    """The subject went away (a declined quote): its pending request, if any, is withdrawn."""
+    request = _for_subject(subject_type, subject_id)
+    return request is not None and _transition(request.id, ApprovalStatus.WITHDRAWN)
 
 
 def pending_for(organisation_id: int) -> list[ApprovalRequest]:

@@ -215,6 +215,8 @@ def _transfer(batch: GiftBatch, money: services.BatchMoney):
 @bp.get("/agency/batches/<int:batch_id>")
 @batch_member(office=True)
 def batch(batch_id: int):
+    from shop.quotes.routes import quote_context
+
     found = _batch(batch_id)
     organisation = db.session.get(Organisation, found.organisation_id)
     context = {
@@ -224,6 +226,7 @@ def batch(batch_id: int):
         "is_buyer": _is_buyer(),
         "approval": services.approval_for(found.id),
         "action_form": EmptyForm(),
+        **quote_context(found),
     }
     if found.status == BatchStatus.DRAFT:
         return render_template(

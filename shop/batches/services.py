@@ -11,11 +11,13 @@ creates no second order.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, insert, select, update
@@ -23,7 +25,7 @@ from sqlalchemy import func, insert, select, update
 from shop.accounts.models import User
 from shop.addresses.services import commune as commune_by_code
 from shop.addresses.services import province as province_by_code
-from shop.agencies.approvals import needs_approval, request_approval
+from shop.agencies.approvals import needs_approval, register_subject, request_approval
 from shop.agencies.models import ApprovalRequest, ApprovalStatus, Organisation
 from shop.agencies.signals import approval_decided
 from shop.audit.services import record
@@ -50,8 +52,12 @@ from shop.orders.services import (
     lapsed_holds,
     place_order,
     plan_order,
+    return_stock,
 )
 from shop.payments.bank_statement import register_order_group
+
+if TYPE_CHECKING:
+    from shop.quotes.services import Locked
 
 log = logging.getLogger(__name__)
 
@@ -250,11 +256,14 @@ def plan_recipient(
     now: datetime,
     adult_confirmed: bool,
     stand_in: tuple[int, int] | None = None,
+    locked: Locked | None = None,
 ) -> OrderPlan:
     """The child order of one recipient: the gift set (or, chosen by the recipient, its
     alcohol-free variant) at the batch's tier, delivered to the recipient, paid by bank
     transfer by the buyer. ``stand_in`` (province, commune codes) prices a recipient link
-    whose address is not known yet."""
+    whose address is not known yet. With ``locked`` (an accepted quote's prices) the boxes
+    cost the quote's price after its discount and the delivery its share of the quote's
+    delivery, spread over the parcels."""
     province_code, commune_code = recipient.province_code, recipient.commune_code
     if province_code is None and stand_in is not None:
         province_code, commune_code = stand_in
@@ -279,9 +288,12 @@ def plan_recipient(
         )
         bundle_id = variant or bundle_id
     line = LineRequest.bundle(
-        bundle_id, recipient.quantity, tier_quantity=tiers.get(recipient.bundle_id)
+        bundle_id,
+        recipient.quantity,
+        tier_quantity=tiers.get(recipient.bundle_id),
+        price_vnd=locked.goods_vnd if locked else None,
     )
-    return plan_order(
+    plan = plan_order(
         [line],
         contact,
         payment_method=PaymentMethod.BANK_TRANSFER,
@@ -290,6 +302,16 @@ def plan_recipient(
         adult_confirmed=adult_confirmed,
         now=now,
     )
+    if locked is None:
+        return plan
+    from shop.quotes.services import spread
+
+    fees = spread(locked.delivery_vnd, [parcel.delivery_vnd for parcel in plan.parcels])
+    parcels = tuple(
+        dataclasses.replace(parcel, delivery_vnd=fee)
+        for parcel, fee in zip(plan.parcels, fees, strict=True)
+    )
+    return dataclasses.replace(plan, parcels=parcels)
 
 
 def error_text(error: ShopError) -> str:
@@ -486,6 +508,10 @@ def start(batch: GiftBatch, user_id: int, *, total_vnd: int, adult_confirmed: bo
     organisation = db.session.get(Organisation, batch.organisation_id)
     if batch.status != BatchStatus.DRAFT:
         raise InvalidTransition("the batch was started already", batch_id=batch.id)
+    from shop.quotes.services import live_quote
+
+    if live_quote(batch.id) is not None:  # accept or decline the quote instead
+        raise InvalidTransition("the batch has a quote", batch_id=batch.id)
     values = {"adult_confirmed": adult_confirmed}
     if needs_approval(organisation, total_vnd):
         request = request_approval(organisation.id, SUBJECT, batch.id, total_vnd, user_id)
@@ -494,13 +520,14 @@ def start(batch: GiftBatch, user_id: int, *, total_vnd: int, adult_confirmed: bo
             return Started(approval=request)
         if request.status != ApprovalStatus.APPROVED:
             raise InvalidTransition("the sign-off was refused", batch_id=batch.id)
-    _begin_creation(batch, **values)
+    begin_creation(batch, **values)
     record(user_id, "gift_batch.start", "gift_batch", batch.id, {"status": "draft"},
            {"status": "creating", "total_vnd": total_vnd})  # fmt: skip
     return Started(approval=None)
 
 
-def _begin_creation(batch: GiftBatch, **values) -> None:
+def begin_creation(batch: GiftBatch, **values) -> None:
+    """draft → creating; the job is enqueued once the caller's transaction commits."""
     transition(batch, BatchStatus.CREATING, started_at=utcnow(), **values)
     batch_id = batch.id
     after_commit(db.session(), lambda: _enqueue(batch_id))
@@ -513,7 +540,10 @@ def _enqueue(batch_id: int) -> None:
 
 
 def cancel(batch: GiftBatch, user_id: int) -> None:
+    from shop.quotes.services import close_for_batch
+
     transition(batch, BatchStatus.CANCELLED, finished_at=utcnow())
+    close_for_batch(batch.id, user_id)
     record(user_id, "gift_batch.cancel", "gift_batch", batch.id, {"status": "draft"},
            {"status": "cancelled"})  # fmt: skip
 
@@ -528,7 +558,7 @@ def _on_decision(request: ApprovalRequest, approved: bool, **_extra) -> None:
     if batch is None or batch.status != BatchStatus.DRAFT:
         return
     if approved:
-        _begin_creation(batch)
+        begin_creation(batch)
     else:
         transition(batch, BatchStatus.CANCELLED, finished_at=utcnow())
 
@@ -571,11 +601,14 @@ def create_orders(
     pending = list(db.session.scalars(query.order_by(GiftBatchRecipient.row)))
     adult_confirmed = bool(batch.adult_confirmed)
     first_run = batch.status == BatchStatus.CREATING and recipient_id is None
+    from shop.quotes.services import locked_prices
+
+    quote_id, locked = locked_prices(batch_id)
     db.session.rollback()  # no transaction stays open across recipients
     for pending_id in pending:
         outcome = _create_one(
             pending_id, sender, tiers=tiers, rules=rules, today=today,
-            adult_confirmed=adult_confirmed,
+            adult_confirmed=adult_confirmed, quote_id=quote_id, locked=locked.get(pending_id),
         )  # fmt: skip
         setattr(report, outcome, getattr(report, outcome) + 1)
     if first_run:
@@ -598,6 +631,8 @@ def _create_one(
     rules: OrderRules,
     today: date,
     adult_confirmed: bool,
+    quote_id: int | None = None,
+    locked: Locked | None = None,
 ) -> str:
     now = utcnow()
     begin_write_transaction(db.session)
@@ -615,8 +650,12 @@ def _create_one(
         with db.session.begin_nested():
             plan = plan_recipient(
                 recipient, sender, tiers=tiers, rules=rules, today=today, now=now,
-                adult_confirmed=adult_confirmed,
+                adult_confirmed=adult_confirmed, locked=locked,
             )  # fmt: skip
+            if quote_id is not None:  # the units the quote reserved go to this order
+                from shop.quotes.services import take_from_hold
+
+                return_stock(take_from_hold(quote_id, plan.stock_wanted))
             order = place_order(plan, now=now, user_id=sender.buyer_id, batch_id=sender.batch_id)
     except ShopError as error:
         reason = error_text(error)  # before the change (its lookup may flush)
@@ -673,6 +712,11 @@ def _finish(batch_id: int) -> None:
     except InvalidTransition:  # another worker finished it
         db.session.rollback()
         return
+    from shop.quotes.services import locked_prices, release_hold
+
+    quote_id, _locked = locked_prices(batch_id)
+    if quote_id is not None:  # what no child order took goes back to stock
+        release_hold(quote_id)
     db.session.commit()
 
 
@@ -809,3 +853,30 @@ def _batch_orders(references: list[str]) -> dict[str, list[Order]]:
 
 
 register_order_group(REFERENCE_PREFIX, _batch_orders)
+
+
+def _label(subject_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """The approval lists' label of a batch: its reference and number of recipients."""
+    from flask import url_for
+    from flask_babel import gettext, ngettext
+
+    rows = db.session.execute(
+        select(GiftBatch.id, GiftBatch.reference, GiftBatch.size).where(
+            GiftBatch.id.in_(subject_ids)
+        )
+    )
+    return {
+        batch_id: (
+            " · ".join(
+                (
+                    gettext("Gift batch %(reference)s", reference=reference),
+                    ngettext("%(num)d recipient", "%(num)d recipients", size),
+                )
+            ),
+            url_for("gift_batches.batch", batch_id=batch_id),
+        )
+        for batch_id, reference, size in rows
+    }
+
+
+register_subject(SUBJECT, _label)

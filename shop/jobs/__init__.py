@@ -211,6 +211,19 @@ def sweep_payout_clawbacks() -> int:
         return reverse_pending_clawbacks().done
 
 
+@huey.periodic_task(crontab(minute="*/10"))
+def expire_quotes() -> int | None:
+    """Every ten minutes: sent quotes past their validity become expired (accepting one
+    checks the clock itself, so this only keeps lists and e-mails right)."""
+    from shop.db import utcnow
+    from shop.jobs.runs import minute_tick, run_once_per_tick
+    from shop.quotes.services import expire_due_quotes
+
+    with job_context():
+        now = utcnow()
+        return run_once_per_tick("expire-quotes", minute_tick(now), lambda: expire_due_quotes(now))
+
+
 @huey.task()
 def create_batch_orders(batch_id: int, recipient_id: int | None = None) -> int:
     """A gift batch's child orders, one short transaction per recipient; enqueued after the

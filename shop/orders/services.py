@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.addresses.services import Address
 from shop.addresses.services import resolve as resolve_address
+from shop.bundles.allocation import price_parts
 from shop.bundles.giftsets import tier_price
 from shop.bundles.models import Bundle
 from shop.bundles.services import load_bundle, price_bundle
@@ -94,6 +95,9 @@ class LineRequest:
     # A bundle priced at the volume tier of this many boxes rather than the line's own
     # quantity (a gift batch prices each recipient's boxes at the tier of the whole batch).
     tier_quantity: int | None = None
+    # A bundle line's price locked by a quote: all ``quantity`` bundles together, shared over
+    # the parts at today's list prices instead of the bundle's tier price.
+    price_vnd: int | None = None
 
     @classmethod
     def seats(cls, session_id: int, unit_type_id: int, quantity: int) -> LineRequest:
@@ -107,8 +111,11 @@ class LineRequest:
         session_id: int | None = None,
         *,
         tier_quantity: int | None = None,
+        price_vnd: int | None = None,
     ) -> LineRequest:
-        return cls(None, quantity, LineKind.BUNDLE, session_id, None, bundle_id, tier_quantity)
+        return cls(
+            None, quantity, LineKind.BUNDLE, session_id, None, bundle_id, tier_quantity, price_vnd
+        )
 
 
 @dataclass(frozen=True)
@@ -407,6 +414,19 @@ def _held(order: Order) -> dict[int, int]:
     return dict(quantities)
 
 
+def reserve_stock(wanted: dict[int, int], now: datetime) -> None:
+    """Take ``wanted`` units of each product outside any order (a quote's reservation): lapsed
+    holds on them are released first, then every product is taken with a conditional update
+    in product-id order; ``OutOfStock`` when one falls short (the caller rolls back)."""
+    released, _seats = _expire_lapsed_holds(list(wanted), now, session_ids=[])
+    _adjust_stock(released=released, wanted=wanted)
+
+
+def return_stock(released: dict[int, int]) -> None:
+    """Give back units taken by ``reserve_stock``."""
+    _adjust_stock(released=released, wanted={})
+
+
 def release_stock(order: Order) -> None:
     """Give back what an order reserved. Callers guarantee it runs once (after a CAS)."""
     _adjust_stock(released=_held(order), wanted={})
@@ -453,14 +473,25 @@ def plan_bundle(
         check_purchasable(component.product, today)
     grouping = {"bundle_id": bundle.id, "bundle_group": group}
     goods, seats = [], []
-    for component, part in price_bundle(bundle, tier_n):
+    if request.price_vnd is not None:  # a quote's price for the whole line
+        components = bundle.components
+        priced = [
+            (components[part.component], part)
+            for part in price_parts(
+                request.price_vnd, [(c.list_price_vnd, c.quantity * n) for c in components]
+            )
+        ]
+        times = 1
+    else:
+        priced, times = price_bundle(bundle, tier_n), n
+    for component, part in priced:
         if component.product_id is not None:
             product = component.product
             line = _product_line(
                 product,
                 english,
                 unit_price_vnd=part.unit_price_vnd,
-                quantity=part.quantity * n,
+                quantity=part.quantity * times,
                 **grouping,
             )
             goods.append((product, line))
@@ -473,7 +504,7 @@ def plan_bundle(
                 name=(experience.name_en or experience.name_vi) if english else experience.name_vi,
                 unit_label=(unit.name_en or unit.name_vi) if english else unit.name_vi,
                 unit_price_vnd=part.unit_price_vnd,
-                quantity=part.quantity * n,
+                quantity=part.quantity * times,
                 vat_rate=unit.vat_rate,
                 session_id=session.id,
                 unit_type_id=unit.id,
@@ -495,7 +526,9 @@ def plan_bundle(
         bundle_id=bundle.id,
         group=group,
         quantity=n,
-        price_vnd=tier_price(bundle, tier_n),
+        price_vnd=(
+            tier_price(bundle, tier_n) if request.price_vnd is None else request.price_vnd // n
+        ),
         delivers_goods=bundle.delivers_goods,
         adult_only=any(c.product.adult_only for c in bundle.goods),
         goods=tuple(goods),
