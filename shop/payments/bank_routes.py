@@ -74,7 +74,7 @@ def confirm_bank_statement():
     begin_write_transaction(db.session)
     applied = apply_statement(rows, admin_id=admin_id)
     db.session.commit()
-    paid = sum(1 for a in applied if a.paid)
+    paid = sum(a.orders_paid for a in applied)
     review = sum(1 for a in applied if a.match.review)
     if applied:
         flash(

@@ -352,6 +352,13 @@ class Applied:
     match: Match
     paid: bool
 
+    @property
+    def orders_paid(self) -> int:
+        """How many orders this credit paid: all of a group's (a gift batch's) at once."""
+        if not self.paid:
+            return 0
+        return len(self.match.order_ids) or 1
+
 
 def apply_statement(rows: list[StatementRow], *, admin_id: int | None) -> list[Applied]:
     """Record the credits of ``rows`` that name an order, matched again against the database

@@ -317,6 +317,38 @@ def test_one_transfer_with_the_batch_reference_pays_every_child_order(world):
     assert services.batch_money(batch.id).paid_vnd == money.unpaid_vnd
 
 
+def test_the_statement_import_counts_every_order_a_batch_transfer_pays(client, login_as, world):
+    """One credit for a batch of 3 recipients pays 3 orders: the office is told 3, not 1."""
+    import html
+    import re
+
+    batch = draft(world, [1, 2, 1])
+    start_now(batch, world)
+    run_job(batch)
+    money = services.batch_money(batch.id)
+    assert money.unpaid_orders == 3
+    login_as("admin")
+    statement = "\r\n".join([
+        "Ngày giao dịch;Số tham chiếu;Ghi nợ;Ghi có;Nội dung",
+        f"29/11/2026;FT77;;{money.unpaid_vnd};CK OCOP {batch.reference} qua tet",
+    ]).encode("utf-8-sig")  # fmt: skip
+    token = csrf_token(client, "/admin/payments/bank-statement")
+    page = client.post(
+        "/admin/payments/bank-statement?lang=en",
+        data={"csrf_token": token, "statement": (io.BytesIO(statement), "statement.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    plan = html.unescape(re.search(r'name="plan" type="hidden" value="([^"]*)"', page).group(1))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    done = client.post(
+        "/admin/payments/bank-statement/confirm?lang=en",
+        data={"csrf_token": token, "plan": plan},
+    ).get_data(as_text=True)
+    assert "3 order(s) paid; 0 part payment(s) recorded" in done
+    statuses = db.session.scalars(select(Order.status).where(Order.batch_id == batch.id)).all()
+    assert statuses == [OrderStatus.PAID] * 3
+
+
 def test_a_rejected_sign_off_cancels_the_draft(world):
     world["organisation"].approval_threshold_vnd = 100_000
     approver = add_member(world["organisation"], "approver")
