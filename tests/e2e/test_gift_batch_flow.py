@@ -12,7 +12,6 @@ import csv
 import io
 import os
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -144,7 +143,6 @@ def test_a_gift_batch_from_a_faulty_file_to_a_paid_bank_transfer(browser, live_a
     from PIL import Image
 
     base, header = shop["url"], shop["header"]
-    started = time.monotonic()
     rows = recipient_rows()
 
     # 1. The buyer uploads the list with three mistakes: each is listed with its row and column.
@@ -247,9 +245,7 @@ def test_a_gift_batch_from_a_faulty_file_to_a_paid_bank_transfer(browser, live_a
     transfer = parse_payload(decoded[0].text)
     assert (transfer.amount_vnd, transfer.purpose) == (total, f"OCOP {reference}")
     assert (transfer.bin, transfer.account) == (BIN, ACCOUNT)
-    shooting = time.monotonic()
     screenshots(browser, base, BUYER, f"/agency/batches/{batch_id}?lang=en", "gift-batch-to-pay")
-    started += time.monotonic() - shooting  # the screenshots are not the flow's time
 
     # 5. The office imports the statement with that one transfer and confirms it.
     statement = "\r\n".join([
@@ -278,9 +274,7 @@ def test_a_gift_batch_from_a_faulty_file_to_a_paid_bank_transfer(browser, live_a
         statuses = set(db.session.scalars(select(Order.status).where(Order.batch_id == batch_id)))
         assert statuses == {OrderStatus.PAID}
     buyer_context.close()
-    elapsed = time.monotonic() - started
 
     # With E2E_SHOTS_DIR: the batch page and the quote page, narrow and wide (not asserted on).
     screenshots(browser, base, BUYER, f"/agency/batches/{batch_id}?lang=en", "gift-batch-paid")
     screenshots(browser, base, ADMIN, f"/admin/quotes/{quote_id}?lang=en", "quote")
-    assert elapsed < 60, elapsed
