@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from shop.banking.banks import bank_choices
 from shop.http import parse_int
 from shop.orders.models import Order
-from shop.payouts.bank_accounts import ACCOUNT_MAX, ACCOUNT_MIN, HOLDER_MAX
-from shop.payouts.bank_forms import account_digits, holder_form
+from shop.payouts.bank_accounts import HOLDER_MAX
+from shop.payouts.bank_forms import account_number_field, bank_field, holder_form
 from shop.text import strip
 from shop.validators import no_control_characters
 
@@ -90,26 +89,9 @@ class RefundForm(FlaskForm):
 class PayeeForm(FlaskForm):
     """The customer's account a refund by bank transfer goes to."""
 
-    payee_bin = SelectField(
-        _l("Customer's bank"),
-        choices=lambda: [("", _l("Choose the bank")), *bank_choices()],
-        validators=[DataRequired(_l("Choose the customer's bank."))],
-        validate_choice=True,
-    )
-    payee_account = StringField(
-        _l("Customer's account number"),
-        filters=[strip, account_digits],
-        validators=[
-            DataRequired(_l("Enter the customer's account number.")),
-            Regexp(
-                rf"^\d{{{ACCOUNT_MIN},{ACCOUNT_MAX}}}$",
-                message=_l(
-                    "An account number is %(min)d to %(max)d digits.",
-                    min=ACCOUNT_MIN,
-                    max=ACCOUNT_MAX,
-                ),  # fmt: skip
-            ),
-        ],
+    payee_bin = bank_field(_l("Customer's bank"), _l("Choose the customer's bank."))
+    payee_account = account_number_field(
+        _l("Customer's account number"), _l("Enter the customer's account number.")
     )
     payee_holder = StringField(
         _l("Account holder"),

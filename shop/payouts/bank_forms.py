@@ -26,18 +26,23 @@ def holder_form(value: object) -> object:
     return " ".join(to_ascii(value).upper().split()) if isinstance(value, str) else value
 
 
-class BankAccountForm(FlaskForm):
-    bank_bin = SelectField(
-        _l("Bank"),
+def bank_field(label, required: str) -> SelectField:
+    """A bank of the NAPAS list (a producer's own account, a customer's for a refund)."""
+    return SelectField(
+        label,
         choices=lambda: [("", _l("Choose the bank")), *bank_choices()],
-        validators=[DataRequired(_l("Choose the bank."))],
+        validators=[DataRequired(required)],
         validate_choice=True,
     )
-    account_number = StringField(
-        _l("Account number"),
+
+
+def account_number_field(label, required: str) -> StringField:
+    """An account number: spaces and dots dropped, then digits only, of a bank's length."""
+    return StringField(
+        label,
         filters=[strip, account_digits],
         validators=[
-            DataRequired(_l("Enter the account number.")),
+            DataRequired(required),
             Regexp(
                 rf"^\d{{{ACCOUNT_MIN},{ACCOUNT_MAX}}}$",
                 message=_l(
@@ -48,6 +53,11 @@ class BankAccountForm(FlaskForm):
             ),
         ],
     )
+
+
+class BankAccountForm(FlaskForm):
+    bank_bin = bank_field(_l("Bank"), _l("Choose the bank."))
+    account_number = account_number_field(_l("Account number"), _l("Enter the account number."))
     holder_name = StringField(
         _l("Account holder"),
         filters=[strip],
