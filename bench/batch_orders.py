@@ -24,25 +24,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.racing import counting
+
 GIFT_SETS = ("tet-kinh-bac-alcohol-free", "my-chu-gift-set")
 PROVINCES = ("Bắc Ninh", "Hà Nội", "Thành phố Hồ Chí Minh", "Đà Nẵng", "Hải Phòng")
-
-
-@contextmanager
-def counting(engine):
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @contextmanager

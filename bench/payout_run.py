@@ -15,28 +15,12 @@ import shutil
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.racing import counting
+
 BATCH = 5000
-
-
-@contextmanager
-def counting(engine):
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def build(producers: int, entries: int, today: date) -> list[int]:

@@ -26,6 +26,24 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHECKOUT_TOKEN = re.compile(r'name="checkout_token"[^>]*value="([^"]+)"')
 
 
+@contextmanager
+def counting(engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block (transaction control left out)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def csrf(html: str) -> str:
     match = CSRF.search(html)
     if not match:
