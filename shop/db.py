@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -94,3 +94,22 @@ def begin_write_transaction(session) -> None:
     """
     session.rollback()
     session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
+def move_status(
+    session, model, row, table: dict[str, frozenset[str]], target: str, *, where=(), **values
+) -> bool:
+    """Compare-and-set ``row`` (of ``model``) to the status ``target`` from any status the
+    ``table`` allows to reach it, as the database has it now (not as ``row`` was read), under
+    the extra ``where`` conditions, setting ``values`` too; ``row`` is refreshed when it moved.
+    Returns whether it moved: of a job and a page racing, one only."""
+    sources = [status for status, targets in table.items() if target in targets]
+    moved = session.execute(
+        update(model)
+        .where(model.id == row.id, model.status.in_(sources), *where)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved:
+        session.refresh(row)
+    return bool(moved)

@@ -39,7 +39,7 @@ from shop.batches.models import (
 from shop.batches.recipients import Recipient
 from shop.bundles.models import Bundle
 from shop.catalog.models import Producer, Product
-from shop.db import begin_write_transaction, utcnow
+from shop.db import begin_write_transaction, move_status, utcnow
 from shop.errors import InvalidTransition, OutOfStock, ShopError
 from shop.extensions import db
 from shop.notify import after_commit
@@ -80,16 +80,8 @@ class BatchNotFound(BatchError):
 def transition(batch: GiftBatch, target: str, **values) -> None:
     """Move ``batch`` to ``target`` if the table allows it from its current status (a
     compare-and-set on the status read now); ``InvalidTransition`` otherwise."""
-    sources = [s for s, targets in TRANSITIONS.items() if target in targets]
-    done = db.session.execute(
-        update(GiftBatch)
-        .where(GiftBatch.id == batch.id, GiftBatch.status.in_(sources))
-        .values(status=target, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not done:
+    if not move_status(db.session, GiftBatch, batch, TRANSITIONS, target, **values):
         raise InvalidTransition(f"a batch cannot become {target}", batch_id=batch.id)
-    db.session.refresh(batch)
     log.info("gift batch %s is %s", batch.reference, target)
 
 

@@ -44,7 +44,7 @@ from shop.agencies.signals import approval_decided
 from shop.audit.services import record
 from shop.batches.models import BatchStatus, GiftBatch, GiftBatchRecipient
 from shop.bundles.models import Bundle
-from shop.db import utcnow
+from shop.db import move_status, utcnow
 from shop.errors import InvalidTransition, OutOfStock, ShopError
 from shop.extensions import db
 from shop.money import allocate, vat_included
@@ -85,16 +85,8 @@ class NotAllowed(QuoteError):
 def transition(quote: Quote, target: str, *, where=(), **values) -> None:
     """Move ``quote`` to ``target`` if the table allows it from its current status (a
     compare-and-set, with extra ``where`` conditions); ``InvalidTransition`` otherwise."""
-    sources = [s for s, targets in TRANSITIONS.items() if target in targets]
-    done = db.session.execute(
-        update(Quote)
-        .where(Quote.id == quote.id, Quote.status.in_(sources), *where)
-        .values(status=target, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not done:
+    if not move_status(db.session, Quote, quote, TRANSITIONS, target, where=where, **values):
         raise InvalidTransition(f"a quote cannot become {target}", quote_id=quote.id)
-    db.session.refresh(quote)
     log.info("quote %s is %s", quote.reference, target)
 
 
