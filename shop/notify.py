@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _KEY = "after_commit_callbacks"
+_READY = "after_commit_ready"  # committed, waiting for the connection to go back
 
 
 def after_commit(session: Session, callback: Callable[[], object]) -> None:
@@ -31,14 +32,24 @@ def after_commit_once(session: Session, callback: Callable[[], object]) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _run(session: Session) -> None:
+def _committed(session: Session) -> None:
     # SQLAlchemy also sends ``after_commit`` when a SAVEPOINT is released: the callbacks wait
     # for the outermost commit (a job enqueued inside a savepoint would otherwise start before
     # the transaction that wrote its work commits).
     if session.in_nested_transaction():
         return
-    callbacks = session.info.pop(_KEY, [])
-    for callback in callbacks:
+    session.info.setdefault(_READY, []).extend(session.info.pop(_KEY, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run(session: Session, transaction) -> None:
+    # ``after_commit`` comes while the session still holds its connection; the callbacks wait
+    # until the outermost transaction has given it back to the pool. A job run in-process
+    # (immediate mode) opens a session of its own: run earlier, every request finishing at once
+    # would hold two connections, and a full pool would keep both waiting on each other.
+    if transaction.parent is not None:
+        return
+    for callback in session.info.pop(_READY, []):
         try:
             callback()
         except Exception:  # a failed nudge must not undo or hide a committed order

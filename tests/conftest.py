@@ -264,8 +264,13 @@ def count_queries(engine) -> Iterator[list[str]]:
 
 @pytest.fixture
 def pg_app(postgres_url):
-    """An app on the session's PostgreSQL database, for tests that race real connections."""
-    app = create_app(make_config(postgres_url))
+    """An app on the session's PostgreSQL database, for tests that race real connections.
+
+    Its pool holds a connection for each of the up to 30 threads a race test starts at once:
+    the races are about rows and locks, and a thread queueing for a connection (3 s at most)
+    on a busy machine would fail for a reason the test does not look at."""
+    options = {"pool_pre_ping": True, "pool_size": 32, "max_overflow": 8}
+    app = create_app(make_config(postgres_url, SQLALCHEMY_ENGINE_OPTIONS=options))
     with app.app_context():
         db.create_all()
         yield app

@@ -122,6 +122,47 @@ def test_nothing_is_sent_for_a_transaction_that_rolls_back(app, outbox):
     assert outbox() == []
 
 
+def test_a_savepoint_released_sends_nothing_until_the_outer_commit(app, outbox):
+    with db.session.begin_nested():
+        send_email("anh@example.com", "Xin chào", "Nội dung")
+    assert outbox() == []  # the savepoint is released, the transaction is still open
+    db.session.commit()
+    assert len(outbox()) == 1
+
+
+def test_the_delivery_job_runs_after_the_commit_gave_its_connection_back(postgres_url, tmp_path):
+    """A pool of one connection: the in-process delivery job after a commit needs it, so it
+    must start only once the committing session has returned it (before, every request that
+    finished at once held two connections and a full pool left both waiting until timeout)."""
+    from shop import create_app
+    from tests.conftest import empty_postgres, make_config
+
+    options = {"pool_size": 1, "max_overflow": 0}
+    config = make_config(
+        postgres_url,
+        SQLALCHEMY_ENGINE_OPTIONS=options,
+        DATABASE_POOL_TIMEOUT=1,
+        MAIL_OUTBOX_DIR=str(tmp_path),
+    )
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        try:
+            send_email("anh@example.com", "Xin chào", "Nội dung", key="one-connection")
+            db.session.commit()
+            status = db.session.scalar(
+                select(OutboxMessage.status).where(
+                    OutboxMessage.idempotency_key == "one-connection"
+                )
+            )
+            assert status == MessageStatus.SENT
+            assert len(list(tmp_path.glob("*.eml"))) == 1
+        finally:
+            db.session.remove()
+            empty_postgres(db.engine)
+            db.engine.dispose()
+
+
 def test_the_same_idempotency_key_queues_one_message(app, outbox):
     first = send_email("anh@example.com", "Xin chào", "Nội dung", key="welcome-1")
     second = send_email("anh@example.com", "Xin chào", "Nội dung", key="welcome-1")
