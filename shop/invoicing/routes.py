@@ -14,6 +14,7 @@ from flask_login import current_user
 from shop.accounts.decorators import role_required
 from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
+from shop.agencies.queries import billing_choices
 from shop.db import begin_write_transaction
 from shop.extensions import db
 from shop.i18n import speaking
@@ -58,8 +59,17 @@ def invoice_data(reference: str):
     token = order.access_token if token else None
     locked = invoice_data_locked(order)
     form = InvoiceDataForm()
+    recorded = invoice_data_of(order.id) if request.method == "GET" else None
+    if current_user.is_authenticated and order.user_id == current_user.id:
+        # A member's own order: its organisation's details in one tap, as at checkout (asked
+        # for by default only while the order has no invoice data yet).
+        form.offer_billing_choices(
+            billing_choices(current_user.id),
+            prefill=request.method == "GET" and recorded is None,
+        )
     if request.method == "GET":
-        form.fill_invoice(invoice_data_of(order.id))
+        if recorded is not None:
+            form.fill_invoice(recorded)
     elif locked:
         flash(_("A parcel has shipped: the invoice data can no longer change."), "error")
         return redirect(_order_page(order, token))

@@ -10,6 +10,8 @@ from shop.extensions import db, limiter
 from shop.invoicing.services import invoice_data_of
 from tests.agencies.factories import BAC_NINH, KINH_BAC, add_member, gen_organisation
 from tests.checkout.test_checkout import checkout, fill_cart, orders
+from tests.conftest import csrf_token
+from tests.factories import gen_user
 
 
 def html(response) -> str:
@@ -177,3 +179,63 @@ def test_a_customer_outside_any_organisation_is_offered_nothing(client, demo, lo
     )
     assert response.status_code == 400
     assert orders() == []
+
+
+def _placed_without_invoice(client):
+    response = checkout(client, payment_method="cod")
+    assert response.status_code == 302
+    [order] = orders()
+    return order
+
+
+def test_the_order_page_offers_the_organisation_s_data_and_copies_the_chosen(client, member):
+    _, _, department = member
+    order = _placed_without_invoice(client)
+    path = f"/orders/{order.reference}/invoice-data"
+    page = html(client.get(f"{path}?lang=en"))
+    assert "Invoice to" in page
+    assert "copied onto the order when you save" in page
+    assert "MST 0109999999" in page
+    assert "Phòng Hành chính" in page
+    assert '<input checked id="wants_invoice"' in page  # no data yet: offered by default
+
+    token = csrf_token(client, path)
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "wants_invoice": "y",
+            "invoice_entity": f"department-{department.id}",
+        },
+    )
+    assert response.status_code == 302
+    data = invoice_data_of(order.id)
+    assert (data.legal_name, data.tax_code) == ("Văn phòng Sở Văn hoá Thử nghiệm", "0109999999")
+    assert data.email == "vanphong@example.com"
+
+    # Recorded data shows as typed details, and the box stays as the order has it.
+    page = html(client.get(f"{path}?lang=en"))
+    assert 'value="Văn phòng Sở Văn hoá Thử nghiệm"' in page
+    assert 'checked id="invoice_entity-2" name="invoice_entity" type="radio" value=""' in page
+
+
+def test_the_order_page_refuses_another_organisation_s_department(client, member):
+    order = _placed_without_invoice(client)
+    stranger = gen_user("customer")
+    other_department = save_department(
+        gen_organisation(stranger, legal_name="Công ty Người Khác"), stranger
+    )
+    db.session.commit()
+    path = f"/orders/{order.reference}/invoice-data"
+    token = csrf_token(client, path)
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "wants_invoice": "y",
+            "invoice_entity": f"department-{other_department.id}",
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose one of your organisation" in html(response)
+    assert invoice_data_of(order.id) is None
