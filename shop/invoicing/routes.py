@@ -14,7 +14,6 @@ from flask_login import current_user
 from shop.accounts.decorators import role_required
 from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
-from shop.agencies.queries import billing_choices
 from shop.db import begin_write_transaction
 from shop.extensions import db
 from shop.i18n import speaking
@@ -61,6 +60,8 @@ def invoice_data(reference: str):
     form = InvoiceDataForm()
     recorded = invoice_data_of(order.id) if request.method == "GET" else None
     if current_user.is_authenticated and order.user_id == current_user.id:
+        from shop.agencies.queries import billing_choices  # agencies imports invoicing
+
         # A member's own order: its organisation's details in one tap, as at checkout (asked
         # for by default only while the order has no invoice data yet).
         form.offer_billing_choices(
