@@ -29,8 +29,12 @@ def send_quote_email(quote: Quote) -> None:
             "link": absolute_url("gift_batches.batch", batch_id=quote.batch_id, lang=locale),
             "pdf": absolute_url("quotes.pdf", quote_id=quote.id, lang=locale),
             "locale": locale,
+            "replaces": db.session.get(Quote, quote.replaces_id) if quote.replaces_id else None,
         }
-        subject = gettext("Your quote %(reference)s is ready", reference=quote.reference)
+        if context["replaces"] is not None:
+            subject = gettext("Your revised quote %(reference)s", reference=quote.reference)
+        else:
+            subject = gettext("Your quote %(reference)s is ready", reference=quote.reference)
         text_body = render_template("email/quotes/sent.txt", **context)
         html_body = render_template("email/quotes/sent.html", **context)
     send_email(buyer.email, subject, text_body, html_body, key=f"quote-sent-{quote.id}")

@@ -35,19 +35,23 @@ class QuoteStatus(StrEnum):
     DECLINED = "declined"  # the organisation said no (or its approver refused)
     EXPIRED = "expired"  # valid_until passed before anyone accepted
     WITHDRAWN = "withdrawn"  # the buyer took the request back before it was sent
+    SUPERSEDED = "superseded"  # the office sent a revised quote in its place
 
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     QuoteStatus.REQUESTED: frozenset({QuoteStatus.SENT, QuoteStatus.WITHDRAWN}),
-    QuoteStatus.SENT: frozenset({QuoteStatus.ACCEPTED, QuoteStatus.DECLINED, QuoteStatus.EXPIRED}),
+    QuoteStatus.SENT: frozenset(
+        {QuoteStatus.ACCEPTED, QuoteStatus.DECLINED, QuoteStatus.EXPIRED, QuoteStatus.SUPERSEDED}
+    ),
     QuoteStatus.ACCEPTED: frozenset(),
     QuoteStatus.DECLINED: frozenset(),
     QuoteStatus.EXPIRED: frozenset(),
     QuoteStatus.WITHDRAWN: frozenset(),
+    QuoteStatus.SUPERSEDED: frozenset(),
 }
 LIVE = (QuoteStatus.REQUESTED, QuoteStatus.SENT, QuoteStatus.ACCEPTED)
 _LIVE_SQL = "status IN ('requested', 'sent', 'accepted')"
-PRICED = ("sent", "accepted", "declined", "expired")
+PRICED = ("sent", "accepted", "declined", "expired", "superseded")
 
 
 class Quote(db.Model):
@@ -104,6 +108,8 @@ class Quote(db.Model):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A revised quote: the sent quote it superseded (same batch, same recipients' goods prices).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("quote.id"))
 
     lines: Mapped[list[QuoteLine]] = relationship(
         back_populates="quote", order_by="QuoteLine.id", cascade="all, delete-orphan"

@@ -118,7 +118,17 @@ def accept(quote_id: int):
         return _batch_page(batch_id)
     except InvalidTransition:
         db.session.rollback()
-        flash(_("This quote cannot be accepted: it was accepted, declined or withdrawn."), "error")
+        if _quote(quote_id).status == QuoteStatus.SUPERSEDED:
+            flash(
+                _("The office sent a revised quote in place of this one: look at its prices, "
+                  "then accept it."),
+                "error",
+            )  # fmt: skip
+        else:
+            flash(
+                _("This quote cannot be accepted: it was accepted, declined or withdrawn."),
+                "error",
+            )
         return _batch_page(batch_id)
     db.session.commit()
     if accepted.approval is not None:
@@ -225,6 +235,8 @@ def _admin_page(found: Quote, form: SendQuoteForm | None = None, code: int = 200
         form=form,
         status_label=status_label,
         now=utcnow(),
+        replaces=db.session.get(Quote, found.replaces_id) if found.replaces_id else None,
+        replaced_by=services.replacement_of(found.id),
     ), code
 
 
@@ -261,17 +273,21 @@ def admin_send(quote_id: int):
     begin_write_transaction(db.session)
     found = _admin_quote(quote_id)
     batch = db.session.get(GiftBatch, found.batch_id)
+    terms = {
+        "delivery_vnd": form.delivery_vnd.data,
+        "discount_vnd": form.discount_vnd.data,
+        "valid_until": form.valid_until.data,
+        "now": now,
+    }
+    revising = found.status == QuoteStatus.SENT
     try:
         if batch.status != BatchStatus.DRAFT:
             raise InvalidTransition("the batch is no longer a draft")
-        services.send(
-            found,
-            admin_id,
-            delivery_vnd=form.delivery_vnd.data,
-            discount_vnd=form.discount_vnd.data,
-            valid_until=form.valid_until.data,
-            now=now,
-        )
+        if revising:
+            sent_id = services.revise(found, admin_id, **terms).id
+        else:
+            services.send(found, admin_id, **terms)
+            sent_id = quote_id
     except services.DiscountTooLarge:
         db.session.rollback()
         found = _admin_quote(quote_id)
@@ -281,11 +297,22 @@ def admin_send(quote_id: int):
         return _admin_page(found, form, 400)
     except InvalidTransition:
         db.session.rollback()
-        flash(_("Only a requested quote of a draft batch can be sent."), "error")
+        flash(
+            _("Only a requested or sent quote of a draft batch can be sent: this one was "
+              "accepted, declined, withdrawn or replaced meanwhile."),
+            "error",
+        )  # fmt: skip
         return redirect(url_for("quotes.admin_detail", quote_id=quote_id))
     db.session.commit()
-    flash(_("The quote is sent: the buyer gets an e-mail."), "success")
-    return redirect(url_for("quotes.admin_detail", quote_id=quote_id))
+    if revising:
+        flash(
+            _("The revised quote is sent and replaces the earlier one: the buyer gets an "
+              "e-mail."),
+            "success",
+        )  # fmt: skip
+    else:
+        flash(_("The quote is sent: the buyer gets an e-mail."), "success")
+    return redirect(url_for("quotes.admin_detail", quote_id=sent_id))
 
 
 def quote_context(batch: GiftBatch) -> dict:

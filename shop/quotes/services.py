@@ -184,6 +184,11 @@ def latest_quote(batch_id: int) -> Quote | None:
     )
 
 
+def replacement_of(quote_id: int) -> Quote | None:
+    """The revised quote sent in place of this one, if any."""
+    return db.session.scalar(select(Quote).where(Quote.replaces_id == quote_id))
+
+
 def quotes_for_office(status: str | None) -> list[Quote]:
     query = select(Quote).order_by(Quote.requested_at.desc(), Quote.id.desc()).limit(200)
     if status:
@@ -377,6 +382,79 @@ def send(
     from shop.quotes.emails import send_quote_email
 
     send_quote_email(quote)
+
+
+def revise(
+    quote: Quote,
+    admin_id: int,
+    *,
+    delivery_vnd: int,
+    discount_vnd: int,
+    valid_until: date,
+    now: datetime,
+) -> Quote:
+    """The office sends a sent quote again with another delivery, discount or validity (the
+    boxes keep the prices they were quoted at). A new quote takes its place, naming it; the old
+    one is superseded first, by a compare-and-set from ``sent``, so of a revision and an
+    acceptance racing one only succeeds. A sign-off waiting for the old quote is withdrawn (the
+    new total is approved afresh). Returns the new quote, sent; flushes."""
+    if quote.status != QuoteStatus.SENT:
+        raise InvalidTransition("only a sent quote is revised", quote_id=quote.id)
+    if end_of_local_day(valid_until) <= now:
+        raise QuoteError("the validity must end in the future")
+    old_lines = list(quote.lines)
+    transition(quote, QuoteStatus.SUPERSEDED, closed_at=now)
+    withdraw_subject(SUBJECT, quote.id)
+    revised = Quote(
+        reference=f"TMP-{quote.id}-{int(now.timestamp())}",
+        batch_id=quote.batch_id,
+        organisation_id=quote.organisation_id,
+        status=QuoteStatus.REQUESTED,
+        po_number=quote.po_number,
+        recipients=quote.recipients,
+        boxes=quote.boxes,
+        goods_vnd=quote.goods_vnd,
+        delivery_vnd=quote.delivery_vnd,
+        discount_vnd=0,
+        total_vnd=quote.goods_vnd + quote.delivery_vnd,
+        vat_rates=[],
+        requested_by_id=quote.requested_by_id,
+        requested_at=quote.requested_at,
+        replaces_id=quote.id,
+    )
+    db.session.add(revised)
+    db.session.flush()
+    revised.reference = f"{REFERENCE_PREFIX}-{now.year}-{revised.id:06d}"
+    db.session.execute(
+        insert(QuoteLine),
+        [
+            {
+                "quote_id": revised.id,
+                "recipient_id": line.recipient_id,
+                "bundle_id": line.bundle_id,
+                "quantity": line.quantity,
+                "unit_price_vnd": line.unit_price_vnd,
+                "goods_vnd": line.goods_vnd,
+                # The delivery is spread again in proportion to these shares.
+                "delivery_vnd": line.delivery_vnd,
+                "discount_vnd": 0,
+            }
+            for line in old_lines
+        ],
+    )
+    db.session.flush()
+    db.session.refresh(revised)
+    record(admin_id, "quote.revise", "quote", quote.id, {"status": "sent"},
+           {"status": "superseded", "replaced_by": revised.reference})  # fmt: skip
+    send(
+        revised,
+        admin_id,
+        delivery_vnd=delivery_vnd,
+        discount_vnd=discount_vnd,
+        valid_until=valid_until,
+        now=now,
+    )
+    return revised
 
 
 # --- accepting -----------------------------------------------------------------------------------
