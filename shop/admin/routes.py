@@ -276,6 +276,36 @@ def _detail_url(reference: str) -> str:
     return url_for("admin.order_detail", reference=reference, _anchor="main")
 
 
+# The refund service's refusals by reason (``RefundNotAllowed.details["reason"]``); any other
+# means the amounts moved meanwhile.
+REFUND_REFUSALS = {
+    "no_payment": _l(
+        "There is no online payment to refund. Cash-on-delivery money is paid back by "
+        "bank transfer, outside the shop."
+    ),
+    "nothing_left": _l("Everything paid for this order has already been refunded."),
+    "no_gateway": _l("Card refunds need Stripe to be configured on this server."),
+    "bad_quantity": _l("Refund quantities must be whole numbers of at least 1."),
+    "unknown_line": _l("One of the lines to refund is not part of this order."),
+    "by_transfer": _l(
+        "A bank transfer is paid back by a transfer from the shop's account: enter the "
+        "customer's account on the refund."
+    ),
+    "not_transfer": _l(
+        "This payment is paid back through its provider, not by a transfer: record the "
+        "refund without an account."
+    ),
+    "unknown_bank": _l("Choose the customer's bank from the list."),
+    "no_payee": _l("Enter the customer's account before recording the transfer."),
+    "reference_used": _l("That bank reference is already recorded for another refund."),
+    "refund_done": _l("This refund has been paid already."),
+}
+REFUND_MOVED = _l(
+    "That is more than is left to refund; part of this order may have been refunded "
+    "meanwhile. Check the amounts and try again."
+)
+
+
 def _refund_message(error: RefundNotAllowed, order: Order) -> str:
     """The refund service's refusal, in the admin's language."""
     reason = error.details.get("reason")
@@ -284,36 +314,7 @@ def _refund_message(error: RefundNotAllowed, order: Order) -> str:
             "Only paid orders can be refunded; this one is “%(status)s”.",
             status=order_status_label(order.status),
         )
-    if reason == "no_payment":
-        return _(
-            "There is no online payment to refund. Cash-on-delivery money is paid back by "
-            "bank transfer, outside the shop."
-        )
-    if reason == "nothing_left":
-        return _("Everything paid for this order has already been refunded.")
-    if reason == "no_gateway":
-        return _("Card refunds need Stripe to be configured on this server.")
-    if reason == "bad_quantity":
-        return _("Refund quantities must be whole numbers of at least 1.")
-    if reason == "unknown_line":
-        return _("One of the lines to refund is not part of this order.")
-    if reason == "by_transfer":
-        return _(
-            "A bank transfer is paid back by a transfer from the shop's account: enter the "
-            "customer's account on the refund."
-        )
-    if reason == "unknown_bank":
-        return _("Choose the customer's bank from the list.")
-    if reason == "no_payee":
-        return _("Enter the customer's account before recording the transfer.")
-    if reason == "reference_used":
-        return _("That bank reference is already recorded for another refund.")
-    if reason == "refund_done":
-        return _("This refund has been paid already.")
-    return _(
-        "That is more than is left to refund; part of this order may have been refunded "
-        "meanwhile. Check the amounts and try again."
-    )
+    return str(REFUND_REFUSALS.get(reason, REFUND_MOVED))
 
 
 def _send(refund_id: int) -> bool:

@@ -114,3 +114,19 @@ def test_mark_reviewed_clears_the_flag_with_an_event(app):
     assert last.from_status == last.to_status == order.status
     with pytest.raises(InvalidTransition):
         mark_reviewed(order, admin_id=admin.id)
+
+
+def test_every_refund_refusal_the_services_raise_has_its_own_message():
+    """A new reason must not fall through to "more than is left to refund"."""
+    import re
+    from pathlib import Path
+
+    import shop
+    from shop.admin.routes import REFUND_REFUSALS
+
+    package = Path(shop.__file__).parent
+    source = "\n".join(path.read_text() for path in package.rglob("*.py"))
+    raised = set(re.findall(r'RefundNotAllowed\([^)]*?reason="([a-z_]+)"', source, re.S))
+    assert len(raised) >= 10
+    # "not_paid" names the order's status; "too_much" is the amounts moving meanwhile.
+    assert raised - {"not_paid", "too_much"} == set(REFUND_REFUSALS)
