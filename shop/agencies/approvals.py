@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shop.agencies.models import (
@@ -23,7 +23,7 @@ from shop.agencies.models import (
 )
 from shop.agencies.signals import approval_decided
 from shop.audit.services import record
-from shop.db import utcnow
+from shop.db import move_status, utcnow
 from shop.errors import ShopError
 from shop.extensions import db
 
@@ -133,16 +133,12 @@ def _for_subject(subject_type: str, subject_id: int) -> ApprovalRequest | None:
     )
 
 
-def _transition(request_id: int, target: str, **values) -> bool:
-    """Compare-and-set from pending to ``target``; False when another move came first."""
-    sources = [s for s, targets in TRANSITIONS.items() if target in targets]
-    done = db.session.execute(
-        update(ApprovalRequest)
-        .where(ApprovalRequest.id == request_id, ApprovalRequest.status.in_(sources))
-        .values(status=target, decided_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return bool(done)
+def _transition(request: ApprovalRequest, target: str, **values) -> bool:
+    """Compare-and-set from pending to ``target`` (``request`` refreshed when it moved); False
+    when another move came first."""
+    return move_status(
+        db.session, ApprovalRequest, request, TRANSITIONS, target, decided_at=utcnow(), **values
+    )
 
 
 def decide(request: ApprovalRequest, approver_id: int, approve: bool, note: str | None = None):
@@ -164,9 +160,8 @@ def decide(request: ApprovalRequest, approver_id: int, approve: bool, note: str 
         raise SelfApproval("an approver cannot approve their own request")
     target = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     note = (note or "").strip()[:NOTE_MAX] or None
-    if not _transition(request.id, target, decided_by_id=approver_id, note=note):
+    if not _transition(request, target, decided_by_id=approver_id, note=note):
         raise AlreadyDecided("the request was decided already")
-    db.session.refresh(request)
     record(
         approver_id,
         f"approval.{target}",
@@ -184,9 +179,8 @@ def withdraw(request: ApprovalRequest, user_id: int) -> bool:
     """The requester takes the request back; False when it was decided already."""
     if user_id != request.requested_by_id:
         raise NotAnApprover("only the requester withdraws")
-    if not _transition(request.id, ApprovalStatus.WITHDRAWN):
+    if not _transition(request, ApprovalStatus.WITHDRAWN):
         return False
-    db.session.refresh(request)
     record(
         user_id,
         "approval.withdrawn",
@@ -201,7 +195,7 @@ def withdraw(request: ApprovalRequest, user_id: int) -> bool:
 def withdraw_subject(subject_type: str, subject_id: int) -> bool:
     """The subject went away (a declined quote): its pending request, if any, is withdrawn."""
     request = _for_subject(subject_type, subject_id)
-    return request is not None and _transition(request.id, ApprovalStatus.WITHDRAWN)
+    return request is not None and _transition(request, ApprovalStatus.WITHDRAWN)
 
 
 def pending_for(organisation_id: int) -> list[ApprovalRequest]:
