@@ -13,7 +13,7 @@ QUOTE_STATUS = {
     QuoteStatus.DECLINED: _l("Quote declined"),
     QuoteStatus.EXPIRED: _l("Quote expired"),
     QuoteStatus.WITHDRAWN: _l("Quote withdrawn"),
-    QuoteStatus.SUPERSEDED: _l("Replaced by a revised quote"),
+    QuoteStatus.SUPERSEDED: _l("Quote replaced"),
 }
 
 
