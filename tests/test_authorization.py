@@ -214,6 +214,16 @@ ROUTES = [
         (("sent-{transfer_refund}-bank_reference", "FT-REFUND-1"),),
     ),
     Route(
+        "admin pay back money the order did not take (none here: refused with a message)",
+        "admin.unapplied_refund",
+        "POST",
+        "/admin/orders/{new_order}/unapplied-refund",
+        frozenset({ADMIN}),
+        409,
+        (("unapplied-unapplied_reason", "paid twice"),),
+        changes=False,
+    ),
+    Route(
         "admin cancel",
         "admin.cancel",
         "POST",

@@ -149,6 +149,21 @@ def refund_form_for(order: Order, *, by_transfer: bool = False, **kwargs) -> Ref
     return OrderRefundForm(**kwargs)
 
 
+class UnappliedForm(FlaskForm):
+    """Pay back the money an order could not take (``shop.payments.unapplied``)."""
+
+    unapplied_reason = _reason_field(
+        _l("Reason for paying it back"), _l("Enter the reason for paying this money back.")
+    )
+
+
+def unapplied_form_for(*, with_payee: bool, **kwargs) -> UnappliedForm:
+    """The form, with the customer's account when part of the money goes back by transfer."""
+    if not with_payee:
+        return UnappliedForm(**kwargs)
+    return type("UnappliedTransferForm", (UnappliedForm, PayeeForm), {})(**kwargs)
+
+
 class CancelForm(FlaskForm):
     reason = _reason_field(_l("Reason for cancelling"), _l("Say why the order is cancelled."))
 

@@ -31,7 +31,9 @@ from shop.admin.forms import (
     RefundForm,
     ReviewForm,
     TransferredForm,
+    UnappliedForm,
     refund_form_for,
+    unapplied_form_for,
 )
 from shop.db import begin_write_transaction
 from shop.errors import InvalidTransition, RefundNotAllowed
@@ -56,9 +58,11 @@ from shop.payments.services import (
     mark_refund_transferred,
     record_refund,
     refund_transfer,
+    refunds_by_transfer,
     send_refund,
     set_refund_payee,
 )
+from shop.payments.unapplied import needs_payee, record_unapplied_refund, unapplied_vnd
 from shop.templating import local_today
 
 log = logging.getLogger(__name__)
@@ -167,8 +171,11 @@ def _render_detail(
     early_form: EarlyShippingForm | None = None,
     refund_form_posted: PayeeForm | TransferredForm | None = None,
     refund_row_error: tuple[int, str] | None = None,
+    unapplied_form: UnappliedForm | None = None,
+    unapplied_error: str | None = None,
     status: int = 200,
 ):
+    unapplied = unapplied_vnd(order)
     payments = list(
         db.session.scalars(
             select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)
@@ -203,7 +210,7 @@ def _render_detail(
     received = sum(p.captured_vnd for p in transfers)
     pending_transfers = {}
     for item in refunds:
-        if not by_transfer or item.status != RefundStatus.PENDING:
+        if item.status != RefundStatus.PENDING or not refunds_by_transfer(item):
             continue
         forms = {
             "payee": PayeeForm(prefix=f"payee-{item.id}", formdata=None),
@@ -256,6 +263,10 @@ def _render_detail(
         action_form=EmptyForm(),
         refund_error=refund_error,
         cancel_error=cancel_error,
+        unapplied_vnd=unapplied,
+        unapplied_form=unapplied_form
+        or unapplied_form_for(with_payee=needs_payee(order), prefix="unapplied"),
+        unapplied_error=unapplied_error,
     ), status
 
 
@@ -299,6 +310,7 @@ REFUND_REFUSALS = {
     "no_payee": _l("Enter the customer's account before recording the transfer."),
     "reference_used": _l("That bank reference is already recorded for another refund."),
     "refund_done": _l("This refund has been paid already."),
+    "nothing_unapplied": _l("There is no money left to pay back: it was paid back meanwhile."),
 }
 REFUND_MOVED = _l(
     "That is more than is left to refund; part of this order may have been refunded "
@@ -400,11 +412,46 @@ def send_again(reference: str, refund_id: int):
         abort(404)
     if pending.status != RefundStatus.PENDING:
         flash(_("This refund has already been sent."), "info")
-    elif _by_transfer(order):
+    elif refunds_by_transfer(pending):
         flash(_refund_message(RefundNotAllowed("", reason="by_transfer"), order), "error")
     elif _send(refund_id):
         flash(_("Refunded %(amount)s.", amount=format_vnd(pending.amount_vnd)), "success")
     return redirect(_detail_url(reference))
+
+
+@bp.post("/orders/<reference>/unapplied-refund")
+@role_required(Role.ADMIN)
+def unapplied_refund(reference: str):
+    """Pay back the money the order could not take: card payments through their provider now,
+    transfers by the office from its banking app (the rows under "Refunds" then guide it)."""
+    order = _load_order(reference)
+    form = unapplied_form_for(with_payee=needs_payee(order), prefix="unapplied")
+    if not form.validate_on_submit():
+        return _render_detail(order, unapplied_form=form, status=400)
+    payee = form.payee() if isinstance(form, PayeeForm) else None
+    reason, admin_id, order_id = form.unapplied_reason.data, current_user.id, order.id
+    begin_write_transaction(db.session)
+    try:
+        recorded = record_unapplied_refund(order_id, reason=reason, admin_id=admin_id, payee=payee)
+    except RefundNotAllowed as error:
+        db.session.rollback()
+        order = _load_order(reference)
+        message = _refund_message(error, order)
+        return _render_detail(order, unapplied_form=form, unapplied_error=message, status=409)
+    by_card = [r.id for r in recorded if not refunds_by_transfer(r)]
+    total = sum(r.amount_vnd for r in recorded)
+    db.session.commit()
+    results = [_send(refund_id) for refund_id in by_card]  # every one is tried
+    sent = all(results)
+    if len(by_card) < len(recorded):
+        flash(
+            _("%(amount)s to pay back recorded: pay the transfer from the banking app with the "
+              "code under Refunds, then enter the bank's reference.", amount=format_vnd(total)),
+            "success",
+        )  # fmt: skip
+    elif sent:
+        flash(_("Paid back %(amount)s.", amount=format_vnd(total)), "success")
+    return redirect(url_for("admin.order_detail", reference=reference, _anchor="refunds-h"))
 
 
 @bp.post("/orders/<reference>/cancel")
@@ -498,7 +545,7 @@ def _pending_refund(order: Order, refund_id: int) -> Refund:
     pending = db.session.scalar(
         select(Refund).where(Refund.id == refund_id, Refund.order_id == order.id)
     )
-    if pending is None or not _by_transfer(order):
+    if pending is None or not refunds_by_transfer(pending):
         abort(404)
     return pending
 

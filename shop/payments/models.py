@@ -28,6 +28,13 @@ class PaymentStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class RefundKind(StrEnum):
+    ORDER = "order"  # part of what the order took: raises its refunded total
+    # Money the order could not take (a surplus transfer, a second payment, money after it
+    # expired or was cancelled): paid back without touching the order's totals or status.
+    UNAPPLIED = "unapplied"
+
+
 class RefundStatus(StrEnum):
     PENDING = "pending"  # recorded, not yet accepted by the provider
     SUCCEEDED = "succeeded"
@@ -73,6 +80,9 @@ class Refund(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
         CheckConstraint(one_of("status", RefundStatus), name="status_known"),
+        CheckConstraint(one_of("kind", RefundKind), name="kind_known"),
+        # Money the order never took names no lines.
+        CheckConstraint("kind = 'order' OR lines_json = '{}'", name="unapplied_has_no_lines"),
         UniqueConstraint("provider_reference"),
         # A refund paid by transfer names the customer's account whole, or not at all.
         CheckConstraint(
@@ -87,6 +97,9 @@ class Refund(TimestampMixin, db.Model):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
     amount_vnd: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(
+        String(10), default=RefundKind.ORDER, server_default=RefundKind.ORDER.value
+    )
     # {order_line_id: quantity} refunded by this refund, as JSON text.
     lines_json: Mapped[str] = mapped_column(Text, default="{}")
     reason: Mapped[str] = mapped_column(Text)

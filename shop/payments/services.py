@@ -42,7 +42,7 @@ from shop.orders.services import (
     refund_completed,
 )
 from shop.orders.signals import order_released
-from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from shop.payments.models import Payment, PaymentStatus, Refund, RefundKind, RefundStatus
 from shop.payments.providers import (
     RefundRequest,
     StartedPayment,
@@ -395,7 +395,7 @@ def record_refund(
     )
     if payee is not None:
         _check_by_transfer(payment)
-        _set_payee(refund, payee)
+        set_payee(refund, payee)
     db.session.add(refund)
     db.session.flush()
     return refund
@@ -436,7 +436,7 @@ def _check_by_transfer(payment: Payment) -> None:
         raise RefundNotAllowed("this payment is refunded by its provider", reason="not_transfer")
 
 
-def _set_payee(refund: Refund, payee: Payee) -> None:
+def set_payee(refund: Refund, payee: Payee) -> None:
     if bank_for(payee.bank_bin) is None:
         raise RefundNotAllowed("not a bank of the NAPAS table", reason="unknown_bank")
     refund.payee_bin = payee.bank_bin
@@ -451,7 +451,7 @@ def set_refund_payee(refund: Refund, payee: Payee) -> None:
     db.session.refresh(refund)
     if refund.status != RefundStatus.PENDING:
         raise RefundNotAllowed("this refund has been paid already", reason="refund_done")
-    _set_payee(refund, payee)
+    set_payee(refund, payee)
     db.session.flush()
 
 
@@ -512,6 +512,11 @@ def complete_refund(refund: Refund, *, provider_reference: str, actor: str) -> N
     if result.rowcount != 1:
         return
     db.session.refresh(refund)
+    if refund.kind == RefundKind.UNAPPLIED:
+        from shop.payments.unapplied import unapplied_refund_completed
+
+        unapplied_refund_completed(refund, actor=actor)
+        return
     order = db.session.get(Order, refund.order_id)
     refund_completed(order, amount_vnd=refund.amount_vnd, actor=actor, reason=refund.reason)
 
