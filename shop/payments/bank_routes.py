@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from shop.accounts.decorators import role_required
@@ -20,9 +21,11 @@ from shop.payments.bank_statement import (
     LATE,
     MANY,
     NO_REFERENCE,
+    NO_REFUND,
     OTHER_METHOD,
     OVER,
     PAY,
+    REFUND_PAID,
     SHORT,
     TWICE,
     UNKNOWN,
@@ -42,6 +45,8 @@ ACTION_LABELS = {
     NO_REFERENCE: _l("The note names no order"),
     MANY: _l("The note names several orders"),
     OTHER_METHOD: _l("The order is not paid by bank transfer"),
+    REFUND_PAID: _l("Our refund transfer: the order's refund is recorded as paid"),
+    NO_REFUND: _l("Money sent for this order, but no refund by transfer of this amount waits"),
 }
 
 
@@ -76,18 +81,29 @@ def confirm_bank_statement():
     db.session.commit()
     paid = sum(a.orders_paid for a in applied)
     review = sum(1 for a in applied if a.match.review)
-    if applied:
+    refunds = sum(1 for a in applied if a.refund)
+    incoming = [a for a in applied if not a.refund]
+    if incoming:
         flash(
             _(
                 "%(paid)d order(s) paid; %(partial)d part payment(s) recorded; "
                 "%(review)d transfer(s) recorded for review.",
                 paid=paid,
-                partial=sum(1 for a in applied if not a.paid and not a.match.review),
+                partial=sum(1 for a in incoming if not a.paid and not a.match.review),
                 review=review,
             ),
             "success",
         )
-    else:
+    if refunds:
+        flash(
+            ngettext(
+                "%(num)d refund by transfer recorded as paid.",
+                "%(num)d refunds by transfer recorded as paid.",
+                refunds,
+            ),
+            "success",
+        )
+    if not applied:
         flash(_("Nothing to record: the statement's transfers are already recorded."), "info")
     return render_template(
         "payments/bank_statement.html",

@@ -16,6 +16,12 @@ group still awaiting payment when its amount is their sum: one ``Payment`` per o
 the bank's reference and the order's. Any other amount is recorded on the group's first order
 and flagged for review, as for a single order.
 
+A debit whose note carries an order's reference (the office's refund transfer, ``HOAN
+OCM-2026-000123``) pays that order's pending refund by transfer of the same amount, once the
+customer's account is on it: the refund is completed with the bank's reference, as if the
+office had typed it. A debit naming an order but no such refund is listed for review; debits
+naming no order are the payouts' side and are not listed here.
+
 The bank's reference is unique per provider: the same statement imported twice records each
 transfer once. Recording holds the order's row (``lock_order``), so two imports racing for one
 order sum each other's transfers and only one of them pays it.
@@ -31,12 +37,14 @@ from sqlalchemy import func, select
 
 from shop.audit.services import record
 from shop.banking.statement import CREDIT, StatementRow, bank_reference, find_dated_references
+from shop.errors import RefundNotAllowed
 from shop.extensions import db
 from shop.orders.models import Order, OrderStatus, PaymentMethod
 from shop.orders.services import flag_for_review, lock_order, mark_paid
 from shop.orders.signals import order_released
 from shop.payments.bank_transfer import ORDER_REFERENCE_PREFIX
-from shop.payments.models import Payment, PaymentStatus
+from shop.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from shop.payments.services import mark_refund_transferred, refunds_by_transfer
 
 PROVIDER = PaymentMethod.BANK_TRANSFER.value
 RECORDED_FROM_STATEMENT = "payment.bank_transfer_recorded"
@@ -54,8 +62,11 @@ UNKNOWN = "unknown_reference"
 NO_REFERENCE = "no_reference"
 MANY = "several_references"
 OTHER_METHOD = "other_method"
+# Debits (the office's refund transfers).
+REFUND_PAID = "refund_paid"  # pays the order's pending refund of this amount
+NO_REFUND = "no_refund"  # names an order with no pending refund by transfer of this amount
 
-RECORDS = frozenset({PAY, SHORT, OVER, LATE, TWICE})
+RECORDS = frozenset({PAY, SHORT, OVER, LATE, TWICE, REFUND_PAID})
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class Match:
     order_ids: tuple[int, ...] = ()
     # The order's transfers with this one (recorded before, and earlier in this statement).
     received_vnd: int | None = None
+    refund_id: int | None = None  # the refund a debit pays
 
     @property
     def records(self) -> bool:
@@ -84,7 +96,7 @@ class Match:
         group's transfer is all or nothing)."""
         if self.group_reference is not None and self.action == SHORT:
             return True
-        return self.action not in (PAY, SHORT, DONE)
+        return self.action not in (PAY, SHORT, DONE, REFUND_PAID)
 
     @property
     def due_vnd(self) -> int | None:
@@ -172,7 +184,68 @@ def received_transfers(order_id: int) -> list[Payment]:
 
 
 def match_statement(rows: list[StatementRow]) -> list[Match]:
-    """What each credit of the statement would do (debits are the payouts' side)."""
+    """What each credit of the statement would do, and each debit naming an order (the
+    office's refund transfers; other debits are the payouts' side), in the statement's order."""
+    matches = _match_credits(rows) + _match_refunds(rows)
+    return sorted(matches, key=lambda match: match.row.row)
+
+
+def _match_refunds(rows: list[StatementRow]) -> list[Match]:
+    debits = [row for row in rows if row.side != CREDIT]
+    named = [(row, order_references(row.note)) for row in debits]
+    named = [(row, refs) for row, refs in named if refs]
+    wanted = {ref for _row, refs in named for ref in refs}
+    if not wanted:
+        return []
+    orders = {
+        o.reference: o for o in db.session.scalars(select(Order).where(Order.reference.in_(wanted)))
+    }
+    pending: dict[int, list[Refund]] = {}
+    if orders:
+        for refund in db.session.scalars(
+            select(Refund)
+            .where(
+                Refund.order_id.in_([o.id for o in orders.values()]),
+                Refund.status == RefundStatus.PENDING,
+                Refund.payee_bin.is_not(None),
+            )
+            .order_by(Refund.id)
+        ):
+            pending.setdefault(refund.order_id, []).append(refund)
+    transfers = {bank_reference(row) for row, _refs in named}
+    done = set(
+        db.session.scalars(select(Refund.provider_reference).where(
+            Refund.provider_reference.in_(transfers)))
+    )  # fmt: skip
+    matches: list[Match] = []
+    claimed: set[int] = set()
+    for row, refs in named:
+        if len(refs) > 1:
+            matches.append(Match(row, MANY))
+            continue
+        order = orders.get(refs[0])
+        if order is None:
+            matches.append(Match(row, UNKNOWN, reference=refs[0]))
+            continue
+        facts = {"order_id": order.id, "reference": order.reference, "status": order.status}
+        transfer = bank_reference(row)
+        refund = next(
+            (r for r in pending.get(order.id, []) if r.amount_vnd == row.amount_vnd
+             and r.id not in claimed and refunds_by_transfer(r)),
+            None,
+        )  # fmt: skip
+        if transfer in done:
+            matches.append(Match(row, DONE, **facts))
+        elif refund is None:
+            matches.append(Match(row, NO_REFUND, **facts))
+        else:
+            claimed.add(refund.id)
+            done.add(transfer)
+            matches.append(Match(row, REFUND_PAID, refund_id=refund.id, **facts))
+    return matches
+
+
+def _match_credits(rows: list[StatementRow]) -> list[Match]:
     credits = [row for row in rows if row.side == CREDIT]
     named = [(row, order_references(row.note)) for row in credits]
     wanted = {ref for _row, refs in named for ref in refs}
@@ -353,6 +426,11 @@ class Applied:
     paid: bool
 
     @property
+    def refund(self) -> bool:
+        """This debit paid a refund by transfer."""
+        return self.match.action == REFUND_PAID
+
+    @property
     def orders_paid(self) -> int:
         """How many orders this credit paid: all of a group's (a gift batch's) at once."""
         if not self.paid:
@@ -367,6 +445,18 @@ def apply_statement(rows: list[StatementRow], *, admin_id: int | None) -> list[A
     applied: list[Applied] = []
     for match in match_statement(rows):
         if not match.records:
+            continue
+        if match.action == REFUND_PAID:
+            try:
+                paid_back = mark_refund_transferred(
+                    db.session.get(Refund, match.refund_id),
+                    bank_reference=bank_reference(match.row),
+                    actor="bank-statement",
+                )
+            except RefundNotAllowed:
+                continue  # paid or changed meanwhile: the next import shows where it is
+            if paid_back:
+                applied.append(Applied(match, False))
             continue
         if match.order_ids:  # a group's transfer: every order its share
             results = [

@@ -220,3 +220,48 @@ def test_a_refund_sent_from_elsewhere_waits_for_the_office_flagged(app):
     flagged = db.session.get(Order, order.id)
     assert flagged.needs_review
     assert f"refund of {refund.amount_vnd} VND" in flagged.review_reason
+
+
+def test_the_bank_statement_s_debit_completes_the_refund_transfer_once(client, login_as, app):
+    """The office's transfer shows on the statement as a debit "HOAN <order>": importing it
+    completes the pending refund of that amount (once), any other amount or an order with no
+    refund waiting is listed for review and changes nothing, and payouts' debits stay theirs."""
+    from tests.payments.test_bank_transfer import _actions, _confirm, _preview
+
+    order = _paid_by_transfer(parts=2)
+    other = _paid_by_transfer()
+    payee = Payee(BIN_ACB, "0123456789", "TRAN THI B")
+    [line] = order.lines
+    first = record_refund(order, lines={line.id: 1}, reason="vỡ", admin_id=None, payee=payee)
+    second = record_refund(order, lines={line.id: 1}, reason="vỡ", admin_id=None, payee=payee)
+    no_account = record_refund(other, lines=None, reason="hủy", admin_id=None)
+    db.session.commit()
+    assert first.amount_vnd == second.amount_vnd
+    amount = first.amount_vnd
+    login_as("admin")
+    statement = "\n".join([
+        "Ngày giao dịch;Số tham chiếu;Ghi nợ;Ghi có;Nội dung",
+        f"29/11/2026;FT-OUT-1;{amount:,};;HOAN {order.reference}",
+        f"29/11/2026;FT-OUT-2;{amount + 1:,};;HOAN {order.reference} nhap sai",
+        f"30/11/2026;FT-OUT-3;{amount:,};;IBFT HOAN {order.reference.replace('-', '')}",
+        f"30/11/2026;FT-OUT-4;{no_account.amount_vnd:,};;HOAN {other.reference}",
+        "30/11/2026;FT-OUT-5;250.000;;OCOP PO000001 chi tra",
+    ]).replace(",", ".").encode("utf-8-sig")  # fmt: skip
+    page = _preview(client, statement)
+    assert _actions(page) == ["refund_paid", "no_refund", "refund_paid", "no_refund"]
+    assert "Our refund transfer" in page
+    result = _confirm(client, page)
+    body = result.get_data(as_text=True)
+    assert "2 refunds by transfer recorded as paid." in body
+    assert re.findall(r'data-result="([^"]+)"', body) == ["refund", "refund"]
+    db.session.expire_all()
+    done = {r.id: (r.status, r.provider_reference) for r in db.session.scalars(select(Refund))}
+    assert done[first.id] == (RefundStatus.SUCCEEDED, "FT-OUT-1")
+    assert done[second.id] == (RefundStatus.SUCCEEDED, "FT-OUT-3")
+    assert done[no_account.id] == (RefundStatus.PENDING, None)  # no account: not ours yet
+    refunded = db.session.get(Order, order.id)
+    assert refunded.refunded_vnd == 2 * amount  # both lines; the delivery is not refunded
+    assert refunded.status == OrderStatus.PARTIALLY_REFUNDED
+
+    again = _preview(client, statement)
+    assert _actions(again) == ["done", "no_refund", "done", "no_refund"]
