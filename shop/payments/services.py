@@ -265,11 +265,15 @@ def payment_succeeded(
     currency: str,
     actor: str,
     provider_payment_id: str | None = None,
+    switch_method: bool = False,
 ) -> bool:
     """The provider took the money: record it on the payment, then mark the order paid — or,
     if the order can no longer take it (already paid, expired, failed, cancelled) or the amount
     differs, flag the order for review (``PaymentMismatch`` is raised for a wrong amount).
-    Returns whether the order was paid now."""
+    Returns whether the order was paid now.
+
+    ``switch_method``: the order was placed for another way of paying (a gift batch's order
+    paid by card with its batch): once paid, its payment method is this payment's provider."""
     order = lock_order(payment.order_id)
     if not _set_payment_status(
         payment,
@@ -278,7 +282,13 @@ def payment_succeeded(
         provider_payment_id=provider_payment_id or payment.provider_payment_id,
     ):
         return False  # this attempt's success was already recorded
-    return mark_paid(order, amount_vnd=amount_vnd, currency=currency, actor=actor)
+    return mark_paid(
+        order,
+        amount_vnd=amount_vnd,
+        currency=currency,
+        actor=actor,
+        payment_method=payment.provider if switch_method else None,
+    )
 
 
 def payment_failed(payment: Payment, *, actor: str, reason: str | None = None) -> bool:
