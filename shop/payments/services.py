@@ -553,23 +553,36 @@ def record_external_refund(
 ) -> None:
     """A provider's total refunded for a payment (Stripe ``charge.refunded``). Refunds we sent
     are already recorded; any amount beyond them (refunded from the provider's dashboard) is
-    recorded here, or flagged for review when it is more than the order has left."""
-    payment = db.session.scalar(
-        select(Payment).where(
-            Payment.provider == provider, Payment.provider_payment_id == payment_intent
-        )
-    )
-    if payment is None:
+    recorded here, or flagged for review when it is more than the order has left.
+
+    A payment shared by several orders (a gift batch paid by card: one PaymentIntent, a payment
+    per order) counts the refunds of all of them; money refunded beyond them cannot be put on
+    one order by the shop, so the first order is flagged for a person to record it."""
+    payments = db.session.scalars(
+        select(Payment)
+        .where(Payment.provider == provider, Payment.provider_payment_id == payment_intent)
+        .order_by(Payment.order_id, Payment.id)
+    ).all()
+    if not payments:
         return
     known = db.session.scalar(
         select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
-            Refund.payment_id == payment.id, Refund.status != RefundStatus.FAILED
+            Refund.payment_id.in_([p.id for p in payments]),
+            Refund.status != RefundStatus.FAILED,
         )
     )
     extra = amount_refunded_vnd - known
     if extra <= 0:
         return
+    payment = payments[0]
     order = lock_order(payment.order_id)
+    if len(payments) > 1:
+        flag_for_review(
+            order,
+            f"the provider refunded {extra} VND outside the shop from a card payment of "
+            f"{len(payments)} orders: record it on the order it was for",
+        )
+        return
     try:
         apply_refund(order, amount_vnd=extra, lines={})
     except RefundNotAllowed as error:

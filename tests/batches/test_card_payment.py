@@ -388,6 +388,21 @@ def test_a_refund_of_a_card_paid_child_order_goes_back_through_stripe(app, clien
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == OrderStatus.REFUNDED
     assert child_orders(batch)[0].status == OrderStatus.PAID
+    # Stripe reports the charge's refunded total: the shop's refund is known, nothing more is
+    # recorded; more than that (refunded from Stripe's dashboard) cannot be put on one order
+    # of the batch by the shop: it is flagged.
+    charge = {"id": "ch_batch", "object": "charge", "payment_intent": "pi_test_batch"}
+    known = webhook(client, "evt_ref_1", "charge.refunded",
+                    {**charge, "amount_refunded": order.total_vnd})  # fmt: skip
+    assert known.status_code == 200
+    first = child_orders(batch)[0]
+    assert (first.refunded_vnd, first.needs_review) == (0, False)
+    more = order.total_vnd + 50_000
+    webhook(client, "evt_ref_2", "charge.refunded", {**charge, "amount_refunded": more})
+    first, second = child_orders(batch)
+    assert (first.refunded_vnd, second.refunded_vnd) == (0, second.total_vnd)
+    assert first.needs_review
+    assert "outside the shop" in first.review_reason
 
 
 # --- the demo provider --------------------------------------------------------------------------
