@@ -17,6 +17,7 @@ from shop.batches.models import GiftBatch
 from shop.db import utcnow
 from shop.extensions import db, limiter
 from shop.orders.models import Order, OrderStatus
+from shop.outbox.models import OutboxMessage
 from shop.payments import bank_statement
 from shop.payments.groups import group_lines
 from shop.payments.models import Payment, PaymentStatus, WebhookEvent
@@ -445,7 +446,10 @@ def test_the_demo_decline_on_a_group_leaves_every_order_waiting(app, client, wor
     signed_in(client, world["buyer"])
     url, page = demo_page(client, batch)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    mails = db.session.scalar(select(func.count(OutboxMessage.id)))
     response = client.post(url, data={"csrf_token": token, "decline": "1"})
+    # The buyer reads it on the batch page: no "payment failed" e-mail for each child order.
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == mails
     assert "Not paid: nothing was charged." in flashed(
         client, client.get(response.headers["Location"] + "&lang=en")
     )
