@@ -1039,6 +1039,17 @@ ROUTES = [
         302,
         members=True,
     ),
+    # Every member of the organisation may pay a batch's unpaid orders by card (the demo
+    # provider here: it opens a payment for the child order); the office only looks.
+    Route(
+        "pay gift batch by card",
+        "gift_batches.pay_by_card",
+        "POST",
+        "/agency/batches/{unpaid_batch}/pay-by-card",
+        frozenset({OWN_APPROVER, OWN_BUYER}),
+        302,
+        members=True,
+    ),
     # A recipient link: public, the token is the key (a wrong one is a 404, see
     # tests/batches/test_links.py).
     Route(
@@ -1314,6 +1325,7 @@ def build_world(visitor: str) -> dict:
     approval = request_approval(organisation.id, "quote", 1, 2_000_000, org_buyer.id)
     gift_batch = _gift_batch(organisation.id, org_buyer.id, product)
     gift_link = _gift_link(organisation.id, org_buyer.id, product)
+    unpaid_batch = _unpaid_batch(organisation.id, org_buyer.id, product)
     # Two more batches: one with a quote the office sent, one with a quote requested.
     quote = _quote(_gift_batch(organisation.id, org_buyer.id, product), org_buyer.id, send=True)
     requested_quote = _quote(_gift_batch(organisation.id, org_buyer.id, product), org_buyer.id)
@@ -1380,6 +1392,7 @@ def build_world(visitor: str) -> dict:
         "org_invitation_token": org_invitation_token(org_invitation),
         "approval": approval.id,
         "gift_batch": gift_batch.id,
+        "unpaid_batch": unpaid_batch.id,
         "gift_link_token": link_token(gift_link),
         "quote": quote.id,
         "requested_quote": requested_quote.id,
@@ -1446,6 +1459,20 @@ def _gift_link(organisation_id: int, buyer_id: int, product: Product) -> GiftBat
     batch.status = "claiming"
     db.session.flush()
     return batch.recipients[0]
+
+
+def _unpaid_batch(organisation_id: int, buyer_id: int, product: Product) -> GiftBatch:
+    """A created batch whose one child order waits for the transfer (or a card payment)."""
+    batch = _gift_batch(organisation_id, buyer_id, product)
+    batch.status = "created"
+    gen_order(
+        [(product, 1)],
+        method="bank_transfer",
+        now=datetime.now(UTC),
+        user_id=buyer_id,
+        batch_id=batch.id,
+    )
+    return batch
 
 
 def _quote(batch: GiftBatch, buyer_id: int, *, send: bool = False) -> Quote:

@@ -4,12 +4,15 @@ follows it; another organisation's batch is a 404; the office may look at any.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
@@ -24,16 +27,35 @@ from shop.batches.models import BatchStatus, GiftBatch
 from shop.batches.recipients import COLUMNS
 from shop.bundles.giftsets import gift_sets_on_sale
 from shop.db import begin_write_transaction, utcnow
-from shop.errors import InvalidTransition
+from shop.errors import InvalidTransition, PaymentNotAllowed
 from shop.extensions import db, login_manager
+from shop.money import format_vnd
+from shop.orders.models import Order
 from shop.payments.bank_transfer import (
     TRANSFER_PREFIX,
     PaymentTerms,
     local_date_of,
     receiving_account,
 )
+from shop.payments.groups import (
+    group_attempt_not_started,
+    group_attempt_started,
+    latest_group,
+    open_group_attempt,
+)
+from shop.payments.models import PaymentStatus
+from shop.payments.providers import (
+    PaymentProvider,
+    ProviderError,
+    Subject,
+    get_provider,
+    group_provider,
+)
 from shop.spreadsheet import csv_response
 from shop.templating import current_lang, local_today
+from shop.urls import absolute_url
+
+log = logging.getLogger(__name__)
 
 
 def batch_member(*roles: str, office: bool = False) -> Callable:
@@ -212,12 +234,85 @@ def _transfer(batch: GiftBatch, money: services.BatchMoney):
     }
 
 
+def _card_refusal(error: PaymentNotAllowed) -> str:
+    """Why the card cannot pay this amount, in one line."""
+    maximum = error.details.get("maximum")
+    total = error.details.get("total")
+    if isinstance(maximum, int) and isinstance(total, int) and total > maximum:
+        return _(
+            "Card payment takes at most %(maximum)s in one payment: this batch is paid by bank "
+            "transfer.",
+            maximum=format_vnd(maximum),
+        )
+    return _("This amount cannot be paid by card: the batch is paid by bank transfer.")
+
+
+def _card(money: services.BatchMoney) -> dict | None:
+    """Paying the unpaid orders by card, beside the transfer: offered to the organisation's
+    members when an online provider pays groups of orders on this server (Stripe, else the
+    demo) and takes the amount; above its limit, one line says why not."""
+    provider = group_provider()
+    if provider is None or money.unpaid_vnd <= 0:
+        return None
+    subject = Subject(total_vnd=money.unpaid_vnd, has_preorder=False, due_at=money.due_at)
+    try:
+        provider.check_allowed(subject)
+    except PaymentNotAllowed as error:
+        return {"allowed": False, "refusal": _card_refusal(error)}
+    return {
+        "allowed": True,
+        "amount_vnd": money.unpaid_vnd,
+        "orders": money.unpaid_orders,
+        "can_pay": g.membership is not None,
+    }
+
+
+# What the batch page says when the payer comes back from the card payment page.
+CARD_RETURNS = ("done", "cancelled")
+
+
+def _flash_card_return(batch_id: int, returned: str) -> None:
+    """Say how the batch's latest card payment went: its payments say it, never the link."""
+    order_ids = list(db.session.scalars(select(Order.id).where(Order.batch_id == batch_id)))
+    members = latest_group(order_ids)
+    statuses = {member.status for member in members}
+    if members and statuses == {PaymentStatus.SUCCEEDED}:
+        flash(
+            ngettext(
+                "Paid by card: %(num)d order of the batch is paid.",
+                "Paid by card: %(num)d orders of the batch are paid.",
+                len(members),
+            ),
+            "success",
+        )
+    elif returned == "done" and PaymentStatus.PENDING in statuses:
+        flash(
+            _(
+                "Your card payment is being confirmed: this page shows the orders paid as soon "
+                "as the payment service confirms it."
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _(
+                "Not paid: nothing was charged. Pay by card again, or by bank transfer with the "
+                "details below."
+            ),
+            "error",
+        )
+
+
 @bp.get("/agency/batches/<int:batch_id>")
 @batch_member(office=True)
 def batch(batch_id: int):
     from shop.quotes.routes import quote_context
 
     found = _batch(batch_id)
+    returned = request.args.get("card")
+    if returned in CARD_RETURNS:  # back from the card payment page: say how it went, once
+        _flash_card_return(found.id, returned)
+        return redirect(url_for("gift_batches.batch", batch_id=found.id))
     organisation = db.session.get(Organisation, found.organisation_id)
     context = {
         "batch": found,
@@ -261,8 +356,91 @@ def batch(batch_id: int):
         reason_label=reason_label,
         money=money,
         transfer=_transfer(found, money),
+        card=_card(money),
         **context,
     )
+
+
+@bp.post("/agency/batches/<int:batch_id>/pay-by-card")
+@batch_member()
+def pay_by_card(batch_id: int):
+    """ "Pay by card": one payment page for every order of the batch still waiting for the
+    transfer. Pressed twice (or in two tabs) it opens one attempt and sends the payer to it;
+    any refusal is a message on the batch page."""
+    page = url_for("gift_batches.batch", batch_id=batch_id)
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired: try again."), "error")
+        return redirect(page)
+    found = _batch(batch_id)
+    provider = group_provider()
+    if provider is None:
+        flash(_("Card payment is not available: pay by bank transfer."), "error")
+        return redirect(page)
+    order_ids = [order.id for order in services.unpaid_orders(found.id)]
+    if not order_ids:
+        flash(_("No order of this batch is waiting for payment."), "info")
+        return redirect(page)
+    return redirect(_start_card_payment(found.id, found.reference, order_ids, provider))
+
+
+def _start_card_payment(
+    batch_id: int, reference: str, order_ids: list[int], provider: PaymentProvider
+) -> str:
+    """The checkout's three steps for a group of orders: record a pending payment per order
+    and commit; call the provider outside any transaction; record its answer and commit.
+    Returns where to send the payer."""
+    page = url_for("gift_batches.batch", batch_id=batch_id)
+    begin_write_transaction(db.session)
+    try:
+        request_ = open_group_attempt(
+            order_ids,
+            group_reference=reference,
+            provider_id=provider.id,
+            now=utcnow(),
+            success_url=absolute_url("gift_batches.batch", batch_id=batch_id, card="done"),
+            cancel_url=absolute_url("gift_batches.batch", batch_id=batch_id, card="cancelled"),
+            locale=current_lang(),
+        )
+    except PaymentNotAllowed as error:
+        db.session.rollback()
+        reason = error.details.get("reason")
+        if reason == "attempt_open":
+            if error.details.get("redirect_url"):  # pressed twice: back to the open page
+                return error.details["redirect_url"]
+            flash(_("The card payment page is being opened; please wait a moment."), "info")
+        elif reason == "closed":
+            flash(_("No order of this batch is waiting for payment."), "info")
+        elif reason == "too_late":
+            flash(
+                _("The payment deadline is too close for a card payment: pay by bank transfer."),
+                "error",
+            )
+        else:
+            flash(_card_refusal(error), "error")
+        return page
+    db.session.commit()
+    try:
+        started = get_provider(request_.provider).start(request_)
+    except ProviderError:
+        log.exception("card payment of gift batch %s could not be started", reference)
+        begin_write_transaction(db.session)
+        group_attempt_not_started(request_.payment_ids)
+        db.session.commit()
+        flash(
+            _(
+                "The payment service could not be reached; nothing was charged. Try again, or "
+                "pay by bank transfer."
+            ),
+            "error",
+        )
+        return page
+    begin_write_transaction(db.session)
+    recorded = group_attempt_started(request_.payment_ids, started)
+    db.session.commit()
+    if not recorded:
+        flash(_("The batch's orders changed meanwhile: check the amount and try again."), "info")
+        return page
+    return started.redirect_url
 
 
 @bp.get("/agency/batches/<int:batch_id>/progress.json")

@@ -982,12 +982,22 @@ def lapsed_holds(product_ids: list[int], now: datetime) -> dict[int, int]:
 
 
 def mark_paid(
-    order: Order, *, amount_vnd: int, currency: str, actor: str, reason: str | None = None
+    order: Order,
+    *,
+    amount_vnd: int,
+    currency: str,
+    actor: str,
+    reason: str | None = None,
+    payment_method: PaymentMethod | str | None = None,
 ) -> bool:
     """Money arrived for the order (the caller holds it with ``lock_order``). Marks it paid
     when it is awaiting payment and the amount and currency equal its total. Money that cannot
     be taken — wrong amount, or an order already paid, expired, failed or cancelled — is never
-    ignored: the order is flagged for review. Returns whether the order was paid now."""
+    ignored: the order is flagged for review. Returns whether the order was paid now.
+
+    ``payment_method``: the order was paid another way than it was placed for (a gift batch's
+    order, placed to be paid by transfer, paid by card with its batch); it is recorded with the
+    status, so the order's page, invoice and refunds follow the way it was really paid."""
     if currency.lower() != "vnd" or amount_vnd != order.total_vnd:
         flag_for_review(
             order,
@@ -1003,6 +1013,7 @@ def mark_paid(
             reason=reason,
             paid_vnd=amount_vnd,
             expires_at=None,
+            **({"payment_method": PaymentMethod(payment_method)} if payment_method else {}),
         )
     except InvalidTransition:
         # Already paid (a second attempt was paid too), or the stock was released: a person
@@ -1029,8 +1040,9 @@ def mark_paid(
 
 def payment_attempt_failed(order: Order) -> None:
     """A payment attempt was declined or failed. The order keeps its reservation until it
-    lapses, so the shopper can try again; tell them (in the order's language)."""
-    if order.status == OrderStatus.AWAITING_PAYMENT:
+    lapses, so the shopper can try again; tell them (in the order's language). A batch's buyer
+    sees the batch's payment on the batch's page: no e-mail per child order."""
+    if order.status == OrderStatus.AWAITING_PAYMENT and order.batch_id is None:
         queue_order_email(order, "payment_failed")
 
 

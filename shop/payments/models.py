@@ -59,6 +59,10 @@ class Payment(TimestampMixin, db.Model):
     # the incoming transfer (unique: a statement imported twice records it once). Filled once
     # the provider answers.
     provider_reference: Mapped[str | None] = mapped_column(String(255))
+    # One provider session paying several orders (a gift batch paid by card): the session id,
+    # the same on the payment of each order it pays (``provider_reference`` is then
+    # ``<session id> / <order reference>``). Null for a payment of one order.
+    group_reference: Mapped[str | None] = mapped_column(String(255), index=True)
     # Stripe: the PaymentIntent, needed for refunds.
     provider_payment_id: Mapped[str | None] = mapped_column(String(255))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -66,7 +67,12 @@ class Subject:
 
 @dataclass(frozen=True)
 class StartRequest:
-    """Everything a provider needs to open a payment, copied out of the committed attempt."""
+    """Everything a provider needs to open a payment, copied out of the committed attempt.
+
+    A group's attempt (one session paying several orders, ``shop.payments.groups``) has
+    ``group`` set: ``order_reference`` is then the group's reference (a gift batch's),
+    ``payment_id`` its first order's payment and ``payment_ids`` every order's, ``access_token``
+    its first order's."""
 
     provider: str
     payment_id: int
@@ -80,6 +86,16 @@ class StartRequest:
     lines: tuple[CheckoutLine, ...]
     success_url: str
     cancel_url: str
+    group: bool = False
+    payment_ids: tuple[int, ...] = ()
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """What the provider keeps with the session (Stripe: its and the PaymentIntent's
+        metadata)."""
+        if self.group:
+            return {"order_group": self.order_reference, "orders": str(len(self.payment_ids))}
+        return {"order_reference": self.order_reference}
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,9 @@ class PaymentProvider:
     # True: the money arrives as bank transfers (summed until they reach the total) and goes
     # back as a transfer the office makes from its banking app (``refund`` is never called).
     by_bank_transfer: bool = False
+    # True: one payment page can pay several orders at once (a gift batch by card), each order
+    # getting its payment (``shop.payments.groups``).
+    pays_groups: bool = False
 
     def is_available(self) -> bool:
         """Offered at checkout on this server (configured)."""
@@ -162,6 +181,7 @@ class DemoProvider(PaymentProvider):
 
     id = "demo"
     label = _l("Demo payment (no money moves)")
+    pays_groups = True
 
     def is_available(self) -> bool:
         return not current_app.config.get("STRIPE_SECRET_KEY")
@@ -176,10 +196,16 @@ class DemoProvider(PaymentProvider):
 
     def start(self, request: StartRequest) -> StartedPayment:
         reference = f"demo_{request.idempotency_key}"
+        # A group's page sends the payer back where the group was paid from (its success URL,
+        # as a path on this site: the page accepts no other).
+        back = local_path(request.success_url) if request.group else None
         return StartedPayment(
             provider_reference=reference,
             redirect_url=url_for(
-                "payments.demo_payment", reference=reference, token=request.access_token
+                "payments.demo_payment",
+                reference=reference,
+                token=request.access_token,
+                **({"back": back} if back else {}),
             ),
         )
 
@@ -192,6 +218,7 @@ class StripeProvider(PaymentProvider):
 
     id = "stripe"
     label = _l("Card (Stripe, secure payment page)")
+    pays_groups = True
 
     def is_available(self) -> bool:
         return bool(current_app.config.get("STRIPE_SECRET_KEY"))
@@ -231,6 +258,7 @@ class StripeProvider(PaymentProvider):
                 success_url=request.success_url,
                 cancel_url=request.cancel_url,
                 idempotency_key=request.idempotency_key,
+                metadata=request.metadata,
             )
         except GatewayError as exc:
             raise ProviderError(str(exc)) from exc
@@ -296,6 +324,27 @@ def get_provider(provider_id: str) -> PaymentProvider:
         return PROVIDERS[str(provider_id)]
     except KeyError:
         raise PaymentNotAllowed("unknown payment method", provider=str(provider_id)) from None
+
+
+def group_provider() -> PaymentProvider | None:
+    """The provider that pays a group of orders at once on this server (Stripe when
+    configured, else the demo), or None."""
+    return next(
+        (p for p in PROVIDERS.values() if p.pays_groups and p.is_available()),
+        None,
+    )
+
+
+def local_path(url: str) -> str | None:
+    """``url``'s path and query when it is a path on this site (no scheme, host or
+    ``//``/``\\`` trick), for redirects taken from a query string; None otherwise."""
+    parts = urlsplit(url)
+    path = parts.path
+    if not path.startswith("/") or path.startswith("//") or "\\" in url:
+        return None
+    if parts.netloc and parts.netloc != urlsplit(current_app.config["SITE_URL"]).netloc:
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def checkout_providers() -> list[PaymentProvider]:

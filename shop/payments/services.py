@@ -265,11 +265,15 @@ def payment_succeeded(
     currency: str,
     actor: str,
     provider_payment_id: str | None = None,
+    switch_method: bool = False,
 ) -> bool:
     """The provider took the money: record it on the payment, then mark the order paid — or,
     if the order can no longer take it (already paid, expired, failed, cancelled) or the amount
     differs, flag the order for review (``PaymentMismatch`` is raised for a wrong amount).
-    Returns whether the order was paid now."""
+    Returns whether the order was paid now.
+
+    ``switch_method``: the order was placed for another way of paying (a gift batch's order
+    paid by card with its batch): once paid, its payment method is this payment's provider."""
     order = lock_order(payment.order_id)
     if not _set_payment_status(
         payment,
@@ -278,7 +282,13 @@ def payment_succeeded(
         provider_payment_id=provider_payment_id or payment.provider_payment_id,
     ):
         return False  # this attempt's success was already recorded
-    return mark_paid(order, amount_vnd=amount_vnd, currency=currency, actor=actor)
+    return mark_paid(
+        order,
+        amount_vnd=amount_vnd,
+        currency=currency,
+        actor=actor,
+        payment_method=payment.provider if switch_method else None,
+    )
 
 
 def payment_failed(payment: Payment, *, actor: str, reason: str | None = None) -> bool:
@@ -548,23 +558,36 @@ def record_external_refund(
 ) -> None:
     """A provider's total refunded for a payment (Stripe ``charge.refunded``). Refunds we sent
     are already recorded; any amount beyond them (refunded from the provider's dashboard) is
-    recorded here, or flagged for review when it is more than the order has left."""
-    payment = db.session.scalar(
-        select(Payment).where(
-            Payment.provider == provider, Payment.provider_payment_id == payment_intent
-        )
-    )
-    if payment is None:
+    recorded here, or flagged for review when it is more than the order has left.
+
+    A payment shared by several orders (a gift batch paid by card: one PaymentIntent, a payment
+    per order) counts the refunds of all of them; money refunded beyond them cannot be put on
+    one order by the shop, so the first order is flagged for a person to record it."""
+    payments = db.session.scalars(
+        select(Payment)
+        .where(Payment.provider == provider, Payment.provider_payment_id == payment_intent)
+        .order_by(Payment.order_id, Payment.id)
+    ).all()
+    if not payments:
         return
     known = db.session.scalar(
         select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
-            Refund.payment_id == payment.id, Refund.status != RefundStatus.FAILED
+            Refund.payment_id.in_([p.id for p in payments]),
+            Refund.status != RefundStatus.FAILED,
         )
     )
     extra = amount_refunded_vnd - known
     if extra <= 0:
         return
+    payment = payments[0]
     order = lock_order(payment.order_id)
+    if len(payments) > 1:
+        flag_for_review(
+            order,
+            f"the provider refunded {extra} VND outside the shop from a card payment of "
+            f"{len(payments)} orders: record it on the order it was for",
+        )
+        return
     try:
         apply_refund(order, amount_vnd=extra, lines={})
     except RefundNotAllowed as error:

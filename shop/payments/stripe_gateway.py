@@ -60,8 +60,11 @@ class StripeGateway:
         success_url: str,
         cancel_url: str,
         idempotency_key: str,
+        metadata: dict[str, str] | None = None,
     ) -> CheckoutSession:
-        metadata = {"order_reference": order_reference}
+        """``order_reference`` is the client reference (an order's, or a group's of orders);
+        ``metadata`` defaults to ``{"order_reference": order_reference}``."""
+        metadata = metadata or {"order_reference": order_reference}
         params = {
             "mode": "payment",
             "client_reference_id": order_reference,

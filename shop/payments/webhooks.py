@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.errors import PaymentMismatch
 from shop.extensions import db
 from shop.orders.models import PaymentMethod
+from shop.payments.groups import group_expired, group_failed, group_payments, group_succeeded
 from shop.payments.models import WebhookEvent
 from shop.payments.services import (
     find_payment,
@@ -28,47 +29,57 @@ ACTOR = "webhook:stripe"
 
 
 def _session_payment(session: dict):
-    payment = find_payment(PaymentMethod.STRIPE, session.get("id", ""))
-    if payment is None:
-        log.warning("stripe session %s matches no payment", session.get("id"))
-    return payment
+    """The payment of one order this session is for, or the payments of the orders it pays
+    together (a gift batch paid by card): ``(payment, [])`` or ``(None, members)``."""
+    session_id = session.get("id", "")
+    payment = find_payment(PaymentMethod.STRIPE, session_id)
+    if payment is not None:
+        return payment, []
+    members = group_payments(PaymentMethod.STRIPE, session_id)
+    if not members:
+        log.warning("stripe session %s matches no payment", session_id)
+    return None, members
 
 
 def _session_completed(session: dict) -> None:
-    payment = _session_payment(session)
-    if payment is None:
-        return
     if session.get("payment_status") != "paid":
+        _session_payment(session)  # logs a session that matches nothing
         return  # delayed methods: async_payment_succeeded / _failed follows
-    _succeed(payment, session)
+    _succeed(session)
 
 
 def _async_succeeded(session: dict) -> None:
-    payment = _session_payment(session)
+    _succeed(session)
+
+
+def _succeed(session: dict) -> None:
+    payment, members = _session_payment(session)
+    money = {
+        "amount_vnd": int(session.get("amount_total") or 0),
+        "currency": str(session.get("currency") or ""),
+        "actor": ACTOR,
+        "provider_payment_id": session.get("payment_intent"),
+    }
     if payment is not None:
-        _succeed(payment, session)
-
-
-def _succeed(payment, session: dict) -> None:
-    payment_succeeded(
-        payment,
-        amount_vnd=int(session.get("amount_total") or 0),
-        currency=str(session.get("currency") or ""),
-        actor=ACTOR,
-        provider_payment_id=session.get("payment_intent"),
-    )
+        payment_succeeded(payment, **money)
+    elif members:
+        group_succeeded(members, **money)
 
 
 def _async_failed(session: dict) -> None:
-    payment = _session_payment(session)
+    payment, members = _session_payment(session)
     if payment is not None:
         payment_failed(payment, actor=ACTOR, reason="delayed payment failed")
+    elif members:
+        group_failed(members, actor=ACTOR, reason="delayed payment failed")
 
 
 def _session_expired(session: dict) -> None:
-    payment = _session_payment(session)
+    payment, members = _session_payment(session)
     if payment is not None:
         payment_expired(payment, actor=ACTOR)
+    elif members:
+        group_expired(members, actor=ACTOR)
 
 
 def _charge_refunded(charge: dict) -> None:
