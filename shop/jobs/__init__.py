@@ -82,6 +82,16 @@ def deliver_outbox() -> int:
         return deliver_due().sent
 
 
+@huey.task()
+def close_payment_pages(provider_id: str, sessions: list[str]) -> int:
+    """Close the provider's payment pages of attempts the shop closed (the order was paid
+    another way, expired or failed); enqueued after the commit that closed them."""
+    from shop.payments.services import close_provider_pages
+
+    with job_context():
+        return close_provider_pages(provider_id, sessions)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def sweep_outbox() -> int:
     """Every minute: retries whose backoff is over, and anything a lost enqueue left behind."""

@@ -127,6 +127,8 @@ class PaymentProvider:
     # True: one payment page can pay several orders at once (a gift batch by card), each order
     # getting its payment (``shop.payments.groups``).
     pays_groups: bool = False
+    # True: a payment page stays open at the provider until it is closed there (``close_page``).
+    closes_pages: bool = False
 
     def is_available(self) -> bool:
         """Offered at checkout on this server (configured)."""
@@ -152,6 +154,13 @@ class PaymentProvider:
     def refund(self, request: RefundRequest) -> str:
         """Send a recorded refund; returns the provider's reference for it."""
         raise RefundNotAllowed("this payment method has no refunds", reason="no_payment")
+
+    def close_page(self, session_id: str) -> bool:
+        """Close the provider's payment page ``session_id`` (the shop no longer takes money on
+        it); False when there is nothing to close (a local page refuses closed attempts by
+        itself). Raises ``ProviderError`` when the provider refuses (a page already paid or
+        closed) or cannot be reached."""
+        return False
 
 
 class CashOnDelivery(PaymentProvider):
@@ -219,6 +228,7 @@ class StripeProvider(PaymentProvider):
     id = "stripe"
     label = _l("Card (Stripe, secure payment page)")
     pays_groups = True
+    closes_pages = True
 
     def is_available(self) -> bool:
         return bool(current_app.config.get("STRIPE_SECRET_KEY"))
@@ -263,6 +273,16 @@ class StripeProvider(PaymentProvider):
         except GatewayError as exc:
             raise ProviderError(str(exc)) from exc
         return StartedPayment(provider_reference=session.id, redirect_url=session.url)
+
+    def close_page(self, session_id: str) -> bool:
+        gateway = self.gateway()
+        if gateway is None:
+            return False
+        try:
+            gateway.expire_checkout_session(session_id, idempotency_key=f"expire-{session_id}")
+        except GatewayError as exc:
+            raise ProviderError(str(exc)) from exc
+        return True
 
     def refund(self, request: RefundRequest) -> str:
         gateway = self.gateway()

@@ -19,6 +19,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import exists, func, select, update
 
@@ -29,6 +30,7 @@ from shop.db import utcnow
 from shop.errors import PaymentNotAllowed, RefundNotAllowed
 from shop.extensions import db
 from shop.lines import LineKind
+from shop.notify import after_commit
 from shop.orders.models import Order, OrderLine, OrderStatus
 from shop.orders.services import (
     REFUNDABLE_STATUSES,
@@ -41,9 +43,10 @@ from shop.orders.services import (
     plan_refund,
     refund_completed,
 )
-from shop.orders.signals import order_released
+from shop.orders.signals import order_paid, order_released
 from shop.payments.models import Payment, PaymentStatus, Refund, RefundKind, RefundStatus
 from shop.payments.providers import (
+    ProviderError,
     RefundRequest,
     StartedPayment,
     StartRequest,
@@ -329,11 +332,74 @@ def payment_expired(payment: Payment, *, actor: str, now: datetime | None = None
 def _close_open_attempts(_sender, order_id: int, **_extra) -> None:
     """The order expired or failed: its pending attempts expire with it (a late success on one
     of them is still recorded, and flags the order)."""
-    pending = db.session.scalars(
-        select(Payment).where(Payment.order_id == order_id, Payment.status == PaymentStatus.PENDING)
+    close_attempts(order_id)
+
+
+@order_paid.connect
+def _close_other_attempts(_sender, order_id: int, **_extra) -> None:
+    """The order is paid (by one attempt, or by transfer): another page still open for it must
+    not take its money a second time."""
+    close_attempts(order_id)
+
+
+def close_attempts(order_id: int) -> int:
+    """Expire the order's pending attempts — for one that pays a group of orders, every
+    attempt of its group (its page is for all of them at once: it must not take money for an
+    order that no longer waits; the others stay payable by a new page or by transfer) — and
+    have the providers close those pages once this commits (``shop.jobs.close_payment_pages``).
+    One conditional update per group, so two orders of a group released at once lock its rows
+    in the same order. A success that still arrives is recorded (expired → succeeded). Returns
+    how many payments were closed."""
+    pending = db.session.execute(
+        select(Payment.provider, Payment.provider_reference, Payment.group_reference).where(
+            Payment.order_id == order_id, Payment.status == PaymentStatus.PENDING
+        )
     ).all()
-    for payment in pending:
-        _set_payment_status(payment, PaymentStatus.EXPIRED)
+    if not pending:
+        return 0
+    closed = _expire_where(Payment.order_id == order_id, Payment.group_reference.is_(None))
+    pages: dict[str, set[str]] = {}
+    for provider, reference, group in pending:
+        if group is not None:
+            closed += _expire_where(Payment.provider == provider, Payment.group_reference == group)
+        if group or reference:
+            pages.setdefault(provider, set()).add(group or reference)
+    for provider, sessions in sorted(pages.items()):
+        if get_provider(provider).closes_pages:
+            after_commit(db.session, partial(_close_pages, provider, sorted(sessions)))
+    return closed
+
+
+def _expire_where(*conditions) -> int:
+    return (
+        db.session.execute(
+            update(Payment)
+            .where(Payment.status == PaymentStatus.PENDING, *conditions)
+            .values(status=PaymentStatus.EXPIRED)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+
+
+def _close_pages(provider_id: str, sessions: list[str]) -> None:
+    from shop.jobs import close_payment_pages
+
+    close_payment_pages(provider_id, sessions)
+
+
+def close_provider_pages(provider_id: str, sessions: list[str]) -> int:
+    """Ask the provider to close these payment pages; a page it will not close (paid or closed
+    already, or the provider unreachable) is logged: its money, if any, still arrives by
+    webhook and is recorded. Returns how many were closed."""
+    provider = get_provider(provider_id)
+    closed = 0
+    for session_id in sessions:
+        try:
+            closed += provider.close_page(session_id)
+        except ProviderError as exc:
+            log.info("%s page %s not closed: %s", provider_id, session_id, exc)
+    return closed
 
 
 def _open_demo_attempt(payment: Payment, now: datetime) -> Order:

@@ -96,9 +96,13 @@ class StripeGateway:
         return CheckoutSession(id=session.id, url=session.url)
 
     def expire_checkout_session(self, session_id: str, *, idempotency_key: str) -> None:
-        self._client.v1.checkout.sessions.expire(
-            session_id, options={"idempotency_key": idempotency_key}
-        )
+        """Close an open Checkout Session (Stripe refuses one already completed or expired)."""
+        try:
+            self._client.v1.checkout.sessions.expire(
+                session_id, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise GatewayError(str(exc)) from exc
 
     def refund(
         self, *, payment_intent: str, amount_vnd: int, idempotency_key: str, metadata: dict

@@ -526,3 +526,75 @@ def test_five_concurrent_presses_open_one_attempt(pg_app):
     payments = db.session.scalars(select(Payment)).all()
     assert len(payments) == 3
     assert {p.group_reference for p in payments} == {SESSION["id"]}
+
+
+# --- closing the page when the shop no longer takes its money ------------------------------------
+
+
+def closes(fake: RecordingHTTPClient) -> list[dict]:
+    return [r for r in fake.requests if r["url"].endswith("/expire")]
+
+
+def test_a_transfer_paying_one_order_closes_the_batch_s_card_page_once(app, client, world):
+    """The transfer for one child order voids the page that was to pay all of them: every
+    payment of that page expires, Stripe is asked once (after the commit) to close it, and the
+    batch's other orders can be paid by a new page."""
+    fake = use_stripe(app)
+    batch = created_batch(world)
+    signed_in(client, world["buyer"])
+    press(client, batch)
+    first, second = child_orders(batch)
+    bank_statement.apply_statement(
+        [credit(f"OCOP {first.reference}", first.total_vnd, "FT-ONE")], admin_id=None
+    )
+    assert closes(fake) == []  # nothing is sent before the commit
+    db.session.commit()
+    [closing] = closes(fake)
+    assert closing["url"].endswith(f"/v1/checkout/sessions/{SESSION['id']}/expire")
+    assert closing["headers"]["Idempotency-Key"] == f"expire-{SESSION['id']}"
+    card = [p for p in payments_of(batch) if p.provider == "stripe"]
+    assert [p.status for p in card] == [PaymentStatus.EXPIRED] * 2
+    assert [o.status for o in child_orders(batch)] == [OrderStatus.PAID, "awaiting_payment"]
+
+    # The second order alone can be paid by a new page.
+    fake.responses["/v1/checkout/sessions"] = {**SESSION, "id": "cs_test_batch_2"}
+    response = press(client, batch)
+    assert response.status_code == 302
+    opened = [p for p in payments_of(batch) if p.status == PaymentStatus.PENDING]
+    assert [p.order_id for p in opened] == [second.id]
+    assert opened[0].group_reference == "cs_test_batch_2"
+
+
+def test_an_order_expiring_closes_its_stripe_page_and_a_refusal_is_only_logged(app, caplog):
+    from shop.orders.services import expire_due_orders
+    from tests.factories import gen_order
+    from tests.payments.attempts import start_attempt
+
+    class Refusing(RecordingHTTPClient):
+        def request(self, method, url, headers, post_data=None, *, _usage=None):
+            import json
+
+            super().request(method, url, headers, post_data, _usage=_usage)
+            message = "This Checkout Session is already complete."
+            error = {"error": {"type": "invalid_request_error", "message": message}}
+            return json.dumps(error), 400, {}
+
+    fake = Refusing()
+    app.config.update(STRIPE_SECRET_KEY="sk_test", STRIPE_API_BASE="http://stripe.test")
+    app.extensions["stripe_http_client"] = fake
+    order = gen_order([(gen_product(price_vnd=150_000, stock=5), 1)], method="stripe")
+    payment = start_attempt(order, session_id="cs_test_lapsed")
+    db.session.commit()
+    from shop.db import begin_write_transaction
+
+    begin_write_transaction(db.session)
+    with caplog.at_level("INFO", logger="shop.payments.services"):
+        assert expire_due_orders(utcnow() + timedelta(days=3)) == 1
+        db.session.commit()
+    assert [r["url"].rsplit("/v1/", 1)[1] for r in fake.requests] == [
+        "checkout/sessions/cs_test_lapsed/expire"
+    ]
+    assert "cs_test_lapsed not closed" in caplog.text
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).status == PaymentStatus.EXPIRED
+    assert db.session.get(Order, order.id).status == OrderStatus.EXPIRED

@@ -167,7 +167,9 @@ def test_card_money_after_expiry_goes_back_to_its_payment_intent(app, stripe):
     db.session.commit()
     send_refund(refund, actor="admin")
     db.session.commit()
-    [request] = stripe.requests
+    # When the order expired, its Stripe page was closed (Stripe had taken the money already).
+    closing, request = stripe.requests
+    assert closing["url"].endswith(f"/v1/checkout/sessions/{payment.provider_reference}/expire")
     assert request["params"]["payment_intent"] == payment.provider_payment_id
     assert request["params"]["amount"] == str(order.total_vnd)
     assert request["headers"]["Idempotency-Key"] == f"refund-{refund.id}"
@@ -193,7 +195,9 @@ def test_a_second_card_payment_is_paid_back_from_its_own_intent(client, login_as
     assert 'name="unapplied-payee_account"' not in page  # a card: no account to ask for
     response = _post(client, order, unapplied_reason="trả tiền hai lần")
     assert response.status_code == 302
-    [request] = stripe.requests
+    # The first success closed the second page; its money had been taken already.
+    closing, request = stripe.requests
+    assert closing["url"].endswith(f"/v1/checkout/sessions/{second.provider_reference}/expire")
     assert request["params"]["payment_intent"] == first.provider_payment_id
     # The order's own full refund takes the other payment: neither gives back more than it took.
     refund = record_refund(db.session.get(Order, order.id), lines=None, reason="x", admin_id=None)
