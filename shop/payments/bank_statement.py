@@ -190,16 +190,29 @@ def match_statement(rows: list[StatementRow]) -> list[Match]:
     return sorted(matches, key=lambda match: match.row.row)
 
 
-def _match_refunds(rows: list[StatementRow]) -> list[Match]:
-    debits = [row for row in rows if row.side != CREDIT]
-    named = [(row, order_references(row.note)) for row in debits]
-    named = [(row, refs) for row, refs in named if refs]
+def _named_orders(rows: list[StatementRow]):
+    """Each row with the order references its note names, and those orders by reference."""
+    named = [(row, order_references(row.note)) for row in rows]
     wanted = {ref for _row, refs in named for ref in refs}
-    if not wanted:
-        return []
     orders = {
         o.reference: o for o in db.session.scalars(select(Order).where(Order.reference.in_(wanted)))
-    }
+    } if wanted else {}  # fmt: skip
+    return named, orders
+
+
+def _the_order(row: StatementRow, refs: list[str], orders: dict[str, Order]) -> Order | Match:
+    """The one order a row names, or the match that says why there is none."""
+    if len(refs) > 1:
+        return Match(row, MANY)
+    order = orders.get(refs[0])
+    return order if order is not None else Match(row, UNKNOWN, reference=refs[0])
+
+
+def _match_refunds(rows: list[StatementRow]) -> list[Match]:
+    named, orders = _named_orders([row for row in rows if row.side != CREDIT])
+    named = [(row, refs) for row, refs in named if refs]
+    if not named:
+        return []
     pending: dict[int, list[Refund]] = {}
     if orders:
         for refund in db.session.scalars(
@@ -220,12 +233,9 @@ def _match_refunds(rows: list[StatementRow]) -> list[Match]:
     matches: list[Match] = []
     claimed: set[int] = set()
     for row, refs in named:
-        if len(refs) > 1:
-            matches.append(Match(row, MANY))
-            continue
-        order = orders.get(refs[0])
-        if order is None:
-            matches.append(Match(row, UNKNOWN, reference=refs[0]))
+        order = _the_order(row, refs, orders)
+        if isinstance(order, Match):
+            matches.append(order)
             continue
         facts = {"order_id": order.id, "reference": order.reference, "status": order.status}
         transfer = bank_reference(row)
@@ -247,11 +257,7 @@ def _match_refunds(rows: list[StatementRow]) -> list[Match]:
 
 def _match_credits(rows: list[StatementRow]) -> list[Match]:
     credits = [row for row in rows if row.side == CREDIT]
-    named = [(row, order_references(row.note)) for row in credits]
-    wanted = {ref for _row, refs in named for ref in refs}
-    orders = {
-        o.reference: o for o in db.session.scalars(select(Order).where(Order.reference.in_(wanted)))
-    } if wanted else {}  # fmt: skip
+    named, orders = _named_orders(credits)
     done = recorded_references({bank_reference(row) for row in credits})
     received = received_by_order({order.id for order in orders.values()})
     matches: list[Match] = []
@@ -262,12 +268,9 @@ def _match_credits(rows: list[StatementRow]) -> list[Match]:
         if not refs:
             matches.append(_match_group(row, transfer, done, seen_transfers))
             continue
-        if len(refs) > 1:
-            matches.append(Match(row, MANY))
-            continue
-        order = orders.get(refs[0])
-        if order is None:
-            matches.append(Match(row, UNKNOWN, reference=refs[0]))
+        order = _the_order(row, refs, orders)
+        if isinstance(order, Match):
+            matches.append(order)
             continue
         facts = {
             "order_id": order.id,

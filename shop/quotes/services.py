@@ -239,6 +239,46 @@ def gift_set_lines(quote: Quote) -> list[GiftSetLine]:
 # --- requesting ----------------------------------------------------------------------------------
 
 
+def _new_quote(
+    batch, *, po_number, requested_by_id: int, requested_at, lines: list[dict], now, **more
+) -> Quote:
+    """A requested quote of ``batch`` with these recipients' ``lines`` (their boxes' prices
+    and planned delivery; no discount yet), its totals their sums and its VAT by rate, and its
+    reference. Flushes."""
+    goods = sum(line["goods_vnd"] for line in lines)
+    delivery = sum(line["delivery_vnd"] for line in lines)
+    quote = Quote(
+        reference=f"TMP-{batch.id}-{int(now.timestamp())}",
+        batch_id=batch.id,
+        organisation_id=batch.organisation_id,
+        status=QuoteStatus.REQUESTED,
+        po_number=po_number,
+        recipients=len(lines),
+        boxes=sum(line["quantity"] for line in lines),
+        goods_vnd=goods,
+        delivery_vnd=delivery,
+        discount_vnd=0,
+        total_vnd=goods + delivery,
+        vat_rates=[],
+        requested_by_id=requested_by_id,
+        requested_at=requested_at,
+        **more,
+    )
+    db.session.add(quote)
+    db.session.flush()
+    quote.reference = f"{REFERENCE_PREFIX}-{now.year}-{quote.id:06d}"
+    db.session.execute(
+        insert(QuoteLine), [{"quote_id": quote.id, "discount_vnd": 0, **line} for line in lines]
+    )
+    db.session.flush()
+    db.session.refresh(quote)
+    quote.vat_rates = rates_of(
+        list(db.session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id)))
+    )
+    db.session.flush()
+    return quote
+
+
 def request_quote(
     batch: GiftBatch, user_id: int, preview, *, po_number: str | None, now: datetime
 ) -> Quote:
@@ -252,49 +292,27 @@ def request_quote(
     if live_quote(batch.id) is not None:
         raise InvalidTransition("the batch has a quote already", batch_id=batch.id)
     po_number = (po_number or "").strip() or batch.po_number
-    quote = Quote(
-        reference=f"TMP-{batch.id}-{int(now.timestamp())}",
-        batch_id=batch.id,
-        organisation_id=batch.organisation_id,
-        status=QuoteStatus.REQUESTED,
+    quote = _new_quote(
+        batch,
         po_number=po_number,
-        recipients=len(preview.rows),
-        boxes=preview.boxes,
-        goods_vnd=preview.goods_vnd,
-        delivery_vnd=preview.delivery_vnd,
-        discount_vnd=0,
-        total_vnd=preview.total_vnd,
-        vat_rates=[],
         requested_by_id=user_id,
         requested_at=now,
-    )
-    db.session.add(quote)
-    db.session.flush()
-    quote.reference = f"{REFERENCE_PREFIX}-{now.year}-{quote.id:06d}"
-    db.session.execute(
-        insert(QuoteLine),
-        [
+        lines=[
             {
-                "quote_id": quote.id,
                 "recipient_id": row.recipient.id,
                 "bundle_id": row.recipient.bundle_id,
                 "quantity": row.recipient.quantity,
                 "unit_price_vnd": row.goods_vnd // row.recipient.quantity,
                 "goods_vnd": row.goods_vnd,
                 "delivery_vnd": row.delivery_vnd,
-                "discount_vnd": 0,
             }
             for row in preview.rows
         ],
+        now=now,
     )
     if po_number != batch.po_number:
         batch.po_number = po_number
-    db.session.flush()
-    db.session.refresh(quote)
-    quote.vat_rates = rates_of(
-        list(db.session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id)))
-    )
-    db.session.flush()
+        db.session.flush()
     record(user_id, "quote.request", "quote", quote.id, {},
            {"batch_id": batch.id, "total_vnd": quote.total_vnd})  # fmt: skip
     return quote
@@ -405,31 +423,13 @@ def revise(
     old_lines = list(quote.lines)
     transition(quote, QuoteStatus.SUPERSEDED, closed_at=now)
     withdraw_subject(SUBJECT, quote.id)
-    revised = Quote(
-        reference=f"TMP-{quote.id}-{int(now.timestamp())}",
-        batch_id=quote.batch_id,
-        organisation_id=quote.organisation_id,
-        status=QuoteStatus.REQUESTED,
+    revised = _new_quote(
+        db.session.get(GiftBatch, quote.batch_id),
         po_number=quote.po_number,
-        recipients=quote.recipients,
-        boxes=quote.boxes,
-        goods_vnd=quote.goods_vnd,
-        delivery_vnd=quote.delivery_vnd,
-        discount_vnd=0,
-        total_vnd=quote.goods_vnd + quote.delivery_vnd,
-        vat_rates=[],
         requested_by_id=quote.requested_by_id,
         requested_at=quote.requested_at,
-        replaces_id=quote.id,
-    )
-    db.session.add(revised)
-    db.session.flush()
-    revised.reference = f"{REFERENCE_PREFIX}-{now.year}-{revised.id:06d}"
-    db.session.execute(
-        insert(QuoteLine),
-        [
+        lines=[
             {
-                "quote_id": revised.id,
                 "recipient_id": line.recipient_id,
                 "bundle_id": line.bundle_id,
                 "quantity": line.quantity,
@@ -437,13 +437,12 @@ def revise(
                 "goods_vnd": line.goods_vnd,
                 # The delivery is spread again in proportion to these shares.
                 "delivery_vnd": line.delivery_vnd,
-                "discount_vnd": 0,
             }
             for line in old_lines
         ],
+        now=now,
+        replaces_id=quote.id,
     )
-    db.session.flush()
-    db.session.refresh(revised)
     record(admin_id, "quote.revise", "quote", quote.id, {"status": "sent"},
            {"status": "superseded", "replaced_by": revised.reference})  # fmt: skip
     send(

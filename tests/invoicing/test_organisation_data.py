@@ -188,6 +188,12 @@ def _placed_without_invoice(client):
     return order
 
 
+def _choose(client, path: str, entity: str):
+    """Save the order's invoice data as one of the organisation's billing choices."""
+    data = {"csrf_token": csrf_token(client, path), "wants_invoice": "y", "invoice_entity": entity}
+    return client.post(path, data=data)
+
+
 def test_the_order_page_offers_the_organisation_s_data_and_copies_the_chosen(client, member):
     _, _, department = member
     order = _placed_without_invoice(client)
@@ -199,15 +205,7 @@ def test_the_order_page_offers_the_organisation_s_data_and_copies_the_chosen(cli
     assert "Phòng Hành chính" in page
     assert '<input checked id="wants_invoice"' in page  # no data yet: offered by default
 
-    token = csrf_token(client, path)
-    response = client.post(
-        path,
-        data={
-            "csrf_token": token,
-            "wants_invoice": "y",
-            "invoice_entity": f"department-{department.id}",
-        },
-    )
+    response = _choose(client, path, f"department-{department.id}")
     assert response.status_code == 302
     data = invoice_data_of(order.id)
     assert (data.legal_name, data.tax_code) == ("Văn phòng Sở Văn hoá Thử nghiệm", "0109999999")
@@ -226,15 +224,8 @@ def test_the_order_page_refuses_another_organisation_s_department(client, member
         gen_organisation(stranger, legal_name="Công ty Người Khác"), stranger
     )
     db.session.commit()
-    path = f"/orders/{order.reference}/invoice-data"
-    token = csrf_token(client, path)
-    response = client.post(
-        path,
-        data={
-            "csrf_token": token,
-            "wants_invoice": "y",
-            "invoice_entity": f"department-{other_department.id}",
-        },
+    response = _choose(
+        client, f"/orders/{order.reference}/invoice-data", f"department-{other_department.id}"
     )
     assert response.status_code == 400
     assert "Choose one of your organisation" in html(response)
