@@ -240,6 +240,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.site import bp as site_bp
     from shop.tourism import bp as tourism_bp
     from shop.tourism.ticket_routes import bp as tickets_bp
+    from shop.verify import bp as verify_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(catalog_bp)
@@ -261,6 +262,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(quotes_bp)
     app.register_blueprint(invoicing_bp)
     app.register_blueprint(agencies_bp)
+    app.register_blueprint(verify_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

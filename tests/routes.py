@@ -17,6 +17,7 @@ from shop.payments.services import payment_succeeded
 from shop.templating import LOCAL_TZ
 from tests.factories import (
     gen_booking_order,
+    gen_certificate,
     gen_experience,
     gen_order,
     gen_product,
@@ -47,6 +48,7 @@ class World:
     product_id: int
     lot_id: int
     lot_code: str
+    certificate_number: str
     image_id: int
 
 
@@ -70,6 +72,7 @@ def make_world(producer=None) -> World:
     booking = db.session.scalars(db.select(Booking).where(Booking.order_id == trip.id)).one()
     ticket_code = booking.ticket.code
     lot = gen_lot(product)
+    certificate = gen_certificate(product, decision_date=utcnow().date() - timedelta(days=200))
     db.session.commit()
     db.session.refresh(order)
     return World(
@@ -88,6 +91,7 @@ def make_world(producer=None) -> World:
         product_id=product.id,
         lot_id=lot.id,
         lot_code=lot.code,
+        certificate_number=certificate.certificate_number,
         image_id=product.images[0].id,
     )
 
@@ -151,6 +155,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = "pdf"
         elif name == "filename":
             values[name] = "css/shop.css"
+        elif name == "number":
+            values[name] = world.certificate_number
         else:  # a new kind of variable: teach this helper about it
             raise AssertionError(f"no sample value for <{name}> in {rule.rule}")
     return values
