@@ -236,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.payments import bp as payments_bp
     from shop.payouts import bp as payouts_bp
     from shop.producer import bp as producer_bp
+    from shop.programme import bp as programme_bp
     from shop.quotes import bp as quotes_bp
     from shop.site import bp as site_bp
     from shop.tourism import bp as tourism_bp
@@ -263,6 +264,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invoicing_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(programme_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:
