@@ -71,6 +71,24 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{changed} certificate(s) marked expired.")
 
+    @ocop.command("remind-certificates")
+    def remind_certificates_command() -> None:
+        """E-mail producers whose certificates reach 90, 60 or 30 days before their last valid
+        day; each reminder is sent once (idempotent, safe beside the worker's daily job)."""
+        from shop.db import begin_write_transaction
+        from shop.producer.reminders import send_certificate_reminders
+        from shop.templating import local_today
+
+        begin_write_transaction(db.session)
+        run = send_certificate_reminders(local_today())
+        db.session.commit()
+        click.echo(f"{run.reminders} certificate reminder(s) sent in {run.emails} e-mail(s).")
+        if run.unreachable:
+            click.echo(
+                f"{run.unreachable} reminder(s) due for producers with no admin account and no "
+                "contact e-mail."
+            )
+
     app.cli.add_command(ocop)
 
     orders = click.Group("orders", help="Order jobs.")

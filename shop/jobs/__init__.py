@@ -129,6 +129,24 @@ def expire_certificates() -> int | None:
         )
 
 
+# 17:10 UTC is 00:10 in Vietnam: the new day's days left, after the expiry job, in the night.
+@huey.periodic_task(crontab(minute="10", hour="17"))
+def remind_certificates() -> int | None:
+    """Daily: producers e-mailed 90, 60 and 30 days before a certificate's last valid day,
+    each reminder once (`flask ocop remind-certificates`); returns how many e-mails."""
+    from shop.db import utcnow
+    from shop.jobs.runs import day_tick, run_once_per_tick
+    from shop.producer.reminders import send_certificate_reminders
+    from shop.templating import local_today
+
+    with job_context():
+        return run_once_per_tick(
+            "remind-certificates",
+            day_tick(utcnow()),
+            lambda: send_certificate_reminders(local_today()).emails,
+        )
+
+
 @huey.periodic_task(crontab(minute="7"))
 def complete_sessions() -> int | None:
     """Hourly: bookings of sessions that have ended become completed, which payouts wait for,
