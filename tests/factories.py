@@ -38,6 +38,8 @@ def gen_producer(**fields) -> Producer:
         "story_vi": "Câu chuyện.",
         **fields,
     }
+    if "status" not in fields and fields.get("active") is False:
+        values["status"] = "suspended"  # off sale is suspended (a CHECK holds them together)
     producer = Producer(**values)
     db.session.add(producer)
     db.session.flush()

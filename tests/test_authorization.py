@@ -669,6 +669,35 @@ ROUTES = [
         ),
     ),
     Route(
+        "office producers", "admin.producers", "GET", "/admin/producers", frozenset({ADMIN}), 200
+    ),
+    Route(
+        "office producer",
+        "admin.producer_detail",
+        "GET",
+        "/admin/producers/{producer}",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "office approves a producer (on sale already: a message)",
+        "admin.producer_approve",
+        "POST",
+        "/admin/producers/{producer}/approve",
+        frozenset({ADMIN}),
+        302,
+        changes=False,
+    ),
+    Route(
+        "office suspends a producer",
+        "admin.producer_suspend",
+        "POST",
+        "/admin/producers/{producer}/suspend",
+        frozenset({ADMIN}),
+        302,
+        data=(("reason", "hồ sơ hết hạn"),),
+    ),
+    Route(
         "producer bank account",
         "payouts.verify_producer_bank_account",
         "GET",

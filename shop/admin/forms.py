@@ -164,6 +164,12 @@ def unapplied_form_for(*, with_payee: bool, **kwargs) -> UnappliedForm:
     return type("UnappliedTransferForm", (UnappliedForm, PayeeForm), {})(**kwargs)
 
 
+class SuspendProducerForm(FlaskForm):
+    reason = _reason_field(
+        _l("Reason (e-mailed to the producer)"), _l("Enter the reason for the suspension.")
+    )
+
+
 class CancelForm(FlaskForm):
     reason = _reason_field(_l("Reason for cancelling"), _l("Say why the order is cancelled."))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -75,6 +76,20 @@ class Authority(StrEnum):
     DISTRICT = "district"
 
 
+class ProducerStatus(StrEnum):
+    PENDING = "pending"  # onboarding: not on sale until the office approves
+    APPROVED = "approved"  # on sale
+    SUSPENDED = "suspended"  # off sale by the office (with a reason); its open orders go on
+
+
+# Who moves a producer where (``shop.db.move_status``); approving needs the onboarding checklist.
+PRODUCER_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProducerStatus.PENDING: frozenset({ProducerStatus.APPROVED, ProducerStatus.SUSPENDED}),
+    ProducerStatus.APPROVED: frozenset({ProducerStatus.SUSPENDED}),
+    ProducerStatus.SUSPENDED: frozenset({ProducerStatus.APPROVED}),
+}
+
+
 class CertificateStatus(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
@@ -138,6 +153,9 @@ class Producer(TimestampMixin, db.Model):
         CheckConstraint(one_of("legal_type", LegalType), name="legal_type_known"),
         CheckConstraint("length(tax_code) BETWEEN 10 AND 14", name="tax_code_length"),
         CheckConstraint(STRIPE_ACCOUNT_CHECK, name="stripe_account_id_shape"),
+        CheckConstraint(one_of("status", ProducerStatus), name="status_known"),
+        # ``active`` (what every shop query reads) is on sale exactly when approved.
+        CheckConstraint("(status = 'approved') = active", name="active_when_approved"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,6 +179,11 @@ class Producer(TimestampMixin, db.Model):
     # its own, separated by ";" (e.g. "Hà Nội;Hải Phòng").
     fresh_delivery_provinces: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(
+        String(12), default=ProducerStatus.APPROVED, server_default=ProducerStatus.APPROVED.value
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)  # the office's, e-mailed
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The producer's Stripe Connect account (``acct_…``): payouts go there by Stripe transfer.
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
 

@@ -93,9 +93,9 @@ def send_certificate_reminders(today: date) -> ReminderRun:
     due = _due_reminders(today)
     if not due:
         return run
-    admins = _admins_by_producer({item.producer.id for item in due})
+    admins = admins_by_producer({item.producer.id for item in due})
     for item in due:
-        recipients = _recipients(item.producer, admins.get(item.producer.id, []))
+        recipients = producer_recipients(item.producer, admins.get(item.producer.id, []))
         if not recipients:
             log.warning(
                 "certificate %s: reminder %s due but producer %s has no admin account and no "
@@ -180,7 +180,7 @@ def _due_reminders(today: date) -> list[_Due]:
     ]
 
 
-def _admins_by_producer(producer_ids: set[int]) -> dict[int, list[User]]:
+def admins_by_producer(producer_ids: set[int]) -> dict[int, list[User]]:
     admins: dict[int, list[User]] = defaultdict(list)
     for user in db.session.scalars(
         select(User)
@@ -196,7 +196,7 @@ def _admins_by_producer(producer_ids: set[int]) -> dict[int, list[User]]:
     return admins
 
 
-def _recipients(producer: Producer, admins: list[User]) -> dict[str, list[str]]:
+def producer_recipients(producer: Producer, admins: list[User]) -> dict[str, list[str]]:
     """Addresses by language: the admins in their own, else the contact e-mail in Vietnamese."""
     by_language: dict[str, list[str]] = {}
     for user in admins:

@@ -1,0 +1,116 @@
+"""The office's producer pages: the list by status, a producer's onboarding checklist, approve
+and suspend (``shop.admin.producers``)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from shop.accounts.decorators import role_required
+from shop.accounts.forms import EmptyForm
+from shop.accounts.models import Role
+from shop.admin import bp
+from shop.admin import producers as office
+from shop.admin.forms import SuspendProducerForm
+from shop.catalog.models import Producer, ProducerStatus
+from shop.db import begin_write_transaction
+from shop.errors import InvalidTransition
+from shop.extensions import db
+from shop.templating import local_today
+
+STATUSES = {
+    ProducerStatus.PENDING: _l("Waiting for approval"),
+    ProducerStatus.APPROVED: _l("On sale"),
+    ProducerStatus.SUSPENDED: _l("Suspended"),
+}
+
+
+def _producer(producer_id: int) -> Producer:
+    producer = db.session.get(Producer, producer_id)
+    if producer is None:
+        abort(404)
+    return producer
+
+
+@bp.get("/producers")
+@role_required(Role.ADMIN)
+def producers():
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    return render_template(
+        "admin/producers.html",
+        producers=office.producers_for_office(status or None),
+        status=status,
+        statuses=STATUSES,
+    )
+
+
+def _detail(producer: Producer, *, form: SuspendProducerForm | None = None, code: int = 200):
+    checklist = office.checklist(producer, local_today())
+    return render_template(
+        "admin/producer_detail.html",
+        producer=producer,
+        checklist=checklist,
+        complete=all(item.done for item in checklist),
+        statuses=STATUSES,
+        action_form=EmptyForm(),
+        suspend_form=form or SuspendProducerForm(formdata=None),
+    ), code
+
+
+@bp.get("/producers/<int:producer_id>")
+@role_required(Role.ADMIN)
+def producer_detail(producer_id: int):
+    return _detail(_producer(producer_id))
+
+
+@bp.post("/producers/<int:producer_id>/approve")
+@role_required(Role.ADMIN)
+def producer_approve(producer_id: int):
+    _producer(producer_id)
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired: try again."), "error")
+        return redirect(url_for("admin.producer_detail", producer_id=producer_id))
+    admin_id = current_user.id
+    begin_write_transaction(db.session)
+    producer = _producer(producer_id)
+    try:
+        office.approve(producer, admin_id, today=local_today())
+    except office.ChecklistIncomplete:
+        db.session.rollback()
+        flash(_("Every item of the checklist is needed first."), "error")
+        return redirect(url_for("admin.producer_detail", producer_id=producer_id))
+    except InvalidTransition:
+        db.session.rollback()
+        flash(_("This producer is on sale already."), "info")
+        return redirect(url_for("admin.producer_detail", producer_id=producer_id))
+    db.session.commit()
+    flash(_("The producer is on sale; its admins get an e-mail."), "success")
+    return redirect(url_for("admin.producer_detail", producer_id=producer_id))
+
+
+@bp.post("/producers/<int:producer_id>/suspend")
+@role_required(Role.ADMIN)
+def producer_suspend(producer_id: int):
+    producer = _producer(producer_id)
+    form = SuspendProducerForm()
+    if not form.validate_on_submit():
+        return _detail(producer, form=form, code=400)
+    admin_id, reason = current_user.id, form.reason.data
+    begin_write_transaction(db.session)
+    producer = _producer(producer_id)
+    try:
+        office.suspend(producer, admin_id, reason=reason)
+    except InvalidTransition:
+        db.session.rollback()
+        flash(_("This producer is suspended already."), "info")
+        return redirect(url_for("admin.producer_detail", producer_id=producer_id))
+    db.session.commit()
+    flash(
+        _("The producer is suspended: its listings left the shop and it got the reason by "
+          "e-mail."),
+        "success",
+    )  # fmt: skip
+    return redirect(url_for("admin.producer_detail", producer_id=producer_id))
