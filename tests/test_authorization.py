@@ -668,6 +668,15 @@ ROUTES = [
             ("holder_name", "{staff_holder}"),
         ),
     ),
+    Route("office home", "admin.home", "GET", "/admin/", frozenset({ADMIN}), 200),
+    Route(
+        "office certificates expiring",
+        "admin.certificates",
+        "GET",
+        "/admin/certificates?within=30",
+        frozenset({ADMIN}),
+        200,
+    ),
     Route(
         "office producers", "admin.producers", "GET", "/admin/producers", frozenset({ADMIN}), 200
     ),

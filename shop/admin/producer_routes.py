@@ -114,3 +114,42 @@ def producer_suspend(producer_id: int):
         "success",
     )  # fmt: skip
     return redirect(url_for("admin.producer_detail", producer_id=producer_id))
+
+
+# --- the office's home and its certificate list -------------------------------------------------
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def home():
+    from shop.admin.todo import todo_list
+
+    return render_template("admin/home.html", todos=todo_list(local_today()))
+
+
+@bp.get("/certificates")
+@role_required(Role.ADMIN)
+def certificates():
+    """Certificates in force expiring within 30, 60 or 90 days (``?within=``), soonest first."""
+    from shop.admin.todo import EXPIRY_WINDOWS, expiring_certificates
+
+    within = request.args.get("within", "90")
+    days = int(within) if within in {str(n) for n in EXPIRY_WINDOWS} else 90
+    from sqlalchemy import select
+
+    from shop.tourism.models import Experience
+
+    rows = db.session.scalars(expiring_certificates(local_today(), days).limit(500)).all()
+    wanted = {cert.experience_id for cert in rows if cert.experience_id}
+    experiences = (
+        {e.id: e for e in db.session.scalars(select(Experience).where(Experience.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    return render_template(
+        "admin/certificates.html",
+        certificates=rows,
+        experiences=experiences,
+        within=days,
+        windows=EXPIRY_WINDOWS,
+    )
