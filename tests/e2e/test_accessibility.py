@@ -7,6 +7,7 @@ failure lists each rule, its impact, its help text and the offending elements.""
 from __future__ import annotations
 
 from datetime import time, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -134,8 +135,10 @@ def test_no_serious_or_critical_accessibility_violation(
     )
     page = context.new_page()
     try:
-        response = page.goto(f"{live_server}{path.format(ticket=ticket)}?lang={lang}")
+        path = path.format(ticket=ticket)
+        response = page.goto(f"{live_server}{path}?lang={lang}")
         assert response.status == 200, page.url
+        assert urlsplit(page.url).path == path  # not sent to sign in, nor back to an empty cart
         assert page.locator("html").get_attribute("lang") == lang
         if name == "cart":
             assert page.locator(".cart-line").count() == 1
