@@ -119,31 +119,43 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@pytest.fixture(scope="module")
+def tab(browser, signed_in):
+    """One open tab per visitor and viewport, reused across pages and languages (``?lang=``
+    sets the language of each request)."""
+    tabs = {}
+
+    def open_tab(who: str | None, viewport: str):
+        if (who, viewport) not in tabs:
+            context = browser.new_context(
+                viewport=VIEWPORTS[viewport],
+                is_mobile=viewport == "phone",
+                has_touch=viewport == "phone",
+                storage_state=signed_in[who] if who else None,
+            )
+            tabs[who, viewport] = context.new_page()
+        return tabs[who, viewport]
+
+    yield open_tab
+    for page in tabs.values():
+        page.context.close()
+
+
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_or_critical_accessibility_violation(
-    name, lang, viewport, browser, live_server, signed_in, ticket, axe
+    name, lang, viewport, live_server, tab, ticket, axe
 ):
     path, who = PAGES[name]
-    context = browser.new_context(
-        viewport=VIEWPORTS[viewport],
-        is_mobile=viewport == "phone",
-        has_touch=viewport == "phone",
-        locale="vi-VN" if lang == "vi" else "en-GB",
-        storage_state=signed_in[who] if who else None,
-    )
-    page = context.new_page()
-    try:
-        path = path.format(ticket=ticket)
-        response = page.goto(f"{live_server}{path}?lang={lang}")
-        assert response.status == 200, page.url
-        assert urlsplit(page.url).path == path  # not sent to sign in, nor back to an empty cart
-        assert page.locator("html").get_attribute("lang") == lang
-        if name == "cart":
-            assert page.locator(".cart-line").count() == 1
-        results = axe.run(page).response
-    finally:
-        context.close()
+    path = path.format(ticket=ticket)
+    page = tab(who, viewport)
+    response = page.goto(f"{live_server}{path}?lang={lang}")
+    assert response.status == 200, page.url
+    assert urlsplit(page.url).path == path  # not sent to sign in, nor back to an empty cart
+    assert page.locator("html").get_attribute("lang") == lang
+    if name == "cart":
+        assert page.locator(".cart-line").count() == 1
+    results = axe.run(page).response
     blocking = [v for v in results["violations"] if v["impact"] in BLOCKING]
     assert not blocking, f"{name} ({lang}, {viewport}):\n{describe(blocking)}"
