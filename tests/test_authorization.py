@@ -669,6 +669,7 @@ ROUTES = [
         ),
     ),
     Route("office home", "admin.home", "GET", "/admin/", frozenset({ADMIN}), 200),
+    Route("office audit log", "admin.audit", "GET", "/admin/audit?q=a", frozenset({ADMIN}), 200),
     Route(
         "office certificates expiring",
         "admin.certificates",
