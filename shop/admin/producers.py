@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from shop.agencies.taxcode import normalize_tax_code
 from shop.audit.services import record
 from shop.catalog.models import (
     PRODUCER_TRANSITIONS,
@@ -57,11 +58,6 @@ CHECK_LABELS = {
 }
 
 
-def _tax_code_ok(code: str | None) -> bool:
-    digits = (code or "").replace("-", "")
-    return digits.isascii() and digits.isdigit() and len(digits) in (10, 13)
-
-
 def checklist(producer: Producer, today: date) -> list[CheckItem]:
     account = bank_account_of(producer.id)
     unscanned = db.session.scalar(
@@ -77,7 +73,7 @@ def checklist(producer: Producer, today: date) -> list[CheckItem]:
     )
     done = {
         "legal_type": producer.legal_type in {t.value for t in LegalType},
-        "tax_code": _tax_code_ok(producer.tax_code),
+        "tax_code": normalize_tax_code(producer.tax_code) == producer.tax_code,
         "bank": (account is not None and account.verified) or bool(producer.stripe_account_id),
         "scans": not unscanned,
         "identity": all(

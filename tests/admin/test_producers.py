@@ -145,3 +145,14 @@ def test_the_database_holds_active_and_the_status_together(app):
                 Producer.__table__.update().where(Producer.id == producer.id).values(**values)
             )
         db.session.rollback()
+
+
+def test_the_tax_code_item_follows_the_shop_s_one_mst_rule(app):
+    from shop.admin.producers import checklist
+    from shop.templating import local_today
+
+    for code, done in (("2400000001", True), ("2400000001-002", True),
+                       ("2400000001002", False), ("24000000011", False)):  # fmt: skip
+        producer = gen_producer(tax_code=code)
+        item = next(i for i in checklist(producer, local_today()) if i.key == "tax_code")
+        assert item.done is done, code
