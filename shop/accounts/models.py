@@ -7,7 +7,15 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +29,9 @@ class Role(StrEnum):
     PRODUCER_STAFF = "producer_staff"
     AGENCY = "agency"
     ADMIN = "admin"
+    # Staff of a province's OCOP office: producers, certificates, evaluations and listings of
+    # their province only (``province_code``); admins see every province.
+    OCOP_OFFICE = "ocop_office"
 
 
 # Common Vietnamese family names (folded): a name starting with one is written family name first,
@@ -77,7 +88,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('customer', 'producer_staff', 'agency', 'admin')", name="role_known"
+            "role IN ('customer', 'producer_staff', 'agency', 'admin', 'ocop_office')",
+            name="role_known",
+        ),
+        CheckConstraint(
+            "role <> 'ocop_office' OR province_code IS NOT NULL", name="office_has_province"
         ),
         CheckConstraint(
             "role <> 'producer_staff' OR producer_id IS NOT NULL", name="staff_has_producer"
@@ -100,6 +115,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(2), default="vi")
     role: Mapped[str] = mapped_column(String(20), default=Role.CUSTOMER)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producer.id"), index=True)
+    # The province (a code of the 2025 list) an OCOP office account works for.
+    province_code: Mapped[int | None] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Producer staff who may invite and remove the producer's other staff.
     producer_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
