@@ -137,6 +137,9 @@ class Config:
     REQUIRE_COMPILED_TRANSLATIONS = False
     # Uploaded product pictures (served at /media/…, named by content hash, cached a year).
     MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media"))
+    # Scans of OCOP certificates (private: never under MEDIA_DIR, served only to the office
+    # and the producer's staff; ``shop.evaluations.scans``).
+    SCAN_DIR = os.environ.get("SCAN_DIR", str(INSTANCE_DIR / "scans"))
     # VAT e-invoices: the ``file`` provider writes the XML it would send to a licensed
     # e-invoice provider here, one file per producer order (``shop.invoicing.providers``).
     EINVOICE_DIR = os.environ.get("EINVOICE_DIR", str(INSTANCE_DIR / "einvoices"))
@@ -204,6 +207,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SHOW_DEMO_NOTICE = False
     MEDIA_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-media")
+    SCAN_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-scans")
     EINVOICE_DIR = str(Path(tempfile.gettempdir()) / "ocop-test-einvoices")
     CATALOGUE_CACHE_SECONDS = 0
     CATALOGUE_VERSION_FILE = ""

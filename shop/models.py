@@ -20,6 +20,7 @@ from shop.catalog.models import (  # noqa: F401
     ProductImage,
 )
 from shop.catalog.stock import StockAdjustment  # noqa: F401, E402
+from shop.evaluations.models import Evaluation, IssuingAuthority  # noqa: F401, E402
 from shop.invoicing.models import (  # noqa: F401, E402
     InvoiceRequest,
     IssuedInvoice,

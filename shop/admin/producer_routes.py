@@ -52,6 +52,7 @@ def _detail(producer: Producer, *, form: SuspendProducerForm | None = None, code
     return render_template(
         "admin/producer_detail.html",
         producer=producer,
+        rated=office.rated_things(producer),
         checklist=checklist,
         complete=all(item.done for item in checklist),
         statuses=STATUSES,

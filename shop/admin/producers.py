@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from shop.agencies.taxcode import normalize_tax_code
 from shop.audit.services import record
 from shop.catalog.models import (
+    NOT_IN_FORCE,
     PRODUCER_TRANSITIONS,
     LegalType,
     OcopCertificate,
@@ -67,7 +68,7 @@ def checklist(producer: Producer, today: date) -> list[CheckItem]:
         .where(
             or_(Product.producer_id == producer.id, Experience.producer_id == producer.id),
             OcopCertificate.valid_until >= today,
-            OcopCertificate.status != "revoked",
+            OcopCertificate.status.not_in(NOT_IN_FORCE),
             or_(OcopCertificate.scan_file.is_(None), OcopCertificate.scan_file == ""),
         )
     )
@@ -145,6 +146,17 @@ def _tell(producer: Producer, *, approved: bool) -> None:
             body = render_template("email/producer/status.txt", **context)
         key = f"producer-status-{producer.id}-{producer.status_changed_at.isoformat()}-{language}"
         send_email(", ".join(addresses), subject, body, key=key)
+
+
+def rated_things(producer: Producer) -> list[tuple[str, Product | Experience]]:
+    """The producer's products and experiences (kind, row), for their evaluation history."""
+    products = db.session.scalars(
+        select(Product).where(Product.producer_id == producer.id).order_by(Product.name_vi)
+    )
+    experiences = db.session.scalars(
+        select(Experience).where(Experience.producer_id == producer.id).order_by(Experience.name_vi)
+    )
+    return [("product", p) for p in products] + [("experience", e) for e in experiences]
 
 
 def producers_for_office(status: str | None) -> list[Producer]:

@@ -12,7 +12,12 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, ProducerStatus
+from shop.catalog.models import (
+    NOT_IN_FORCE,
+    OcopCertificate,
+    Producer,
+    ProducerStatus,
+)
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.payouts.models import Payout, PayoutStatus
@@ -33,7 +38,7 @@ def expiring_certificates(today: date, within: int):
     return (
         select(OcopCertificate)
         .where(
-            OcopCertificate.status != CertificateStatus.REVOKED.value,
+            OcopCertificate.status.not_in(NOT_IN_FORCE),
             OcopCertificate.valid_until >= today,
             OcopCertificate.valid_until <= today + timedelta(days=within),
         )

@@ -34,9 +34,9 @@ def join_address(*parts: str | None) -> str:
 
 
 def certificate_in_force(status: str, valid_until: date, today: date) -> bool:
-    """A certificate counts until the end of its last day unless revoked (the same rule as
-    ``shop.catalog.reads.best_stars`` in SQL)."""
-    return status != CertificateStatus.REVOKED and valid_until >= today
+    """A certificate counts until the end of its last day unless revoked or superseded by a
+    later decision (the same rule as ``shop.catalog.reads.best_stars`` in SQL)."""
+    return status not in NOT_IN_FORCE and valid_until >= today
 
 
 def best_certificate(certificates, today: date):
@@ -94,6 +94,13 @@ class CertificateStatus(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    # Replaced by the decision of a later evaluation of the same product or experience: kept
+    # as history, never counted again (``shop.evaluations.services.record_evaluation``).
+    SUPERSEDED = "superseded"
+
+
+# Statuses that stop a certificate counting before its last valid day.
+NOT_IN_FORCE = (CertificateStatus.REVOKED.value, CertificateStatus.SUPERSEDED.value)
 
 
 def stars_for_score(score: int) -> int:
@@ -363,6 +370,11 @@ class OcopCertificate(TimestampMixin, db.Model):
     valid_until: Mapped[date] = mapped_column(Date, index=True)
     scan_file: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(10), default=CertificateStatus.ACTIVE)
+    # The evaluation round it recognises (None for certificates recorded before evaluations
+    # were) and the authority row that signed the decision (``authority_name`` keeps its name
+    # as printed).
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation.id"), unique=True)
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
 
     product: Mapped[Product] = relationship(back_populates="certificates")
 

@@ -21,8 +21,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.sql import Subquery
 
 from shop.catalog.models import (
+    NOT_IN_FORCE,
     Category,
-    CertificateStatus,
     OcopCertificate,
     Producer,
     Product,
@@ -194,7 +194,7 @@ def best_stars(today: object, producer_id: object = None) -> Subquery:
         )
     return (
         stmt.where(
-            certificate_t.c.status != CertificateStatus.REVOKED.value,
+            certificate_t.c.status.not_in(NOT_IN_FORCE),
             certificate_t.c.valid_until >= today,
         )
         .group_by(certificate_t.c.product_id)

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 
 from shop.catalog import reads
 from shop.catalog.availability import Availability, AvailabilityKind, availability
-from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, Product
+from shop.catalog.models import NOT_IN_FORCE, CertificateStatus, OcopCertificate, Producer, Product
 from shop.catalog.signals import lapsed_stock
 from shop.errors import NotFound, ProductUnavailable
 from shop.extensions import db
@@ -266,9 +266,7 @@ def get_product_page(
     certificate = product.valid_certificate(today)
     expired = None
     if certificate is None:
-        expired = next(
-            (c for c in product.certificates if c.status != CertificateStatus.REVOKED), None
-        )
+        expired = next((c for c in product.certificates if c.status not in NOT_IN_FORCE), None)
     stock = product.stock
     if now is not None:
         stock += lapsed_stock([product.id], now).get(product.id, 0)

@@ -29,11 +29,18 @@ class CertificateOnDay:
     certificate: OcopCertificate | None  # the one that decides the state, if any
 
 
+def _replaced(certificate: OcopCertificate, issued: list[OcopCertificate]) -> bool:
+    """A superseded certificate covered the days until a later decision replaced it."""
+    return certificate.status == CertificateStatus.SUPERSEDED and any(
+        other.decision_date > certificate.decision_date for other in issued
+    )
+
+
 def certificate_on(certificates: Iterable[OcopCertificate], day: date) -> CertificateOnDay:
     """The product's certification on ``day``: the best certificate whose decision date to
     valid-until window covers the day (unless revoked), else the latest one issued before it."""
     issued = [c for c in certificates if c.decision_date <= day]
-    covering = [c for c in issued if c.valid_until >= day]
+    covering = [c for c in issued if c.valid_until >= day and not _replaced(c, issued)]
     in_force = [c for c in covering if c.status != CertificateStatus.REVOKED]
     if in_force:
         best = max(in_force, key=lambda c: (c.stars, c.decision_date))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from shop.accounts.decorators import role_required
 from shop.accounts.models import Role
-from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, Product
+from shop.catalog.models import NOT_IN_FORCE, OcopCertificate, Producer, Product
 from shop.db import utcnow
 from shop.extensions import db
 from shop.orders.models import Order, ProducerOrder, ProducerOrderStatus
@@ -78,7 +78,7 @@ def dashboard():
         .outerjoin(Experience, OcopCertificate.experience_id == Experience.id)
         .where(
             or_(Product.producer_id == producer_id, Experience.producer_id == producer_id),
-            OcopCertificate.status != CertificateStatus.REVOKED,
+            OcopCertificate.status.not_in(NOT_IN_FORCE),
             OcopCertificate.valid_until >= today,
             OcopCertificate.valid_until <= today + timedelta(days=EXPIRY_DAYS),
         )

@@ -40,7 +40,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from shop.accounts.models import Role, User
-from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, Product
+from shop.catalog.models import NOT_IN_FORCE, OcopCertificate, Producer, Product
 from shop.extensions import db
 from shop.i18n import speaking
 from shop.mail import send_email
@@ -119,7 +119,7 @@ def _due_reminders(today: date) -> list[_Due]:
     later = aliased(OcopCertificate)
     replaced = exists().where(
         later.id != certificate.id,
-        later.status != CertificateStatus.REVOKED,
+        later.status.not_in(NOT_IN_FORCE),
         later.valid_until > certificate.valid_until,
         or_(
             later.product_id == certificate.product_id,
@@ -132,7 +132,7 @@ def _due_reminders(today: date) -> list[_Due]:
         .outerjoin(Experience, certificate.experience_id == Experience.id)
         .join(Producer, Producer.id == func.coalesce(Product.producer_id, Experience.producer_id))
         .where(
-            certificate.status != CertificateStatus.REVOKED,
+            certificate.status.not_in(NOT_IN_FORCE),
             certificate.valid_until >= today,
             certificate.valid_until <= today + timedelta(days=max(REMINDER_DAYS)),
             Producer.active,
@@ -157,7 +157,7 @@ def _due_reminders(today: date) -> list[_Due]:
     for cert, product, experience in rows:
         days_left = (cert.valid_until - today).days
         threshold = due_threshold(days_left)
-        if threshold is None or cert.status == CertificateStatus.REVOKED:
+        if threshold is None or cert.status in NOT_IN_FORCE:
             continue
         thing, is_experience = (experience, True) if product is None else (product, False)
         wanted.append((cert, thing, is_experience, days_left, threshold))

@@ -16,7 +16,13 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from shop.catalog.models import Category, CertificateStatus, OcopCertificate, Producer, Product
+from shop.catalog.models import (
+    NOT_IN_FORCE,
+    Category,
+    OcopCertificate,
+    Producer,
+    Product,
+)
 from shop.extensions import db
 from shop.tourism.models import Experience
 
@@ -94,7 +100,7 @@ class Programme:
 
 def _in_force(today: date):
     return (
-        OcopCertificate.status != CertificateStatus.REVOKED.value,
+        OcopCertificate.status.not_in(NOT_IN_FORCE),
         OcopCertificate.valid_until >= today,
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog import reads
 from shop.catalog.availability import availability
-from shop.catalog.models import CertificateStatus, OcopCertificate, Producer
+from shop.catalog.models import NOT_IN_FORCE, OcopCertificate, Producer
 from shop.catalog.services import ProductCard
 from shop.errors import NotFound
 from shop.extensions import db
@@ -142,7 +142,7 @@ def _best_stars():
         select(certificate_t.c.experience_id, func.max(certificate_t.c.stars).label("stars"))
         .where(
             certificate_t.c.experience_id.is_not(None),
-            certificate_t.c.status != CertificateStatus.REVOKED.value,
+            certificate_t.c.status.not_in(NOT_IN_FORCE),
             certificate_t.c.valid_until >= bindparam("today"),
         )
         .group_by(certificate_t.c.experience_id)
@@ -687,9 +687,7 @@ def get_experience_page(
     certificate = experience.valid_certificate(today)
     expired = None
     if certificate is None:
-        expired = next(
-            (c for c in experience.certificates if c.status != CertificateStatus.REVOKED), None
-        )
+        expired = next((c for c in experience.certificates if c.status not in NOT_IN_FORCE), None)
     start = _local_midnight(month)
     end = _local_midnight(add_months(month, 1))
     rows = reads.run(

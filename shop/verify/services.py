@@ -1,5 +1,5 @@
 """What a certificate number says today: valid (its product or experience, producer, stars and
-last valid day), expired (since when), revoked, or unknown.
+last valid day), expired (since when), revoked, superseded by a later decision, or unknown.
 
 A number is read as typed on a package: surrounding spaces and repeated inner spaces dropped,
 Unicode normalised (NFC) and compared in capitals, so ``demo-5s-2024-001`` finds
@@ -23,6 +23,7 @@ NUMBER_MAX = 60  # ocop_certificate.certificate_number
 VALID = "valid"
 EXPIRED = "expired"
 REVOKED = "revoked"
+SUPERSEDED = "superseded"  # replaced by the decision of a later evaluation
 UNKNOWN = "unknown"
 
 
@@ -67,6 +68,8 @@ def verify(typed: str | None, today: date) -> Verdict:
              "subject": subject}  # fmt: skip
     if certificate.status == CertificateStatus.REVOKED:
         return Verdict(REVOKED, **found)
+    if certificate.status == CertificateStatus.SUPERSEDED:
+        return Verdict(SUPERSEDED, **found)
     if certificate.valid_until < today:
         return Verdict(EXPIRED, expired_since=certificate.valid_until + timedelta(days=1), **found)
     return Verdict(VALID, **found)
