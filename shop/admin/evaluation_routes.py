@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from shop.admin import bp
 from shop.admin.scope import office_province, office_required, producer_or_404, scoped_certificates
@@ -101,12 +102,14 @@ def evaluation_history(kind: str, subject_id: int):
 
 
 def _authority_choices(form: EvaluationForm) -> None:
+    """Every authority the office may name, with the dates it signed decisions."""
     rows = db.session.scalars(authority_list.visible_authorities(office_province())).all()
-    form.authority_id.choices = [("", _("Choose…"))] + [
-        (str(a.id), f"{a.name_vi} ({a.valid_from:%d/%m/%Y}–{a.valid_to:%d/%m/%Y})"
-         if a.valid_to else f"{a.name_vi} ({_('from %(day)s', day=f'{a.valid_from:%d/%m/%Y}')})")
-        for a in rows
-    ]  # fmt: skip
+    choices = [SelectChoice("", _("Choose…"))]
+    for a in rows:
+        start = f"{a.valid_from:%d/%m/%Y}"
+        dates = f"{start}–{a.valid_to:%d/%m/%Y}" if a.valid_to else _("from %(day)s", day=start)
+        choices.append(SelectChoice(str(a.id), f"{a.name_vi} ({dates})"))
+    form.authority_id.choices = choices
 
 
 def _new_page(kind: str, subject, form: EvaluationForm, *, code: int = 200):

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, Field, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import TextInput
 
@@ -28,6 +29,10 @@ VERSION_LABELS = {
     "2023": _l("2023 criteria (Decision 148/QĐ-TTg)"),
     "2019": _l("2019 criteria (Decision 1048/QĐ-TTg)"),
 }
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in labels.items()]
 
 
 class ScoreField(Field):
@@ -64,14 +69,12 @@ def _score(label) -> ScoreField:
 
 class EvaluationForm(FlaskForm):
     criteria_version = SelectField(
-        _l("Criteria version"), choices=list(VERSION_LABELS.items()), default="2023"
+        _l("Criteria version"), choices=_choices(VERSION_LABELS), default="2023"
     )
     round_name = text_field(
         _l("Evaluation round"), 40, required=_l("Name the round, such as “2026 – round 1”.")
     )
-    level = SelectField(
-        _l("Evaluated at level"), choices=list(LEVELS.items()), default=Level.PROVINCE
-    )
+    level = SelectField(_l("Evaluated at level"), choices=_choices(LEVELS), default=Level.PROVINCE)
     evaluated_on = DateField(
         _l("Evaluated on"), validators=[InputRequired(_l("Choose the day of the evaluation."))]
     )
@@ -149,7 +152,7 @@ class AuthorityForm(FlaskForm):
         _l("Name in Vietnamese"), 200, required=_l("Type the name as the decisions print it.")
     )
     name_en = text_field(_l("Name in English"), 200, required=_l("Type the English name."))
-    level = SelectField(_l("Level"), choices=list(LEVELS.items()), default=Level.PROVINCE)
+    level = SelectField(_l("Level"), choices=_choices(LEVELS), default=Level.PROVINCE)
     valid_from = DateField(
         _l("Signs decisions from"),
         validators=[InputRequired(_l("Choose the first day it signs decisions."))],
