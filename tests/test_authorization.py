@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from shop.accounts.models import User
@@ -33,8 +34,11 @@ from shop.batches.claims import link_token
 from shop.batches.gift_sets import lookup_gift_set
 from shop.batches.models import GiftBatch, GiftBatchRecipient
 from shop.batches.services import save_draft
-from shop.catalog.models import Producer, Product, ProductImage
+from shop.catalog.models import OcopCertificate, Producer, Product, ProductImage
 from shop.catalog.stock import StockAdjustment
+from shop.evaluations.authorities import seed_authorities
+from shop.evaluations.models import Evaluation, IssuingAuthority
+from shop.evaluations.scans import new_name, write_scan
 from shop.extensions import db
 from shop.invoicing.models import InvoiceRequest, IssuedInvoice
 from shop.invoicing.services import InvoiceDataInput, request_invoice, save_invoice_data
@@ -59,6 +63,7 @@ from tests.conftest import csrf_token, database_is_empty, insert_rows, sign_in, 
 from tests.factories import (
     DEFAULT_PASSWORD,
     gen_booking_order,
+    gen_certificate,
     gen_experience,
     gen_order,
     gen_producer,
@@ -728,6 +733,86 @@ ROUTES = [
             ("holder_name", "{holder}"),
         ),
     ),
+    # OCOP evaluations (the office's pages; ``office_required``).
+    Route(
+        "evaluation history",
+        "admin.evaluation_history",
+        "GET",
+        "/admin/evaluations/product/{product}",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "evaluation form",
+        "admin.evaluation_new",
+        "GET",
+        "/admin/evaluations/experience/{experience}/new",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "record an evaluation (2★: no certificate)",
+        "admin.evaluation_create",
+        "POST",
+        "/admin/evaluations/product/{product}/new",
+        frozenset({ADMIN}),
+        302,
+        data=(
+            ("criteria_version", "2023"),
+            ("round_name", "2026"),
+            ("level", "province"),
+            ("evaluated_on", "2026-05-04"),
+            ("score_a", "20"),
+            ("score_b", "10"),
+            ("score_c", "10"),
+        ),
+    ),
+    Route(
+        "certificate scan",
+        "admin.certificate_scan",
+        "GET",
+        "/admin/evaluations/certificates/{scanned_certificate}/scan",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route("authorities", "admin.authorities", "GET", "/admin/authorities", frozenset({ADMIN}), 200),
+    Route(
+        "add an authority",
+        "admin.authority_add",
+        "POST",
+        "/admin/authorities",
+        frozenset({ADMIN}),
+        302,
+        data=(
+            ("name_vi", "UBND tỉnh Thử"),
+            ("name_en", "Test committee"),
+            ("level", "province"),
+            ("valid_from", "2026-01-01"),
+        ),
+    ),
+    Route(
+        "authority",
+        "admin.authority_edit",
+        "GET",
+        "/admin/authorities/{authority}",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "edit an authority",
+        "admin.authority_save",
+        "POST",
+        "/admin/authorities/{authority}",
+        frozenset({ADMIN}),
+        302,
+        data=(
+            ("name_vi", "UBND tỉnh Bắc Ninh"),
+            ("name_en", "People's Committee of Bắc Ninh province"),
+            ("level", "province"),
+            ("valid_from", "2025-07-01"),
+            ("valid_to", "2030-12-31"),
+        ),
+    ),
     Route(
         "money", "producer.money", "GET", "/producer/money", ANY_STAFF | ANY_ADMIN, 200, admins=True
     ),
@@ -1324,6 +1409,13 @@ def build_world(visitor: str) -> dict:
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
     lot = gen_lot(product)
     paused = gen_product(producer=producer, active=False)
+    # The issuing authorities (as migration 0036 seeds them) and a certificate with its scan.
+    seed_authorities()
+    scan_name = write_scan(b"%PDF-1.4\n%%EOF\n", new_name(".pdf"), current_app.config["SCAN_DIR"])
+    scanned_product = gen_product(producer=producer)
+    scanned = gen_certificate(
+        scanned_product, decision_date=date(2025, 1, 10), scan_file=scan_name.name
+    )
     # Payouts: a draft, an approved and a sent one; the producer's bank details, entered by
     # its staff and not yet verified.
     draft_payout, approved_payout, sent_payout = _payouts(producer.id)
@@ -1412,6 +1504,10 @@ def build_world(visitor: str) -> dict:
         "cancelled_session": cancelled.id,
         "lot": lot.id,
         "product": product.id,
+        "scanned_certificate": scanned.id,
+        "authority": db.session.scalar(
+            select(IssuingAuthority.id).where(IssuingAuthority.name_vi == "UBND tỉnh Bắc Ninh")
+        ),
         "product_image": product.images[0].id,
         "paused_product": paused.id,
         "category": product.category_id,
@@ -1605,6 +1701,9 @@ def snapshot() -> tuple:
         rows(GiftBatch.id, GiftBatch.status),
         rows(GiftBatchRecipient.id, GiftBatchRecipient.status),
         rows(Quote.id, Quote.status),
+        rows(Evaluation.id),
+        rows(OcopCertificate.id, OcopCertificate.status),
+        rows(IssuingAuthority.id, IssuingAuthority.valid_to, IssuingAuthority.name_en),
     )
 
 

@@ -8,7 +8,16 @@ import logging
 import re
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -237,15 +246,12 @@ def scan_response(certificate: OcopCertificate):
 
 
 def private_file(path: Path, number: str):
+    """The scan inline, never cached, sandboxed. Read whole (at most 10 MB): no open file is
+    left to a client that does not read the body."""
     suffix = path.suffix
     safe = re.sub(r"[^A-Za-z0-9.-]+", "-", number).strip("-") or "certificate"
-    response = send_file(
-        path,
-        mimetype=scans.CONTENT_TYPES[suffix],
-        as_attachment=False,
-        download_name=f"{safe}{suffix}",
-        max_age=0,
-    )
+    response = Response(path.read_bytes(), mimetype=scans.CONTENT_TYPES[suffix])
+    response.headers["Content-Disposition"] = f'inline; filename="{safe}{suffix}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
