@@ -775,6 +775,15 @@ ROUTES = [
         frozenset({ADMIN}),
         200,
     ),
+    Route(
+        "certificate scan (the producer's)",
+        "producer.certificate_scan",
+        "GET",
+        "/producer/certificates/{scanned_certificate}/scan",
+        frozenset({OWN_STAFF, OWN_ADMIN}),
+        200,
+        admins=True,
+    ),
     Route("authorities", "admin.authorities", "GET", "/admin/authorities", frozenset({ADMIN}), 200),
     Route(
         "add an authority",

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -235,27 +233,7 @@ def certificate_scan(certificate_id: int):
     )
     if certificate is None:
         abort(404)
-    return scan_response(certificate)
-
-
-def scan_response(certificate: OcopCertificate):
-    path = scans.scan_path(certificate.scan_file, current_app.config["SCAN_DIR"])
-    if path is None:
-        abort(404)
-    return private_file(path, certificate.certificate_number)
-
-
-def private_file(path: Path, number: str):
-    """The scan inline, never cached, sandboxed. Read whole (at most 10 MB): no open file is
-    left to a client that does not read the body."""
-    suffix = path.suffix
-    safe = re.sub(r"[^A-Za-z0-9.-]+", "-", number).strip("-") or "certificate"
-    response = Response(path.read_bytes(), mimetype=scans.CONTENT_TYPES[suffix])
-    response.headers["Content-Disposition"] = f'inline; filename="{safe}{suffix}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return scans.scan_response(certificate, current_app.config["SCAN_DIR"])
 
 
 # --- the issuing authorities ------------------------------------------------------------------

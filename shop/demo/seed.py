@@ -10,6 +10,7 @@ from shop.catalog.demo import seed_demo as seed_catalogue
 from shop.catalog.models import Category, Producer, Product
 from shop.demo.loader import load_demo_data
 from shop.demo.organisations import seed_organisations
+from shop.evaluations.authorities import link_certificates, seed_authorities
 from shop.extensions import db
 from shop.tourism.demo import seed_experiences
 from shop.tourism.models import Experience
@@ -22,6 +23,8 @@ def seed_demo(today: date) -> dict[str, int]:
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     experiences, sessions = seed_experiences(producers, categories, today)
     organisations = seed_organisations()
+    seed_authorities()  # a database made without the migrations (the tests) has none
+    link_certificates()
     return counts | {
         "experiences": experiences,
         "sessions": sessions,

@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from shop.audit.services import record
+from shop.catalog.models import OcopCertificate
 from shop.errors import ShopError
 from shop.evaluations.criteria import Level
 from shop.evaluations.models import IssuingAuthority
@@ -71,6 +72,21 @@ def seed_authorities() -> int:
             added += 1
     db.session.flush()
     return added
+
+
+def link_certificates() -> int:
+    """Give each certificate without an authority row the row named as printed on it (what
+    migration 0036 did for the certificates stored then); how many were linked."""
+    names = dict(db.session.execute(select(IssuingAuthority.name_vi, IssuingAuthority.id)).all())
+    linked = 0
+    for certificate in db.session.scalars(
+        select(OcopCertificate).where(OcopCertificate.authority_id.is_(None))
+    ):
+        if certificate.authority_name in names:
+            certificate.authority_id = names[certificate.authority_name]
+            linked += 1
+    db.session.flush()
+    return linked
 
 
 def visible_authorities(province: int | None):

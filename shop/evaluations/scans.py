@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
 
+from flask import Response, abort
 from PIL import ImageOps
 
 from shop.catalog.pictures import MAX_BYTES as PICTURE_MAX_BYTES
@@ -101,3 +103,19 @@ def scan_path(name: str | None, scan_dir: str) -> Path | None:
         return None
     path = Path(scan_dir) / name
     return path if path.is_file() else None
+
+
+def scan_response(certificate, scan_dir: str) -> Response:
+    """The certificate's scan inline, never cached, sandboxed; 404 when it has none. Read
+    whole (at most 10 MB): no open file is left to a client that does not read the body."""
+    path = scan_path(certificate.scan_file, scan_dir)
+    if path is None:
+        abort(404)
+    suffix = path.suffix
+    safe = re.sub(r"[^A-Za-z0-9.-]+", "-", certificate.certificate_number).strip("-")
+    response = Response(path.read_bytes(), mimetype=CONTENT_TYPES[suffix])
+    response.headers["Content-Disposition"] = f'inline; filename="{safe or "certificate"}{suffix}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -196,6 +196,10 @@ def _issue(
     authority: IssuingAuthority,
 ) -> tuple[OcopCertificate, list[str]]:
     column = OcopCertificate.product_id if kind == PRODUCT else OcopCertificate.experience_id
+    # Two decisions for one subject at once: the second waits here for the first's commit, then
+    # supersedes its certificate too (SQLite: the write transaction already serialises them).
+    model = KINDS[kind]
+    db.session.execute(select(model.id).where(model.id == subject.id).with_for_update())
     # Every certificate of the subject still counting is replaced by this decision (kept as
     # history); an expired or revoked one keeps its status.
     replaced = db.session.scalars(

@@ -14,7 +14,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -24,10 +24,18 @@ from shop.accounts.models import Role, User
 from shop.audit.models import AuditLog
 from shop.audit.services import record
 from shop.catalog.editing import create_product, set_product_active, update_product
-from shop.catalog.models import Category, Producer, Product, ProductImage, lot_always_required
+from shop.catalog.models import (
+    Category,
+    OcopCertificate,
+    Producer,
+    Product,
+    ProductImage,
+    lot_always_required,
+)
 from shop.catalog.pictures import MAX_BYTES, PictureRefused, store_picture
 from shop.catalog.stock import StockWouldGoNegative, adjust_stock, stock_adjustments
 from shop.db import begin_write_transaction
+from shop.evaluations.scans import scan_response
 from shop.extensions import db
 from shop.http import paginate
 from shop.media import MEDIA_PREFIX
@@ -250,6 +258,30 @@ def adjust_product_stock(product_id: int):
         "success",
     )
     return redirect(url_for("producer.product_detail", product_id=product_id))
+
+
+# --- certificate scans -------------------------------------------------------------------------
+
+
+@bp.get("/certificates/<int:certificate_id>/scan")
+@role_required(Role.PRODUCER_STAFF)
+def certificate_scan(certificate_id: int):
+    """The scan of one of the producer's own certificates (kept by the OCOP office)."""
+    from shop.tourism.models import Experience
+
+    mine = _producer_id()
+    certificate = db.session.scalar(
+        select(OcopCertificate)
+        .outerjoin(Product, Product.id == OcopCertificate.product_id)
+        .outerjoin(Experience, Experience.id == OcopCertificate.experience_id)
+        .where(
+            OcopCertificate.id == certificate_id,
+            or_(Product.producer_id == mine, Experience.producer_id == mine),
+        )
+    )
+    if certificate is None:
+        abort(404)
+    return scan_response(certificate, current_app.config["SCAN_DIR"])
 
 
 # --- pictures ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from PIL import Image
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from shop.catalog.models import OcopCertificate
 from shop.catalog.reads import best_stars, run
 from shop.evaluations.authorities import seed_authorities
 from shop.evaluations.models import Evaluation, IssuingAuthority
-from shop.evaluations.scans import PDF_MAX_BYTES
+from shop.evaluations.scans import PDF_MAX_BYTES, store_scan
 from shop.extensions import db, limiter
 from tests.conftest import csrf_token
 from tests.evaluations.factories import PDF, authority
@@ -432,3 +433,21 @@ def test_an_admin_adds_a_national_authority(client, office):
     row = db.session.scalar(select(IssuingAuthority).where(IssuingAuthority.name_vi == "Bộ Thử"))
     assert (row.level, row.province_code) == ("national", None)
     assert gen_user  # the factory module is shared with the matrix
+
+
+def test_the_producers_staff_open_their_own_scans_only(client, login_as):
+    producer = gen_producer()
+    product = gen_product(producer=producer)
+    certificate = gen_certificate(product, decision_date=date(2025, 1, 10))
+    certificate.scan_file = store_scan(PDF, current_app.config["SCAN_DIR"])
+    db.session.commit()
+    login_as("producer_staff", producer_id=producer.id)
+    page = html(client.get(f"/producer/products/{product.id}?lang=en"))
+    assert f"/producer/certificates/{certificate.id}/scan" in page
+    own = client.get(f"/producer/certificates/{certificate.id}/scan")
+    assert own.status_code == 200
+    assert own.data == PDF
+    limiter.reset()
+    client.get("/account/logout")
+    login_as("producer_staff")  # another producer's
+    assert client.get(f"/producer/certificates/{certificate.id}/scan").status_code == 404
