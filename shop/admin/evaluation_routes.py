@@ -63,6 +63,7 @@ REFUSALS = {
         "This authority did not sign decisions on the decision date: choose the one that did."
     ),
     "invalid": _l("Letters and digits with - / . only, such as 4S-2026-015."),
+    "district_for_three": _l("A district committee recognised 3★ only: choose the province."),
     "taken": _l("This certificate number is already in the register."),
 }
 AUTHORITY_FIVE = _l("5★ is recognised by the ministry: choose a national authority.")

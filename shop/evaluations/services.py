@@ -45,6 +45,10 @@ AUTHORITY_OF_LEVEL = {
 }
 
 
+# A district People's Committee recognised 3★ only (Decision 148/QĐ-TTg, 2023 to June 2025).
+DISTRICT_MAX_STARS = 3
+
+
 class EvaluationRefused(ShopError):
     """``field``: the form field the reason belongs to; ``reason``: why."""
 
@@ -125,6 +129,8 @@ def _check_decision(
         raise EvaluationRefused("authority_id", "not_valid_then")
     if stars >= NATIONAL_STARS and authority.level != Level.NATIONAL:
         raise EvaluationRefused("authority_id", "national_for_five")
+    if stars > DISTRICT_MAX_STARS and authority.level == Level.DISTRICT:
+        raise EvaluationRefused("authority_id", "district_for_three")
     number = certificate_number(decision.certificate_number)
     if not number:
         raise EvaluationRefused("certificate_number", "invalid")

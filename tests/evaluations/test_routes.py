@@ -262,6 +262,8 @@ def test_an_experience_is_evaluated_the_same_way(client, office):
          "5★ is recognised only after the national evaluation"),
         ({"score_a": "40", "score_b": "25", "score_c": "30", "level": "national"},
          "authority_id", "choose a national authority"),
+        ({"authority_id": "{district}", "decision_date": "2024-06-01",
+          "evaluated_on": "2024-05-01"}, "authority_id", "recognised 3★ only"),
         ({"round_name": "đợt " * 11}, "round_name", "At most 40 characters."),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
@@ -269,6 +271,8 @@ def test_an_experience_is_evaluated_the_same_way(client, office):
 def test_bad_input_is_refused_next_to_its_field(client, office, overrides, field, message):
     product = gen_product()
     db.session.commit()
+    district = str(authority("UBND huyện Lục Ngạn").id)
+    overrides = {key: value.replace("{district}", district) for key, value in overrides.items()}
     response = post(client, new_path(product), form(**overrides))
     assert response.status_code == 400
     page = html(response)
@@ -451,3 +455,15 @@ def test_the_producers_staff_open_their_own_scans_only(client, login_as):
     client.get("/account/logout")
     login_as("producer_staff")  # another producer's
     assert client.get(f"/producer/certificates/{certificate.id}/scan").status_code == 404
+
+
+def test_a_district_committee_recognises_3_stars_between_2023_and_2025(client, office):
+    product = gen_product()
+    db.session.commit()
+    district = authority("UBND huyện Lục Ngạn")
+    data = form(score_a="30", score_b="15", score_c="15", authority_id=str(district.id),
+                decision_date="2024-06-01", evaluated_on="2024-05-01")  # fmt: skip
+    assert post(client, new_path(product), data).status_code == 302
+    certificate = db.session.scalar(select(OcopCertificate))
+    assert (certificate.stars, certificate.authority) == (3, "district")
+    assert certificate.authority_id == district.id
