@@ -157,6 +157,12 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = "css/shop.css"
         elif name == "number":
             values[name] = world.certificate_number
+        elif name == "kind":  # an evaluation's subject
+            values[name] = "product"
+        elif name == "subject_id":
+            values[name] = world.product_id
+        elif name in {"certificate_id", "authority_id"}:
+            values[name] = 1  # the world's certificate (no scan: a 404), an authority or none
         else:  # a new kind of variable: teach this helper about it
             raise AssertionError(f"no sample value for <{name}> in {rule.rule}")
     return values
