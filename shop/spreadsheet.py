@@ -37,7 +37,7 @@ def csv_response(rows: Iterable[Iterable[object]], filename: str) -> Response:
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET_TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
 def xlsx_bytes(rows: Iterable[Iterable[object]], title: str = "Sheet") -> bytes:

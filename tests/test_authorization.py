@@ -670,6 +670,32 @@ ROUTES = [
     ),
     Route("office home", "admin.home", "GET", "/admin/", frozenset({ADMIN}), 200),
     Route("office audit log", "admin.audit", "GET", "/admin/audit?q=a", frozenset({ADMIN}), 200),
+    # The office's reports (an OCOP office account reaches them too, limited to its province).
+    Route("office reports", "admin.reports", "GET", "/admin/reports", frozenset({ADMIN}), 200),
+    Route(
+        "office report page",
+        "admin.report",
+        "GET",
+        "/admin/reports/sales-by-group?from=2026-01-01&to=2026-12-31",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "office report CSV",
+        "admin.report",
+        "GET",
+        "/admin/reports/withholding?format=csv",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "office report XLSX",
+        "admin.report",
+        "GET",
+        "/admin/reports/experiences?format=xlsx",
+        frozenset({ADMIN}),
+        200,
+    ),
     Route(
         "office certificates expiring",
         "admin.certificates",
