@@ -44,8 +44,8 @@ class ReportRangeForm(FlaskForm):
         csrf = False  # a GET form: nothing changes
 
     # ``from`` is a Python keyword: the attribute names differ from the parameters.
-    first = DateField(_l("From"), name="from", validators=[Optional(), _in_years])
-    last = DateField(_l("To"), name="to", validators=[Optional(), _in_years])
+    first = DateField(_l("First day"), name="from", validators=[Optional(), _in_years])
+    last = DateField(_l("Last day"), name="to", validators=[Optional(), _in_years])
 
     def range(self, today: date) -> DateRange | None:
         """The days asked for (each end defaulting to this month so far), or None with the

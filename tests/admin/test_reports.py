@@ -407,3 +407,29 @@ def test_other_roles_do_not_find_the_reports(client, login_as, role):
     login_as(role)
     assert client.get("/admin/reports").status_code == 404
     assert client.get("/admin/reports/sales-by-group?format=csv").status_code == 404
+
+
+def test_each_report_reads_the_same_statements_whatever_the_sales(client, login_as, province):
+    from tests.conftest import count_queries
+
+    login_as("ocop_office", province_code=A)
+    codes = ("sales-by-group", "sales-by-commune", "sales-by-stars", "experiences", "withholding")
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for code in codes:
+            url = f"/admin/reports/{code}{DECEMBER}&format=csv"
+            client.get(url)
+            with count_queries(db.engine) as statements:
+                assert client.get(url).status_code == 200
+            found[code] = len(statements)
+        return found
+
+    before = counts()
+    for day in range(2, 8):
+        paid_order(
+            [(province["tea"], 1), (province["lychee"], 1), (province["basket"], 1)],
+            now=utc(2026, 12, day, 3, 0),
+        )
+    db.session.commit()
+    assert counts() == before
