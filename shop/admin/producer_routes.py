@@ -7,6 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from shop.accounts.forms import EmptyForm
 from shop.admin import bp
@@ -19,11 +21,14 @@ from shop.admin.scope import (
     province_name,
     scoped_certificates,
 )
-from shop.catalog.models import Producer, ProducerStatus
+from shop.catalog.models import OcopCertificate, Producer, ProducerStatus, Product
 from shop.db import begin_write_transaction
 from shop.errors import InvalidTransition
 from shop.extensions import db
+from shop.http import paginate
 from shop.templating import local_today
+
+PER_PAGE = 50
 
 STATUSES = {
     ProducerStatus.PENDING: _l("Waiting for approval"),
@@ -140,16 +145,17 @@ def home():
 def certificates():
     """Certificates in force expiring within 30, 60 or 90 days (``?within=``), soonest first."""
     from shop.admin.todo import EXPIRY_WINDOWS, expiring_certificates
+    from shop.tourism.models import Experience
 
     within = request.args.get("within", "90")
     days = int(within) if within in {str(n) for n in EXPIRY_WINDOWS} else 90
-    from sqlalchemy import select
-
-    from shop.tourism.models import Experience
-
     query = scoped_certificates(expiring_certificates(local_today(), days))
-    rows = db.session.scalars(query.limit(500)).all()
-    wanted = {cert.experience_id for cert in rows if cert.experience_id}
+    listing = paginate(
+        query.options(selectinload(OcopCertificate.product).joinedload(Product.producer)),
+        select(func.count()).select_from(query.order_by(None).subquery()),
+        PER_PAGE,
+    )
+    wanted = {cert.experience_id for cert in listing.items if cert.experience_id}
     experiences = (
         {e.id: e for e in db.session.scalars(select(Experience).where(Experience.id.in_(wanted)))}
         if wanted
@@ -157,7 +163,7 @@ def certificates():
     )
     return render_template(
         "admin/certificates.html",
-        certificates=rows,
+        listing=listing,
         experiences=experiences,
         within=days,
         windows=EXPIRY_WINDOWS,
