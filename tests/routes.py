@@ -163,6 +163,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.product_id
         elif name in {"certificate_id", "authority_id"}:
             values[name] = 1  # the world's certificate (no scan: a 404), an authority or none
+        elif name == "report":
+            values[name] = "sales-by-group"  # one of the office's reports
         else:  # a new kind of variable: teach this helper about it
             raise AssertionError(f"no sample value for <{name}> in {rule.rule}")
     return values
