@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from shop.admin.scope import scoped_by_producer
@@ -310,7 +310,8 @@ def sales_by_stars(dates: DateRange) -> Table:
                 # A superseded certificate counted until the later decision replaced it.
                 or_(
                     certificate.status != CertificateStatus.SUPERSEDED.value,
-                    ~exists().where(
+                    ~select(later.id)
+                    .where(
                         later.id != certificate.id,
                         or_(
                             later.product_id == certificate.product_id,
@@ -318,7 +319,9 @@ def sales_by_stars(dates: DateRange) -> Table:
                         ),
                         later.decision_date > certificate.decision_date,
                         later.decision_date <= day,
-                    ),
+                    )
+                    .correlate_except(later)
+                    .exists(),
                 ),
                 certificate.decision_date <= day,
                 certificate.valid_until >= day,

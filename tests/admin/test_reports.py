@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from openpyxl import load_workbook
+from sqlalchemy import update
 
+from shop.catalog.models import OcopCertificate
 from shop.extensions import db
 from shop.orders.services import apply_refund, mark_paid
 from shop.tourism.models import BookingStatus, SessionStatus
@@ -206,6 +208,25 @@ def test_sales_by_stars_uses_the_certificate_in_force_on_the_sale_day(client, lo
     assert table["3 stars"] == ["400000", "0", "400000", "2", "1"]  # lychee from 5 December
     assert table["Not rated"] == ["200000", "0", "200000", "1", "1"]  # lychee on 1 December
     assert [row[0] for row in rows[1:]] == ["5 stars", "4 stars", "3 stars", "Not rated", "Total"]
+
+
+def test_a_superseded_certificate_counts_until_its_successors_decision(client, login_as, province):
+    """The lychee's 5★ of 2025, superseded (not revoked) by the 3★ decided on 5 December:
+    the 1 December sale is 5★, the 10 December one 3★."""
+    lychee = province["lychee"]
+    db.session.execute(
+        update(OcopCertificate)
+        .where(OcopCertificate.product_id == lychee.id, OcopCertificate.status == "revoked")
+        .values(status="superseded")
+    )
+    db.session.commit()
+    login_as("admin")
+    table = by_first(
+        csv_rows(client, f"/admin/reports/sales-by-stars{DECEMBER}&format=csv&lang=en")
+    )
+    assert table["5 stars"] == ["350000", "0", "350000", "4", "2"]
+    assert table["3 stars"] == ["400000", "0", "400000", "2", "1"]
+    assert "Not rated" not in table
 
 
 def test_the_last_minute_of_the_last_day_is_in_and_the_next_midnight_out(
