@@ -830,6 +830,7 @@ ROUTES = [
             ("name_en", "Test committee"),
             ("level", "province"),
             ("valid_from", "2026-01-01"),
+            ("province", "24"),  # an admin's choice; an office's own province regardless
         ),
     ),
     Route(
@@ -853,6 +854,7 @@ ROUTES = [
             ("level", "province"),
             ("valid_from", "2025-07-01"),
             ("valid_to", "2030-12-31"),
+            ("province", "24"),
         ),
     ),
     Route(

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from shop.addresses.services import provinces
 from shop.admin import bp
 from shop.admin.scope import office_province, office_required, producer_or_404, scoped_certificates
 from shop.catalog.models import OcopCertificate
@@ -79,6 +80,7 @@ AUTHORITY_REFUSALS = {
     "before_start": _l("The last day cannot be before the first."),
     "national": _l("Only an admin adds or edits a national authority."),
     "taken": _l("An authority with this name is in the list already."),
+    "needed": _l("Choose the province whose office keeps this authority."),
 }
 
 
@@ -240,8 +242,15 @@ def certificate_scan(certificate_id: int):
 # --- the issuing authorities ------------------------------------------------------------------
 
 
+def _province_choices(form: AuthorityForm) -> None:
+    form.province.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(str(p.code), p.name, render_kw={"lang": "vi"}) for p in provinces()
+    ]
+
+
 def _authorities_page(form: AuthorityForm, *, code: int = 200):
     province = office_province()
+    _province_choices(form)
     rows = db.session.scalars(authority_list.visible_authorities(province)).all()
     return render_template(
         "admin/authorities.html",
@@ -259,6 +268,7 @@ def _authority_input(form: AuthorityForm) -> authority_list.AuthorityInput:
         level=form.level.data,
         valid_from=form.valid_from.data,
         valid_to=form.valid_to.data,
+        province_code=form.province_code(),
     )
 
 
@@ -277,9 +287,7 @@ def authority_add():
     actor_id, province = current_user.id, office_province()
     begin_write_transaction(db.session)
     try:
-        authority_list.add_authority(
-            _authority_input(form), province=province, actor_id=actor_id, province_code=None
-        )
+        authority_list.add_authority(_authority_input(form), province=province, actor_id=actor_id)
         db.session.flush()
     except authority_list.AuthorityRefused as refused:
         db.session.rollback()
@@ -305,8 +313,13 @@ def _editable_authority(authority_id: int) -> IssuingAuthority:
 @office_required
 def authority_edit(authority_id: int):
     authority = _editable_authority(authority_id)
-    form = AuthorityForm(formdata=None, obj=authority)
-    return render_template("admin/authority_edit.html", authority=authority, form=form)
+    form = AuthorityForm(formdata=None, obj=authority, province=str(authority.province_code or ""))
+    return _edit_page(authority, form)
+
+
+def _edit_page(authority: IssuingAuthority, form: AuthorityForm, *, code: int = 200):
+    _province_choices(form)
+    return render_template("admin/authority_edit.html", authority=authority, form=form), code
 
 
 @bp.post("/authorities/<int:authority_id>")
@@ -315,7 +328,7 @@ def authority_save(authority_id: int):
     authority = _editable_authority(authority_id)
     form = AuthorityForm()
     if not form.validate_on_submit():
-        return render_template("admin/authority_edit.html", authority=authority, form=form), 400
+        return _edit_page(authority, form, code=400)
     actor_id, province = current_user.id, office_province()
     begin_write_transaction(db.session)
     authority = _editable_authority(authority_id)
@@ -332,8 +345,7 @@ def authority_save(authority_id: int):
             else ("name_vi", "taken")
         )
         getattr(form, field).errors = [str(AUTHORITY_REFUSALS[reason])]
-        authority = _editable_authority(authority_id)
-        return render_template("admin/authority_edit.html", authority=authority, form=form), 400
+        return _edit_page(_editable_authority(authority_id), form, code=400)
     db.session.commit()
     flash(_("Authority saved."), "success")
     return redirect(url_for("admin.authorities"))

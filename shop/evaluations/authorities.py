@@ -131,6 +131,7 @@ class AuthorityInput:
     level: str
     valid_from: date
     valid_to: date | None
+    province_code: int | None = None  # an admin's choice for a local authority
 
 
 def _check(data: AuthorityInput, province: int | None, own_id: int | None) -> None:
@@ -138,6 +139,8 @@ def _check(data: AuthorityInput, province: int | None, own_id: int | None) -> No
         raise AuthorityRefused("valid_to", "before_start")
     if province is not None and data.level == Level.NATIONAL:
         raise AuthorityRefused("level", "national")
+    if province is None and data.level != Level.NATIONAL and data.province_code is None:
+        raise AuthorityRefused("province", "needed")
     taken = db.session.scalar(
         select(IssuingAuthority.id).where(IssuingAuthority.name_vi == data.name_vi)
     )
@@ -145,16 +148,14 @@ def _check(data: AuthorityInput, province: int | None, own_id: int | None) -> No
         raise AuthorityRefused("name_vi", "taken")
 
 
-def add_authority(
-    data: AuthorityInput, *, province: int | None, actor_id: int, province_code: int | None
-) -> IssuingAuthority:
-    """A new authority. An office's goes to its own province; an admin names the province
-    (``province_code``) of a local one. Flushes and writes the audit log."""
+def add_authority(data: AuthorityInput, *, province: int | None, actor_id: int) -> IssuingAuthority:
+    """A new authority. An office's goes to its own province (``province``); an admin names the
+    province of a local one (``data.province_code``). Flushes and writes the audit log."""
     _check(data, province, None)
     local = data.level != Level.NATIONAL
     authority = IssuingAuthority(
         name_vi=data.name_vi, name_en=data.name_en, level=data.level,
-        province_code=(province if province is not None else province_code) if local else None,
+        province_code=(province if province is not None else data.province_code) if local else None,
         valid_from=data.valid_from, valid_to=data.valid_to,
     )  # fmt: skip
     db.session.add(authority)
@@ -175,6 +176,8 @@ def edit_authority(
     )  # fmt: skip
     if data.level == Level.NATIONAL:
         authority.province_code = None
+    elif province is None:  # an admin moves it; an office's stays in its province
+        authority.province_code = data.province_code
     db.session.flush()
     record(actor_id, "authority.edit", "authority", authority.id, before, _state(authority))
 

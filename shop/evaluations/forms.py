@@ -158,3 +158,17 @@ class AuthorityForm(FlaskForm):
         validators=[InputRequired(_l("Choose the first day it signs decisions."))],
     )
     valid_to = DateField(_l("Until (empty: still does)"), validators=[Optional()])
+    # Admins only (an office's authorities are its own province's): whose office keeps it.
+    province = SelectField(
+        _l("Province whose office keeps it (not for a national authority)"),
+        choices=[],
+        validate_choice=False,
+    )
+
+    def province_code(self) -> int | None:
+        """The chosen province's code, or None (none chosen, or not one of the list)."""
+        from shop.addresses.services import find_province
+
+        text = self.province.data or ""
+        found = find_province(int(text)) if text.isascii() and text.isdigit() else None
+        return found.code if found is not None and len(text) <= 3 else None

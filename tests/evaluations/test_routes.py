@@ -386,6 +386,7 @@ def test_the_office_keeps_its_authorities(client, login_as):
     db.session.commit()
     login_as("ocop_office", province_code=BAC_NINH)
     page = html(client.get("/admin/authorities?lang=en"))
+    assert 'name="province"' not in page  # its own province, always
     assert "Ministry of Agriculture and Environment" in page  # national: seen, not edited
     assert "People&#39;s Committee of Bắc Ninh province" in page
     assert "Lào Cai" not in page
@@ -467,3 +468,19 @@ def test_a_district_committee_recognises_3_stars_between_2023_and_2025(client, o
     certificate = db.session.scalar(select(OcopCertificate))
     assert (certificate.stars, certificate.authority) == (3, "district")
     assert certificate.authority_id == district.id
+
+
+def test_an_admin_names_the_province_of_a_local_authority(client, office):
+    data = {"name_vi": "UBND tỉnh Thử", "name_en": "Test committee", "level": "province",
+            "valid_from": "2026-01-01"}  # fmt: skip
+    page = html(client.get("/admin/authorities?lang=en"))
+    assert 'name="province"' in page  # offices do not choose: theirs is implied
+    refused = post(client, "/admin/authorities?lang=en", data)
+    assert refused.status_code == 400
+    assert "Choose the province" in field_error(html(refused), "province")
+    assert post(client, "/admin/authorities", data | {"province": "²4"}).status_code == 400
+    assert post(client, "/admin/authorities", data | {"province": "24"}).status_code == 302
+    row = db.session.scalar(
+        select(IssuingAuthority).where(IssuingAuthority.name_vi == "UBND tỉnh Thử")
+    )
+    assert row.province_code == BAC_NINH
