@@ -233,6 +233,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.invoicing import bp as invoicing_bp
     from shop.lots import bp as lots_bp
     from shop.media import bp as media_bp
+    from shop.partners import bp as partners_bp
     from shop.payments import bp as payments_bp
     from shop.payouts import bp as payouts_bp
     from shop.producer import bp as producer_bp
@@ -265,6 +266,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(programme_bp)
+    app.register_blueprint(partners_bp)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

@@ -41,6 +41,8 @@ from shop.invoicing.services import InvoiceDataInput, request_invoice, save_invo
 from shop.lots.models import Lot
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
+from shop.partners.keys import create_key
+from shop.partners.models import ApiKey
 from shop.payments.bank_statement import record_transfer
 from shop.payments.models import Payment, Refund
 from shop.payments.services import Payee, payment_succeeded, record_refund
@@ -128,6 +130,39 @@ ORG_FORM = (
 )
 
 ROUTES = [
+    # Partners' API keys (``shop.partners``): the admins only.
+    Route("api keys", "partners.keys", "GET", "/admin/api-keys/", frozenset({ADMIN}), 200),
+    Route("new api key", "partners.new_key", "GET", "/admin/api-keys/new", frozenset({ADMIN}), 200),
+    Route(
+        "create api key",
+        "partners.new_key",
+        "POST",
+        "/admin/api-keys/new",
+        frozenset({ADMIN}),
+        200,
+        (
+            ("name", "Website"),
+            ("partner_name", "Du lịch Xanh"),
+            ("contact_email", "api@dulichxanh.example"),
+            ("rate_limit_per_minute", "60"),
+        ),
+    ),
+    Route(
+        "revoke api key (confirm)",
+        "partners.revoke",
+        "GET",
+        "/admin/api-keys/{api_key}/revoke",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "revoke api key",
+        "partners.revoke",
+        "POST",
+        "/admin/api-keys/{api_key}/revoke",
+        frozenset({ADMIN}),
+        302,
+    ),
     Route("producer list", "producer.orders", "GET", "/producer/orders", ANY_STAFF, 200),
     Route(
         "producer detail",
@@ -1294,6 +1329,14 @@ def build_world(visitor: str) -> dict:
         admin_id=None,
         payee=Payee(bank_bin="970416", account="0123456789", holder="NGUYEN VAN AN"),
     )
+    api_key = create_key(
+        name="Website",
+        partner_name="Du lịch Xanh",
+        contact_email="api@dulichxanh.example",
+        rate_limit_per_minute=60,
+        created_by_id=None,
+        now=now,
+    ).api_key
     unissued = _paid(gen_order([(product, 1)]))
     save_invoice_data(unissued, INVOICE_DATA)
     confirm_producer_order(unissued.producer_orders[0], user_id=None)
@@ -1416,6 +1459,7 @@ def build_world(visitor: str) -> dict:
         "paused_product": paused.id,
         "category": product.category_id,
         "remittance": remittance.id,
+        "api_key": api_key.id,
         "producer": producer.id,
         "draft_payout": draft_payout,
         "approved_payout": approved_payout,
@@ -1605,6 +1649,7 @@ def snapshot() -> tuple:
         rows(GiftBatch.id, GiftBatch.status),
         rows(GiftBatchRecipient.id, GiftBatchRecipient.status),
         rows(Quote.id, Quote.status),
+        rows(ApiKey.id, ApiKey.revoked_at),
     )
 
 
