@@ -284,9 +284,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(programme_bp)
-<<<<<<< HEAD
     app.register_blueprint(partners_bp)
-=======
     app.register_blueprint(api_bp)
     app.register_blueprint(api_docs_bp)
 
@@ -295,7 +293,6 @@ def configure_api(app: Flask) -> None:
     from shop.api.problems import init_api
 
     init_api(app)
->>>>>>> api
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:
