@@ -179,6 +179,14 @@ class Config:
         "đồng with its currency; instants are ISO 8601 with offsets; lists are cursor pages; "
         "errors are application/problem+json with a stable code.",
     }
+    # Partners authenticate their write operations with an API key (shop/api/partner.py).
+    SECURITY_SCHEMES = {  # noqa: RUF012
+        "PartnerKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A partner's API key, issued by the OCOP office (/admin/api-keys)",
+        }
+    }
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "ocop")

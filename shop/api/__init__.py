@@ -10,4 +10,4 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Catalogue")
 # The docs page: HTML in the site's layout, not an operation of the API.
 docs_bp = Blueprint("api_docs", __name__)
 
-from shop.api import docs, routes  # noqa: E402, F401
+from shop.api import docs, partner, routes  # noqa: E402, F401

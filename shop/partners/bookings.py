@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from shop.errors import InvalidQuantity, InvalidTransition
+from shop.errors import InvalidQuantity, InvalidTransition, SessionUnavailable
 from shop.extensions import db
 from shop.lines import LineKind
 from shop.orders.models import (
@@ -45,7 +45,14 @@ from shop.partners.models import ApiKey, PartnerBooking
 from shop.payments.models import Payment, PaymentStatus
 from shop.payments.services import payment_succeeded, reservation_holds
 from shop.templating import LOCAL_TZ
-from shop.tourism.models import Booking, BookingStatus, Ticket, TicketStatus
+from shop.tourism.models import (
+    Booking,
+    BookingStatus,
+    Experience,
+    ExperienceSession,
+    Ticket,
+    TicketStatus,
+)
 from shop.tourism.rules import aware
 
 log = logging.getLogger(__name__)
@@ -63,6 +70,33 @@ class HoldRequest:
     phone: str
     locale: str = "en"
     partner_reference: str | None = None
+
+
+def find_session(experience_slug: str, starts_at: datetime) -> ExperienceSession:
+    """The session of the experience ``experience_slug`` (on sale) starting at ``starts_at``
+    (an aware instant: the API's availability id); ``SessionUnavailable`` otherwise."""
+    found = db.session.scalar(
+        select(ExperienceSession)
+        .join(Experience, Experience.id == ExperienceSession.experience_id)
+        .where(
+            Experience.slug == experience_slug,
+            Experience.active.is_(True),
+            ExperienceSession.starts_at == starts_at.astimezone(UTC),
+        )
+    )
+    if found is None:
+        raise SessionUnavailable("there is no such session of this experience", reason="unknown")
+    return found
+
+
+def unit_ids(session: ExperienceSession, quantities: dict[str, int]) -> dict[int, int]:
+    """``{unit code: quantity}`` as ``{unit type id: quantity}`` for the session's experience;
+    ``InvalidQuantity`` for a code it does not offer."""
+    by_code = {unit.code: unit.id for unit in session.experience.unit_types}
+    unknown = sorted(set(quantities) - set(by_code))
+    if unknown:
+        raise InvalidQuantity(f"this experience has no unit {unknown[0]}", reason="unknown_unit")
+    return {by_code[code]: quantity for code, quantity in quantities.items()}
 
 
 def _actor(api_key: ApiKey) -> str:
@@ -205,6 +239,7 @@ def release(api_key: ApiKey, public_id: str, *, now: datetime) -> PartnerBooking
 @dataclass(frozen=True)
 class UnitLine:
     unit_type_id: int
+    code: str
     name: str
     quantity: int
     unit_price_vnd: int
@@ -219,6 +254,7 @@ class BookingView:
     order_reference: str
     session_id: int
     experience_id: int
+    experience_slug: str
     starts_at: datetime
     seats: int
     units: tuple[UnitLine, ...]
@@ -258,6 +294,7 @@ def view(held: PartnerBooking, now: datetime) -> BookingView:
         .order_by(Ticket.id)
     ).all()
     status = status_of(booking, order, now)
+    codes = {unit.id: unit.code for unit in booking.experience.unit_types}
     return BookingView(
         public_id=held.public_id,
         status=status,
@@ -265,11 +302,13 @@ def view(held: PartnerBooking, now: datetime) -> BookingView:
         order_reference=order.reference,
         session_id=booking.session_id,
         experience_id=booking.experience_id,
+        experience_slug=booking.experience.slug,
         starts_at=aware(booking.session.starts_at),
         seats=booking.seats,
         units=tuple(
             UnitLine(
                 unit_type_id=line.unit_type_id,
+                code=codes.get(line.unit_type_id, ""),
                 name=line.unit_label,
                 quantity=line.quantity,
                 unit_price_vnd=line.unit_price_vnd,
