@@ -128,6 +128,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.producer_id
         elif name == "payout_id":
             values[name] = 1  # the sample world has no payout: the page says there is none
+        elif name == "key_id":
+            values[name] = 1  # the sample world has no partner API key: a 404 for everyone
         elif name in {"user_id", "invitation_id"}:
             values[name] = 1  # a staff member or invitation id (another producer's: a 404)
         elif name == "code":

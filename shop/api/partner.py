@@ -88,7 +88,11 @@ class HoldInSchema(Schema):
     availability_id = String(
         required=True,
         validate=Length(1, 40),
-        metadata={"description": "The id of one of its availabilities (its local start, ISO 8601)"},
+        metadata={
+            "format": "date-time",
+            "description": "The id of one of its availabilities (its local start, ISO 8601 with "
+            "its offset)",
+        },
     )
     units = List(Nested(UnitRequestSchema), required=True, validate=Length(1, 4))
     guest = Nested(GuestSchema, required=True, metadata={"description": "The lead guest"})

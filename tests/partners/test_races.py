@@ -134,3 +134,50 @@ def test_a_confirmation_racing_the_expiry_job_is_paid_or_expired_never_both(pg_a
     assert db.session.get(ExperienceSession, session.id).seats_taken == confirmed
     assert db.session.scalar(select(func.count(Payment.id))) == confirmed
     assert db.session.get(UnitType, unit(experience, "adult").id) is not None
+
+
+def test_five_identical_posts_at_once_make_one_hold(pg_app):
+    """Five concurrent POSTs with one Idempotency-Key and one body: one hold; each of the
+    others is told the first is in flight (409) or gets its answer replayed (201)."""
+    import json as _json
+
+    from shop.extensions import limiter
+    from shop.templating import LOCAL_TZ
+
+    limiter.reset()
+    created = gen_api_key(rate_limit_per_minute=100)
+    experience, session = gen_bookable(capacity=10)
+    db.session.commit()
+    start = session.starts_at
+    body = _json.dumps(
+        {
+            "experience": experience.slug,
+            "availability_id": start.astimezone(LOCAL_TZ).isoformat(),
+            "units": [{"unit": "adult", "quantity": 2}],
+            "guest": {"name": "Jane Doe", "email": "jane@example.com", "phone": "+33612345678"},
+        }
+    )
+    hdrs = {"Authorization": f"Bearer {created.secret}", "Idempotency-Key": "five-at-once"}
+
+    def send(_i: int):
+        response = pg_app.test_client().post(
+            "/api/v1/bookings", data=body, content_type="application/json", headers=hdrs
+        )
+        return response.status_code, response.get_json(), response.headers.get("Idempotent-Replayed")
+
+    results = run_threads(5, send)
+    statuses = sorted(status for status, _body, _replayed in results)
+    assert set(statuses) <= {201, 409}, results
+    created_ids = {b["id"] for status, b, _r in results if status == 201}
+    assert len(created_ids) == 1
+    fresh = [r for status, _b, r in results if status == 201 and r is None]
+    assert len(fresh) == 1  # one request did the work; any other 201 is a replay
+    for status, b, _r in results:
+        if status == 409:
+            assert b["code"] == "idempotency_key_in_flight"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(PartnerBooking.id))) == 1
+    assert db.session.get(ExperienceSession, session.id).seats_taken == 2
+    # Once finished, the same request is replayed.
+    again = send(0)
+    assert again[0] == 201 and again[2] == "true" and again[1]["id"] in created_ids
