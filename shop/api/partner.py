@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from apiflask import Schema
@@ -42,6 +42,7 @@ from shop.partners.keys import LAST_USED_EVERY, find_active_key, mark_used
 from shop.partners.models import IDEMPOTENCY_KEY_MAX, ApiKey
 from shop.templating import LOCAL_TZ
 from shop.text import has_control_characters
+from shop.tourism.rules import aware
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class GuestSchema(Schema):
 class UnitRequestSchema(Schema):
     unit = String(
         required=True,
-        validate=Length(1, 10),
+        validate=[Length(1, 10), _no_control_characters],
         metadata={"description": "A unit code of the experience (adult, child, senior, family)"},
     )
     quantity = Integer(required=True, strict=True, validate=Range(1, 100))
@@ -83,11 +84,13 @@ class UnitRequestSchema(Schema):
 
 class HoldInSchema(Schema):
     experience = String(
-        required=True, validate=Length(1, 120), metadata={"description": "The experience's slug"}
+        required=True,
+        validate=[Length(1, 120), _no_control_characters],
+        metadata={"description": "The experience's slug"},
     )
     availability_id = String(
         required=True,
-        validate=Length(1, 40),
+        validate=[Length(1, 40), _no_control_characters],
         metadata={
             "format": "date-time",
             "description": "The id of one of its availabilities (its local start, ISO 8601 with "
@@ -199,7 +202,7 @@ def _authenticate() -> Caller | Response:
     caller = Caller(api_key.id, api_key.prefix, api_key.rate_limit_per_minute)
     last_used = api_key.last_used_at
     now = utcnow()
-    if last_used is None or last_used.replace(tzinfo=UTC) < now - LAST_USED_EVERY:
+    if last_used is None or aware(last_used) < now - LAST_USED_EVERY:
         begin_write_transaction(db.session)
         mark_used(caller.id, now)
         db.session.commit()
@@ -300,10 +303,17 @@ def _idempotent(view: Callable, caller: Caller, args, kwargs) -> Response:
         idempotency.forget(record_id)
         db.session.commit()
         return response
-    if not db.session().in_transaction():  # the view wrote nothing
+    try:
+        if not db.session().in_transaction():  # the view wrote nothing
+            begin_write_transaction(db.session)
+        idempotency.complete(record_id, _stored(response))
+        db.session.commit()  # the work and its answer together
+    except Exception:
+        db.session.rollback()
         begin_write_transaction(db.session)
-    idempotency.complete(record_id, _stored(response))
-    db.session.commit()  # the work and its answer together
+        idempotency.forget(record_id)
+        db.session.commit()
+        raise
     return response
 
 

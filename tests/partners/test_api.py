@@ -352,3 +352,33 @@ def test_hostile_booking_ids_are_404(client, partner):
         response = client.get(f"/api/v1/bookings/{booking_id}", headers=headers(partner))
         assert response.status_code in (400, 404), booking_id
         assert response.mimetype == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"experience": "ban\x00ven"},
+        {"availability_id": "2026-12-18T07:30:00\x00+07:00"},
+        {"units": [{"unit": "adu\x00lt", "quantity": 1}]},
+        {"partner_reference": "DLX\x00"},
+        {"guest": {"name": "Jane", "email": "ja\x00ne@example.com", "phone": "0912345678"}},
+        {"guest": {"name": "Jane", "email": "jane@example.com", "phone": "0912\x00345678"}},
+    ],
+)
+def test_nul_bytes_in_the_body_are_400_on_every_database(client, partner, fields):
+    response = post(client, "/api/v1/bookings", partner, body(partner, **fields), key="nul")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+
+
+def test_the_guest_reaches_the_confirmed_order_by_the_link_in_the_mail(client, partner, outbox):
+    booking = post(client, "/api/v1/bookings", partner, body(partner)).get_json()
+    post(client, f"/api/v1/bookings/{booking['id']}/confirm", partner, key="c")
+    mails = outbox()
+    assert len(mails) == 1  # "paid", with the ticket: no "order received" before it
+    text = mails[0].get_body().get_content()
+    assert booking["order_reference"] in text
+    link = next(word for word in text.split() if "/orders/" in word)
+    page = client.get(link.replace("http://127.0.0.1:5000", ""))
+    assert page.status_code == 200
+    assert booking["order_reference"] in page.get_data(as_text=True)

@@ -163,7 +163,11 @@ def test_five_identical_posts_at_once_make_one_hold(pg_app):
         response = pg_app.test_client().post(
             "/api/v1/bookings", data=body, content_type="application/json", headers=hdrs
         )
-        return response.status_code, response.get_json(), response.headers.get("Idempotent-Replayed")
+        return (
+            response.status_code,
+            response.get_json(),
+            response.headers.get("Idempotent-Replayed"),
+        )
 
     results = run_threads(5, send)
     statuses = sorted(status for status, _body, _replayed in results)
@@ -180,4 +184,6 @@ def test_five_identical_posts_at_once_make_one_hold(pg_app):
     assert db.session.get(ExperienceSession, session.id).seats_taken == 2
     # Once finished, the same request is replayed.
     again = send(0)
-    assert again[0] == 201 and again[2] == "true" and again[1]["id"] in created_ids
+    assert again[0] == 201
+    assert again[2] == "true"
+    assert again[1]["id"] in created_ids
