@@ -59,6 +59,7 @@ from tests.conftest import csrf_token, database_is_empty, insert_rows, sign_in, 
 from tests.factories import (
     DEFAULT_PASSWORD,
     gen_booking_order,
+    gen_certificate,
     gen_experience,
     gen_order,
     gen_producer,
@@ -1214,6 +1215,32 @@ ROUTES = [
     ),
 ]
 
+# The public JSON API (/api/v1) and its document: no sign-in, the same answer for every visitor;
+# the order status needs the order's token, as its page does (a wrong one is a 404, see
+# tests/api/test_api.py).
+API_ROUTES = [
+    Route(name, endpoint, "GET", path, frozenset(VISITORS), 200, public=True)
+    for name, endpoint, path in (
+        ("api document", "openapi.spec", "/api/v1/openapi.json"),
+        ("api docs page", "api_docs.docs", "/api/v1/docs"),
+        ("api products", "api.products", "/api/v1/products"),
+        ("api product", "api.product", "/api/v1/products/{product_slug}"),
+        ("api producers", "api.producers", "/api/v1/producers"),
+        ("api producer", "api.producer", "/api/v1/producers/{producer_slug}"),
+        ("api experiences", "api.experiences", "/api/v1/experiences"),
+        ("api experience", "api.experience", "/api/v1/experiences/{experience_slug}"),
+        (
+            "api availability",
+            "api.availability",
+            "/api/v1/experiences/{experience_slug}/availability"
+            "?localDateStart=2026-12-01&localDateEnd=2026-12-31",
+        ),
+        ("api certificate", "api.certificate", "/api/v1/certificates/{certificate_number}"),
+        ("api order status", "api.order_status", "/api/v1/orders/{new_order}?token={new_token}"),
+    )
+]
+ROUTES += API_ROUTES
+
 
 def _png() -> bytes:
     from PIL import Image
@@ -1389,9 +1416,16 @@ def build_world(visitor: str) -> dict:
         user = gen_user("customer")
         gen_organisation(user)
     db.session.commit()
+    certificate = gen_certificate(product, decision_date=local_today() - timedelta(days=30))
+    db.session.commit()
     return {
         "user": user,
         "new_order": new.reference,
+        "new_token": new.access_token,
+        "product_slug": product.slug,
+        "producer_slug": producer.slug,
+        "experience_slug": experience.slug,
+        "certificate_number": certificate.certificate_number,
         "new_parcel": new.producer_orders[0].id,
         "confirmed_parcel": confirmed.producer_orders[0].id,
         "shipped_parcel": shipped.producer_orders[0].id,
@@ -1690,3 +1724,9 @@ def test_the_matrix_covers_every_back_office_route(app):
     for route in ROUTES:
         methods = next(r.methods for r in app.url_map.iter_rules() if r.endpoint == route.endpoint)
         assert route.method in methods
+
+
+def test_the_matrix_covers_every_api_route(app):
+    """A new operation of the JSON API (or a page under /api/) must be added to API_ROUTES."""
+    api = {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
+    assert api == {route.endpoint for route in API_ROUTES}
