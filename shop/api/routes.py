@@ -125,8 +125,10 @@ def _product_item(product, stars, updated_at, province: str) -> dict:
 )
 def products(query: dict):
     categories = category_tree()
+    args = request.args.copy()
+    args.poplist("page")  # the listing page's, not the API's: cursors page here
     with force_locale("en"):
-        filters, errors = parse_listing_args(request.args, categories.slugs)
+        filters, errors = parse_listing_args(args, categories.slugs)
     if errors:
         raise HTTPError(400, detail={"query": {name: [m] for name, m in errors.items()}})
     listing = product_listing_name(filters)

@@ -162,9 +162,11 @@ def test_a_cursor_of_another_order_or_listing_is_refused(client, demo):
     _problem(client.get(f"/api/v1/experiences?cursor={cursor}"), 400, "invalid_cursor")
 
 
-def test_url_for_options_in_the_query_change_nothing(client, demo):
+def test_url_for_options_and_the_pages_parameters_change_nothing(client, demo):
     plain = client.get("/api/v1/products?limit=5").get_json()
-    odd = client.get("/api/v1/products?limit=5&_external=1&_scheme=ftp&_anchor=x&slug=y").get_json()
+    odd = client.get(
+        "/api/v1/products?limit=5&_external=1&_scheme=ftp&_anchor=x&slug=y&page=%C2%B2&lang=en"
+    ).get_json()
     assert odd == plain
 
 
