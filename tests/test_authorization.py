@@ -61,6 +61,7 @@ from tests.conftest import csrf_token, database_is_empty, insert_rows, sign_in, 
 from tests.factories import (
     DEFAULT_PASSWORD,
     gen_booking_order,
+    gen_certificate,
     gen_experience,
     gen_order,
     gen_producer,
@@ -72,12 +73,16 @@ from tests.factories import (
 from tests.lots.factories import gen_lot
 from tests.payments.attempts import start_attempt
 
+BAC_NINH, THAI_NGUYEN = 24, 19  # province codes of the 2025 list
 ANONYMOUS = "anonymous"
 CUSTOMER = "customer"
 OTHER_STAFF = "staff of another producer"
 OWN_STAFF = "staff of the order's producer"
 ADMIN = "admin"
-VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN)
+# OCOP office accounts: of the world's producer's province (Bắc Ninh), and of another province.
+OWN_OFFICE = "office of the producer's province"
+OTHER_OFFICE = "office of another province"
+VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, OWN_OFFICE, OTHER_OFFICE, ADMIN)
 # Producer admins (staff who manage their producer's staff): tried on the routes that say so.
 OWN_ADMIN = "admin of the order's producer"
 OTHER_ADMIN = "admin of another producer"
@@ -115,7 +120,11 @@ INVOICE_DATA = InvoiceDataInput(
     address="1 Tràng Tiền, Hà Nội",
     email="ketoan@example.vn",
 )
-SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
+SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, OWN_OFFICE, OTHER_OFFICE, ADMIN})
+# The office's pages: admins and every office account reach the lists (each sees its own
+# province's rows); a producer's own pages answer the office of its province only.
+OFFICE = frozenset({OWN_OFFICE, OTHER_OFFICE, ADMIN})
+PROVINCE_OFFICE = frozenset({OWN_OFFICE, ADMIN})
 ANY_STAFF = frozenset({OTHER_STAFF, OWN_STAFF})
 ANY_ADMIN = frozenset({OWN_ADMIN, OTHER_ADMIN})
 
@@ -703,25 +712,49 @@ ROUTES = [
             ("holder_name", "{staff_holder}"),
         ),
     ),
-    Route("office home", "admin.home", "GET", "/admin/", frozenset({ADMIN}), 200),
-    Route("office audit log", "admin.audit", "GET", "/admin/audit?q=a", frozenset({ADMIN}), 200),
+    Route("office home", "admin.home", "GET", "/admin/", OFFICE, 200),
+    Route("office audit log", "admin.audit", "GET", "/admin/audit?q=a", OFFICE, 200),
+    # The office's reports (every office account, its province's figures only).
+    Route("office reports", "admin.reports", "GET", "/admin/reports", OFFICE, 200),
+    Route(
+        "office report page",
+        "admin.report",
+        "GET",
+        "/admin/reports/sales-by-group?from=2026-01-01&to=2026-12-31",
+        OFFICE,
+        200,
+    ),
+    Route(
+        "office report CSV",
+        "admin.report",
+        "GET",
+        "/admin/reports/withholding?format=csv",
+        OFFICE,
+        200,
+    ),
+    Route(
+        "office report XLSX",
+        "admin.report",
+        "GET",
+        "/admin/reports/experiences?format=xlsx",
+        OFFICE,
+        200,
+    ),
     Route(
         "office certificates expiring",
         "admin.certificates",
         "GET",
         "/admin/certificates?within=30",
-        frozenset({ADMIN}),
+        OFFICE,
         200,
     ),
-    Route(
-        "office producers", "admin.producers", "GET", "/admin/producers", frozenset({ADMIN}), 200
-    ),
+    Route("office producers", "admin.producers", "GET", "/admin/producers", OFFICE, 200),
     Route(
         "office producer",
         "admin.producer_detail",
         "GET",
         "/admin/producers/{producer}",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         200,
     ),
     Route(
@@ -729,7 +762,7 @@ ROUTES = [
         "admin.producer_approve",
         "POST",
         "/admin/producers/{producer}/approve",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         302,
         changes=False,
     ),
@@ -738,7 +771,7 @@ ROUTES = [
         "admin.producer_suspend",
         "POST",
         "/admin/producers/{producer}/suspend",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         302,
         data=(("reason", "hồ sơ hết hạn"),),
     ),
@@ -1249,6 +1282,32 @@ ROUTES = [
     ),
 ]
 
+# The public JSON API (/api/v1) and its document: no sign-in, the same answer for every visitor;
+# the order status needs the order's token, as its page does (a wrong one is a 404, see
+# tests/api/test_api.py).
+API_ROUTES = [
+    Route(name, endpoint, "GET", path, frozenset(VISITORS), 200, public=True)
+    for name, endpoint, path in (
+        ("api document", "openapi.spec", "/api/v1/openapi.json"),
+        ("api docs page", "api_docs.docs", "/api/v1/docs"),
+        ("api products", "api.products", "/api/v1/products"),
+        ("api product", "api.product", "/api/v1/products/{product_slug}"),
+        ("api producers", "api.producers", "/api/v1/producers"),
+        ("api producer", "api.producer", "/api/v1/producers/{producer_slug}"),
+        ("api experiences", "api.experiences", "/api/v1/experiences"),
+        ("api experience", "api.experience", "/api/v1/experiences/{experience_slug}"),
+        (
+            "api availability",
+            "api.availability",
+            "/api/v1/experiences/{experience_slug}/availability"
+            "?localDateStart=2026-12-01&localDateEnd=2026-12-31",
+        ),
+        ("api certificate", "api.certificate", "/api/v1/certificates/{certificate_number}"),
+        ("api order status", "api.order_status", "/api/v1/orders/{new_order}?token={new_token}"),
+    )
+]
+ROUTES += API_ROUTES
+
 
 def _png() -> bytes:
     from PIL import Image
@@ -1290,7 +1349,7 @@ def _payouts(producer_id: int) -> tuple[int, int, int]:
 def build_world(visitor: str) -> dict:
     """Three paid orders of one producer (parcels new / confirmed / shipped; the first flagged
     for review, with a pending refund of one item), and the visitor's account."""
-    producer = gen_producer()
+    producer = gen_producer(province_code=BAC_NINH)
     product = gen_product(producer=producer, price_vnd=100_000, stock=20)
     now = datetime.now(UTC)
     new, confirmed, shipped = (_paid(gen_order([(product, 2)])) for _ in range(3))
@@ -1420,6 +1479,10 @@ def build_world(visitor: str) -> dict:
         user = gen_user("producer_staff", producer_id=producer.id)
     elif visitor == ADMIN:
         user = gen_user("admin")
+    elif visitor == OWN_OFFICE:
+        user = gen_user("ocop_office", province_code=BAC_NINH)
+    elif visitor == OTHER_OFFICE:
+        user = gen_user("ocop_office", province_code=THAI_NGUYEN)
     elif visitor == OWN_ADMIN:
         user = gen_user("producer_staff", producer_id=producer.id, producer_admin=True)
     elif visitor == OTHER_ADMIN:
@@ -1432,9 +1495,16 @@ def build_world(visitor: str) -> dict:
         user = gen_user("customer")
         gen_organisation(user)
     db.session.commit()
+    certificate = gen_certificate(product, decision_date=local_today() - timedelta(days=30))
+    db.session.commit()
     return {
         "user": user,
         "new_order": new.reference,
+        "new_token": new.access_token,
+        "product_slug": product.slug,
+        "producer_slug": producer.slug,
+        "experience_slug": experience.slug,
+        "certificate_number": certificate.certificate_number,
         "new_parcel": new.producer_orders[0].id,
         "confirmed_parcel": confirmed.producer_orders[0].id,
         "shipped_parcel": shipped.producer_orders[0].id,
@@ -1695,6 +1765,10 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         if route.endpoint == "payouts.producer_bank_account" and route.method == "GET":
             shown = "0071000888888" in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own account
+        if route.endpoint in ("admin.producers", "admin.certificates"):
+            shown = f'/admin/producers/{world["producer"]}"' in response.get_data(as_text=True)
+            if route.endpoint == "admin.producers":
+                assert shown is (visitor in PROVINCE_OFFICE)  # an office sees its province only
         if route.endpoint == "producer.products":
             shown = f'/producer/products/{world["product"]}"' in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own products
@@ -1718,6 +1792,46 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         assert snapshot() == before
 
 
+# Every other route of the app, by why it needs no role: the shop's public pages, the cart and
+# checkout of the visitor's own session, pages opened by a secret in the URL (an order's or a
+# ticket's reference and token, a reset link), and machine endpoints with their own check (the
+# webhook's signature). A route of the URL map that is in neither list fails the test below, so
+# a new route cannot escape the matrix.
+OPEN_ENDPOINTS = {
+    # public pages and files
+    "catalog.home", "catalog.product_list", "catalog.product_detail", "catalog.producer_list",
+    "catalog.producer_detail", "catalog.sitemap", "bundles.bundle_list", "bundles.bundle_detail",
+    "bundles.gift_sets", "bundles.gift_set_builder", "tourism.experience_list",
+    "tourism.experience_detail", "programme.page", "programme.open_data", "verify.form",
+    "verify.certificate", "lots.trace", "site.delivery_policy", "site.returns_policy",
+    "site.healthz", "site.robots", "static", "media.file", "addresses.communes",
+    "batches.template_csv", "batches.template_xlsx",
+    # signing in and out, registering, resetting a password (by its signed link)
+    "accounts.login", "accounts.logout", "accounts.register", "accounts.reset_request",
+    "accounts.reset_sent", "accounts.reset_password",
+    # the visitor's own cart and checkout (the session's cart)
+    "cart.show", "cart.add", "cart.add_bundle_to_cart", "cart.add_seats_to_cart",
+    "cart.prices_seen", "cart.update", "cart.remove", "cart.remove_seats", "checkout.start",
+    "checkout.find_commune",
+    # an order's pages: its buyer, or anyone holding its reference and the order's token
+    "checkout.order_detail", "checkout.pay_again", "checkout.restore_cart",
+    "checkout.cancel_booking_by_tourist", "checkout.move_booking_by_tourist",
+    "invoicing.invoice_data", "invoicing.proforma", "invoicing.buyer_invoice_xml",
+    "payments.demo_payment", "tickets.ticket", "tickets.ticket_pdf",
+    # the payment provider's webhook (its signature is checked, tests/payments)
+    "payments.stripe_webhook",
+}  # fmt: skip
+
+
+def test_every_route_of_the_app_is_in_the_matrix_or_said_open(app):
+    """A new route fails here until it has its rows in the matrix or is said open above."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    matrix = {route.endpoint for route in ROUTES}
+    assert endpoints - matrix - OPEN_ENDPOINTS == set()
+    assert OPEN_ENDPOINTS - endpoints == set()  # no stale name
+    assert OPEN_ENDPOINTS & {route.endpoint for route in ROUTES if not route.public} == set()
+
+
 # Back-office pages of other blueprints tested in their own area (tests/payouts/test_routes.py).
 def test_the_matrix_covers_every_back_office_route(app):
     """A new producer or admin page must be added to the matrix above."""
@@ -1735,3 +1849,9 @@ def test_the_matrix_covers_every_back_office_route(app):
     for route in ROUTES:
         methods = next(r.methods for r in app.url_map.iter_rules() if r.endpoint == route.endpoint)
         assert route.method in methods
+
+
+def test_the_matrix_covers_every_api_route(app):
+    """A new operation of the JSON API (or a page under /api/) must be added to API_ROUTES."""
+    api = {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
+    assert api == {route.endpoint for route in API_ROUTES}

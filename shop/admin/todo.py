@@ -12,6 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from shop.admin.scope import scoped_certificates, scoped_producers
 from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, ProducerStatus
 from shop.extensions import db
 from shop.orders.models import Order
@@ -45,21 +46,29 @@ def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def todo_list(today: date) -> list[Todo]:
+def todo_list(today: date, province: int | None = None) -> list[Todo]:
+    """The to-do list of an admin (``province`` None: every province, and the shop's money and
+    orders) or of an OCOP office account (its province's certificates, producers and
+    listings only)."""
     items = [
         Todo(
             _l("Certificates expiring within %(n)d days", n=days),
-            _count(expiring_certificates(today, days)),
+            _count(scoped_certificates(expiring_certificates(today, days), province)),
             url_for("admin.certificates", within=days),
         )
         for days in EXPIRY_WINDOWS
     ]
-    items += [
+    pending = select(Producer.id).where(Producer.status == ProducerStatus.PENDING)
+    items.append(
         Todo(
             _l("Producers waiting for approval"),
-            _count(select(Producer.id).where(Producer.status == ProducerStatus.PENDING)),
+            _count(scoped_producers(pending, province)),
             url_for("admin.producers", status=ProducerStatus.PENDING.value),
-        ),
+        )
+    )
+    if province is not None:
+        return items
+    items += [
         Todo(
             _l("Payouts to approve"),
             _count(select(Payout.id).where(Payout.status == PayoutStatus.DRAFT)),

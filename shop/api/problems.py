@@ -15,6 +15,37 @@ from flask.wrappers import Response
 from shop.errors import ERROR_CODES, problem, wants_problem
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# RFC 9457 problem details, with the shop's stable ``code`` (``shop.errors.problem``).
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {
+            "type": "string",
+            "description": "Stable and machine-readable: not_found, validation_failed, "
+            "invalid_cursor, bad_request, method_not_allowed, rate_limited, "
+            "certificate_unknown, payload_too_large, unavailable…",
+        },
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "validation_failed: one entry per field",
+            "items": {
+                "type": "object",
+                "required": ["location", "field", "message"],
+                "properties": {
+                    "location": {"type": "string"},
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+        "max_bytes": {"type": ["integer", "null"]},
+    },
+}
 PROBLEM_DESCRIPTIONS = {
     "304": "Not modified: the ETag given in If-None-Match is still current",
     "400": "Bad request: a parameter that does not validate (validation_failed), a bad cursor "
@@ -67,6 +98,12 @@ def _no_cookies(response: Response) -> Response:
     return response
 
 
+def _schema_name(schema) -> str:
+    """``ProductItemSchema`` is ``ProductItem`` in the document."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    return cls.__name__.removesuffix("Schema")
+
+
 def finish_spec(spec: dict) -> dict:
     """Every error response a problem; the Problem schema among the components; the ETag
     operations' 304; 400 on every operation that takes parameters (the edge refuses control
@@ -74,6 +111,7 @@ def finish_spec(spec: dict) -> dict:
     components = spec.setdefault("components", {}).setdefault("schemas", {})
     components.pop("HTTPError", None)
     components.pop("ValidationError", None)
+    components["Problem"] = PROBLEM_SCHEMA
     for path, operations in spec.get("paths", {}).items():
         for _method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -102,6 +140,7 @@ def init_api(app: APIFlask) -> None:
 
     csrf.exempt(bp)
     app.error_processor(api_error)
+    app.schema_name_resolver = _schema_name
     app.spec_processor(finish_spec)
     # Run last among the after-request hooks (they run in reverse order of registration).
     app.after_request_funcs.setdefault(None, []).insert(0, _no_cookies)

@@ -33,30 +33,6 @@ class AsciiInteger(mfields.Integer):
 # --- errors -----------------------------------------------------------------------------------
 
 
-class FieldErrorSchema(Schema):
-    location = String(required=True, metadata={"description": "query, path, json…"})
-    field = String(required=True)
-    message = String(required=True)
-
-
-class ProblemSchema(Schema):
-    """An error, as RFC 9457 problem details (``application/problem+json``)."""
-
-    type = String(required=True)
-    title = String(required=True)
-    status = Integer(required=True)
-    code = String(
-        required=True,
-        metadata={
-            "description": "Stable machine-readable code: not_found, validation_failed, "
-            "invalid_cursor, rate_limited, method_not_allowed, certificate_unknown…"
-        },
-    )
-    detail = String(required=True)
-    errors = List(Nested(FieldErrorSchema), metadata={"description": "validation_failed only"})
-    max_bytes = Integer(allow_none=True, metadata={"description": "payload_too_large only"})
-
-
 # --- shared -----------------------------------------------------------------------------------
 
 
@@ -78,7 +54,7 @@ class PageArgs(Schema):
         metadata={"description": f"Items per page, 1 to {MAX_LIMIT}"},
     )
     cursor = String(
-        load_default=None,
+        load_default="",
         validate=Length(max=MAX_CURSOR_LENGTH),
         metadata={"description": "The next_cursor of the previous page"},
     )
@@ -90,7 +66,7 @@ class PageArgs(Schema):
 class ProductQuery(PageArgs):
     q = String(load_default="", validate=Length(max=200), metadata={"description": "Search"})
     group = String(
-        load_default=None, validate=Length(max=120), metadata={"description": "OCOP group slug"}
+        load_default="", validate=Length(max=120), metadata={"description": "OCOP group slug"}
     )
     stars = List(
         AsciiInteger(validate=OneOf(list(STAR_CHOICES))),
@@ -98,9 +74,9 @@ class ProductQuery(PageArgs):
         metadata={"description": "Valid certificate of these stars (repeatable)"},
     )
     certified = Boolean(load_default=False)
-    commune = String(load_default=None, validate=Length(max=80))
-    min_price = AsciiInteger(load_default=None, validate=Range(0, 1_000_000_000))
-    max_price = AsciiInteger(load_default=None, validate=Range(0, 1_000_000_000))
+    commune = String(load_default="", validate=Length(max=80))
+    min_price = AsciiInteger(validate=Range(0, 1_000_000_000), metadata={"description": "đồng"})
+    max_price = AsciiInteger(validate=Range(0, 1_000_000_000), metadata={"description": "đồng"})
     in_season = Boolean(load_default=False)
     exclude_adult = Boolean(load_default=False)
     sort = String(load_default="relevance", validate=OneOf(list(SORTS)))
@@ -171,6 +147,10 @@ class ProducerSchema(Schema):
     updated_at = DateTime(required=True)
 
 
+class ProducerDetailSchema(ProducerSchema):
+    """A producer on its own (the same members as in the list)."""
+
+
 class ProducerPageSchema(Schema):
     items = List(Nested(ProducerSchema), required=True)
     next_cursor = String(required=True, allow_none=True)
@@ -206,18 +186,20 @@ class ExperienceSchema(Schema):
     updated_at = DateTime(required=True)
 
 
+class ExperienceDetailSchema(ExperienceSchema):
+    """An experience on its own (the same members as in the list)."""
+
+
 class ExperiencePageSchema(Schema):
     items = List(Nested(ExperienceSchema), required=True)
     next_cursor = String(required=True, allow_none=True)
 
 
 class OpeningHoursSchema(Schema):
-    # OCTO's OpeningHours.
-    class Meta:
-        ordered = True
+    """OCTO's OpeningHours: local ``HH:MM``."""
 
-    open = String(required=True, metadata={"description": "HH:MM local"})
-    close = String(required=True, metadata={"description": "HH:MM local"})
+    from_ = String(required=True, data_key="from", metadata={"description": "Opens, HH:MM local"})
+    to = String(required=True, metadata={"description": "Closes, HH:MM local"})
 
 
 AVAILABILITY_STATUSES = ["AVAILABLE", "FREESALE", "SOLD_OUT", "LIMITED", "CLOSED"]
