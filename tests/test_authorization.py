@@ -41,6 +41,7 @@ from shop.invoicing.services import InvoiceDataInput, request_invoice, save_invo
 from shop.lots.models import Lot
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
+from shop.partners.bookings import HoldRequest, hold
 from shop.partners.keys import create_key
 from shop.partners.models import ApiKey
 from shop.payments.bank_statement import record_transfer
@@ -68,6 +69,7 @@ from tests.factories import (
     gen_product,
     gen_session,
     gen_user,
+    order_rules,
     unit,
 )
 from tests.lots.factories import gen_lot
@@ -1306,6 +1308,23 @@ API_ROUTES = [
         ("api order status", "api.order_status", "/api/v1/orders/{new_order}?token={new_token}"),
     )
 ]
+# The partners' operations: a partner's API key opens them, never a signed-in session, so every
+# visitor (an admin included) gets 401 invalid_api_key, even for a real booking (the world's),
+# and nothing changes.
+API_ROUTES += [
+    Route(name, endpoint, method, path, frozenset(VISITORS), 401, changes=False, public=True)
+    for name, endpoint, method, path in (
+        ("api hold", "api.create_booking", "POST", "/api/v1/bookings"),
+        ("api booking", "api.get_booking", "GET", "/api/v1/bookings/{partner_booking}"),
+        (
+            "api confirm",
+            "api.confirm_booking",
+            "POST",
+            "/api/v1/bookings/{partner_booking}/confirm",
+        ),
+        ("api release", "api.release_booking", "POST", "/api/v1/bookings/{partner_booking}/cancel"),
+    )
+]
 ROUTES += API_ROUTES
 
 
@@ -1396,6 +1415,20 @@ def build_world(visitor: str) -> dict:
         created_by_id=None,
         now=now,
     ).api_key
+    # A partner's hold, on an experience of its own.
+    partner_experience = gen_experience()
+    partner_booking = hold(
+        api_key,
+        HoldRequest(
+            session_id=gen_session(partner_experience, starts_at=now + timedelta(days=20)).id,
+            units={unit(partner_experience, "adult").id: 1},
+            lead_name="Jane Doe",
+            email="jane@example.com",
+            phone="+33612345678",
+        ),
+        rules=order_rules(),
+        now=now,
+    )
     unissued = _paid(gen_order([(product, 1)]))
     save_invoice_data(unissued, INVOICE_DATA)
     confirm_producer_order(unissued.producer_orders[0], user_id=None)
@@ -1530,6 +1563,7 @@ def build_world(visitor: str) -> dict:
         "category": product.category_id,
         "remittance": remittance.id,
         "api_key": api_key.id,
+        "partner_booking": partner_booking.public_id,
         "producer": producer.id,
         "draft_payout": draft_payout,
         "approved_payout": approved_payout,
