@@ -13,7 +13,7 @@ from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role
 from shop.admin import bp
 from shop.admin import producers as office
-from shop.admin.forms import SuspendProducerForm
+from shop.admin.forms import ModerationForm, SuspendProducerForm
 from shop.catalog.models import Producer, ProducerStatus
 from shop.db import begin_write_transaction
 from shop.errors import InvalidTransition
@@ -57,6 +57,7 @@ def _detail(producer: Producer, *, form: SuspendProducerForm | None = None, code
         statuses=STATUSES,
         action_form=EmptyForm(),
         suspend_form=form or SuspendProducerForm(formdata=None),
+        moderation_form=ModerationForm(formdata=None),
     ), code
 
 

@@ -12,8 +12,10 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from shop.admin.listings import listings_to_review
 from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, ProducerStatus
 from shop.extensions import db
+from shop.moderation.models import RevisionStatus
 from shop.orders.models import Order
 from shop.payouts.models import Payout, PayoutStatus
 from shop.quotes.models import Quote, QuoteStatus
@@ -69,6 +71,11 @@ def todo_list(today: date) -> list[Todo]:
             _l("Orders flagged for review"),
             _count(select(Order.id).where(Order.needs_review.is_(True))),
             url_for("admin.review_list"),
+        ),
+        Todo(
+            _l("Listings to review"),
+            _count(listings_to_review()),
+            url_for("admin.listings", state=RevisionStatus.PENDING.value),
         ),
         Todo(
             _l("Quotes to price"),
