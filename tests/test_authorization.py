@@ -39,6 +39,8 @@ from shop.extensions import db
 from shop.invoicing.models import InvoiceRequest, IssuedInvoice
 from shop.invoicing.services import InvoiceDataInput, request_invoice, save_invoice_data
 from shop.lots.models import Lot
+from shop.moderation.models import ListingRevision
+from shop.moderation.services import submit_change
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.payments.bank_statement import record_transfer
@@ -708,6 +710,48 @@ ROUTES = [
         data=(("reason", "hồ sơ hết hạn"),),
     ),
     Route(
+        "office turns listing moderation on",
+        "admin.producer_moderation",
+        "POST",
+        "/admin/producers/{producer}/moderation",
+        frozenset({ADMIN}),
+        302,
+        data=(("moderated", "on"),),
+    ),
+    Route(
+        "office listings to review",
+        "admin.listings",
+        "GET",
+        "/admin/listings?state=pending",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "office reviews a listing",
+        "admin.listing_review",
+        "GET",
+        "/admin/listings/{revision}",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "office approves a listing",
+        "admin.listing_approve",
+        "POST",
+        "/admin/listings/{revision}/approve",
+        frozenset({ADMIN}),
+        302,
+    ),
+    Route(
+        "office rejects a listing",
+        "admin.listing_reject",
+        "POST",
+        "/admin/listings/{revision}/reject",
+        frozenset({ADMIN}),
+        302,
+        data=(("reason", "ảnh không đúng sản phẩm"),),
+    ),
+    Route(
         "producer bank account",
         "payouts.verify_producer_bank_account",
         "GET",
@@ -1324,6 +1368,10 @@ def build_world(visitor: str) -> dict:
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
     lot = gen_lot(product)
     paused = gen_product(producer=producer, active=False)
+    # A change to another of its products waiting for the office's review.
+    revision = submit_change(
+        gen_product(producer=producer), {"name_vi": "Tên chờ duyệt"}, actor_id=None
+    )
     # Payouts: a draft, an approved and a sent one; the producer's bank details, entered by
     # its staff and not yet verified.
     draft_payout, approved_payout, sent_payout = _payouts(producer.id)
@@ -1414,6 +1462,7 @@ def build_world(visitor: str) -> dict:
         "product": product.id,
         "product_image": product.images[0].id,
         "paused_product": paused.id,
+        "revision": revision.id,
         "category": product.category_id,
         "remittance": remittance.id,
         "producer": producer.id,
@@ -1605,6 +1654,9 @@ def snapshot() -> tuple:
         rows(GiftBatch.id, GiftBatch.status),
         rows(GiftBatchRecipient.id, GiftBatchRecipient.status),
         rows(Quote.id, Quote.status),
+        rows(ListingRevision.id, ListingRevision.status),
+        rows(Producer.id, Producer.moderated),
+        rows(Product.id, Product.review_status),
     )
 
 
