@@ -110,9 +110,10 @@ def last_revision(listing: Listing) -> ListingRevision | None:
 
 
 def _lock(listing: Listing) -> None:
-    """Serialise submissions for one listing (PostgreSQL; SQLite writers already queue)."""
-    model = type(listing)
-    db.session.execute(select(model.id).where(model.id == listing.id).with_for_update())
+    """Lock the listing's row and read it afresh (PostgreSQL; SQLite writers already queue):
+    submissions and reviews of one listing take this lock first, so they wait for each other
+    rather than deadlock on the listing and its revision."""
+    db.session.refresh(listing, with_for_update=True)
 
 
 def _supersede_pending(listing: Listing) -> bool:
@@ -213,6 +214,7 @@ def approve(revision: ListingRevision, reviewer_id: int, *, now: datetime) -> Li
     """Apply a pending revision's values to its listing and put a new listing on sale, in the
     caller's transaction. Raises ``RevisionAlreadyReviewed`` unless it was still pending."""
     listing = listing_of(revision)
+    _lock(listing)
     before = live_values(listing)
     _decide(
         revision, RevisionStatus.APPROVED, reviewed_by_id=reviewer_id, reviewed_at=now,
@@ -247,6 +249,7 @@ def reject(revision: ListingRevision, reviewer_id: int, *, reason: str, now: dat
     if not reason:
         raise ValueError("a rejection needs a reason")
     listing = listing_of(revision)
+    _lock(listing)
     _decide(
         revision, RevisionStatus.REJECTED, reviewed_by_id=reviewer_id, reviewed_at=now,
         reason=reason,
@@ -306,6 +309,7 @@ def create_product_listing(
 def save_product_changes(product: Product, values: dict, *, actor_id: int | None) -> Saved:
     """The producer's edit of ``product``: operations (stock aside) apply at once; the public
     content of a listing on sale waits for review when its producer is moderated."""
+    _lock(product)
     moderated = product.producer.moderated
     if product.review_status != ReviewStatus.APPROVED:
         # Not on sale: edited in place; it waits for review again (turning moderation off does

@@ -578,3 +578,47 @@ def test_the_database_keeps_unreviewed_listings_off_sale_and_one_pending_revisio
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_submission_racing_an_approval_neither_deadlocks_nor_loses_a_change(pg_app):
+    from tests.conftest import run_threads
+
+    producer = gen_producer(moderated=True)
+    product = gen_product(producer=producer, name_vi="Tên cũ")
+    officer = gen_user("admin")
+    db.session.commit()
+    first = moderation.submit_change(product, {"name_vi": "Tên A"}, actor_id=None)
+    db.session.commit()
+    product_id, first_id, officer_id = product.id, first.id, officer.id
+
+    def act(i: int) -> str:
+        from shop.db import begin_write_transaction
+
+        with pg_app.app_context():
+            try:
+                begin_write_transaction(db.session)
+                if i == 0:
+                    revision = db.session.get(ListingRevision, first_id)
+                    moderation.approve(revision, officer_id, now=utcnow())
+                else:
+                    listing = db.session.get(Product, product_id)
+                    moderation.submit_change(listing, {"name_vi": "Tên B"}, actor_id=None)
+                db.session.commit()
+                return "done"
+            except moderation.RevisionAlreadyReviewed:
+                db.session.rollback()
+                return "late"
+            finally:
+                db.session.remove()
+
+    outcomes = run_threads(2, act)
+    db.session.expire_all()
+    live = db.session.get(Product, product_id).name_vi
+    pending = pending_of(product_id)
+    assert pending is not None
+    assert pending.proposed == {"name_vi": "Tên B"}  # the newer change always waits
+    if outcomes[0] == "done":
+        assert live == "Tên A"
+    else:
+        assert (outcomes[0], live) == ("late", "Tên cũ")
