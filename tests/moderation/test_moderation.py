@@ -622,3 +622,22 @@ def test_a_submission_racing_an_approval_neither_deadlocks_nor_loses_a_change(pg
         assert live == "Tên A"
     else:
         assert (outcomes[0], live) == ("late", "Tên cũ")
+
+
+def test_the_queue_reads_a_constant_number_of_queries(office):
+    from tests.conftest import count_queries
+
+    office_client, _officer = office
+
+    def queries_for(count: int) -> int:
+        for _ in range(count):
+            listing = gen_product(producer=gen_producer(province_code=BAC_NINH))
+            moderation.submit_change(listing, {"price_vnd": 99_000}, actor_id=None)
+        db.session.commit()
+        with count_queries(db.engine) as statements:
+            page = office_client.get("/admin/listings?state=pending")
+        assert page.status_code == 200
+        return len(statements)
+
+    few = queries_for(2)
+    assert queries_for(20) == few  # no query per row
