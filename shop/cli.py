@@ -59,6 +59,32 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Admin ready: {email}")
 
+    @app.cli.command("create-office-user")
+    @click.argument("email")
+    @click.option("--province", "province", required=True, help="The province's code or name.")
+    @click.option("--name", default="Văn phòng OCOP")
+    @click.password_option()
+    def create_office_user_command(email: str, province: str, name: str, password: str) -> None:
+        """Create an OCOP office account for one province (or make an account one)."""
+        from shop.accounts.models import Role, User
+        from shop.addresses.services import find_province
+
+        found = find_province(province)
+        if found is None:
+            raise click.BadParameter(
+                f"no province {province!r} in the 2025 list", param_hint="--province"
+            )
+        email = email.strip().lower()
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name)
+            db.session.add(user)
+        user.role, user.province_code, user.producer_id = Role.OCOP_OFFICE, found.code, None
+        user.producer_admin = False
+        user.set_password(password)
+        db.session.commit()
+        click.echo(f"OCOP office account ready: {email} ({found.name})")
+
     ocop = click.Group("ocop", help="OCOP certificate jobs.")
 
     @ocop.command("expire-certificates")

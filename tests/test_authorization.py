@@ -72,12 +72,16 @@ from tests.factories import (
 from tests.lots.factories import gen_lot
 from tests.payments.attempts import start_attempt
 
+BAC_NINH, THAI_NGUYEN = 24, 19  # province codes of the 2025 list
 ANONYMOUS = "anonymous"
 CUSTOMER = "customer"
 OTHER_STAFF = "staff of another producer"
 OWN_STAFF = "staff of the order's producer"
 ADMIN = "admin"
-VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN)
+# OCOP office accounts: of the world's producer's province (Bắc Ninh), and of another province.
+OWN_OFFICE = "office of the producer's province"
+OTHER_OFFICE = "office of another province"
+VISITORS = (ANONYMOUS, CUSTOMER, OTHER_STAFF, OWN_STAFF, OWN_OFFICE, OTHER_OFFICE, ADMIN)
 # Producer admins (staff who manage their producer's staff): tried on the routes that say so.
 OWN_ADMIN = "admin of the order's producer"
 OTHER_ADMIN = "admin of another producer"
@@ -115,7 +119,11 @@ INVOICE_DATA = InvoiceDataInput(
     address="1 Tràng Tiền, Hà Nội",
     email="ketoan@example.vn",
 )
-SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, ADMIN})
+SIGNED_IN = frozenset({CUSTOMER, OTHER_STAFF, OWN_STAFF, OWN_OFFICE, OTHER_OFFICE, ADMIN})
+# The office's pages: admins and every office account reach the lists (each sees its own
+# province's rows); a producer's own pages answer the office of its province only.
+OFFICE = frozenset({OWN_OFFICE, OTHER_OFFICE, ADMIN})
+PROVINCE_OFFICE = frozenset({OWN_OFFICE, ADMIN})
 ANY_STAFF = frozenset({OTHER_STAFF, OWN_STAFF})
 ANY_ADMIN = frozenset({OWN_ADMIN, OTHER_ADMIN})
 
@@ -670,25 +678,49 @@ ROUTES = [
             ("holder_name", "{staff_holder}"),
         ),
     ),
-    Route("office home", "admin.home", "GET", "/admin/", frozenset({ADMIN}), 200),
-    Route("office audit log", "admin.audit", "GET", "/admin/audit?q=a", frozenset({ADMIN}), 200),
+    Route("office home", "admin.home", "GET", "/admin/", OFFICE, 200),
+    Route("office audit log", "admin.audit", "GET", "/admin/audit?q=a", OFFICE, 200),
+    # The office's reports (every office account, its province's figures only).
+    Route("office reports", "admin.reports", "GET", "/admin/reports", OFFICE, 200),
+    Route(
+        "office report page",
+        "admin.report",
+        "GET",
+        "/admin/reports/sales-by-group?from=2026-01-01&to=2026-12-31",
+        OFFICE,
+        200,
+    ),
+    Route(
+        "office report CSV",
+        "admin.report",
+        "GET",
+        "/admin/reports/withholding?format=csv",
+        OFFICE,
+        200,
+    ),
+    Route(
+        "office report XLSX",
+        "admin.report",
+        "GET",
+        "/admin/reports/experiences?format=xlsx",
+        OFFICE,
+        200,
+    ),
     Route(
         "office certificates expiring",
         "admin.certificates",
         "GET",
         "/admin/certificates?within=30",
-        frozenset({ADMIN}),
+        OFFICE,
         200,
     ),
-    Route(
-        "office producers", "admin.producers", "GET", "/admin/producers", frozenset({ADMIN}), 200
-    ),
+    Route("office producers", "admin.producers", "GET", "/admin/producers", OFFICE, 200),
     Route(
         "office producer",
         "admin.producer_detail",
         "GET",
         "/admin/producers/{producer}",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         200,
     ),
     Route(
@@ -696,7 +728,7 @@ ROUTES = [
         "admin.producer_approve",
         "POST",
         "/admin/producers/{producer}/approve",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         302,
         changes=False,
     ),
@@ -705,7 +737,7 @@ ROUTES = [
         "admin.producer_suspend",
         "POST",
         "/admin/producers/{producer}/suspend",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         302,
         data=(("reason", "hồ sơ hết hạn"),),
     ),
@@ -714,7 +746,7 @@ ROUTES = [
         "admin.producer_moderation",
         "POST",
         "/admin/producers/{producer}/moderation",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         302,
         data=(("moderated", "on"),),
     ),
@@ -723,7 +755,7 @@ ROUTES = [
         "admin.listings",
         "GET",
         "/admin/listings?state=pending",
-        frozenset({ADMIN}),
+        OFFICE,
         200,
     ),
     Route(
@@ -731,7 +763,7 @@ ROUTES = [
         "admin.listing_review",
         "GET",
         "/admin/listings/{revision}",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         200,
     ),
     Route(
@@ -739,7 +771,7 @@ ROUTES = [
         "admin.listing_approve",
         "POST",
         "/admin/listings/{revision}/approve",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         302,
     ),
     Route(
@@ -747,7 +779,7 @@ ROUTES = [
         "admin.listing_reject",
         "POST",
         "/admin/listings/{revision}/reject",
-        frozenset({ADMIN}),
+        PROVINCE_OFFICE,
         302,
         data=(("reason", "ảnh không đúng sản phẩm"),),
     ),
@@ -1299,7 +1331,7 @@ def _payouts(producer_id: int) -> tuple[int, int, int]:
 def build_world(visitor: str) -> dict:
     """Three paid orders of one producer (parcels new / confirmed / shipped; the first flagged
     for review, with a pending refund of one item), and the visitor's account."""
-    producer = gen_producer()
+    producer = gen_producer(province_code=BAC_NINH)
     product = gen_product(producer=producer, price_vnd=100_000, stock=20)
     now = datetime.now(UTC)
     new, confirmed, shipped = (_paid(gen_order([(product, 2)])) for _ in range(3))
@@ -1425,6 +1457,10 @@ def build_world(visitor: str) -> dict:
         user = gen_user("producer_staff", producer_id=producer.id)
     elif visitor == ADMIN:
         user = gen_user("admin")
+    elif visitor == OWN_OFFICE:
+        user = gen_user("ocop_office", province_code=BAC_NINH)
+    elif visitor == OTHER_OFFICE:
+        user = gen_user("ocop_office", province_code=THAI_NGUYEN)
     elif visitor == OWN_ADMIN:
         user = gen_user("producer_staff", producer_id=producer.id, producer_admin=True)
     elif visitor == OTHER_ADMIN:
@@ -1702,6 +1738,13 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         if route.endpoint == "payouts.producer_bank_account" and route.method == "GET":
             shown = "0071000888888" in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own account
+        if route.endpoint in ("admin.producers", "admin.certificates"):
+            shown = f'/admin/producers/{world["producer"]}"' in response.get_data(as_text=True)
+            if route.endpoint == "admin.producers":
+                assert shown is (visitor in PROVINCE_OFFICE)  # an office sees its province only
+        if route.endpoint == "admin.listings":
+            shown = f'/admin/listings/{world["revision"]}"' in response.get_data(as_text=True)
+            assert shown is (visitor in PROVINCE_OFFICE)  # an office reviews its province only
         if route.endpoint == "producer.products":
             shown = f'/producer/products/{world["product"]}"' in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own products
@@ -1723,6 +1766,46 @@ def test_authorization_matrix(client, route: Route, visitor: str):
         (visitor == ANONYMOUS and not route.public) or visitor not in route.allowed
     ):
         assert snapshot() == before
+
+
+# Every other route of the app, by why it needs no role: the shop's public pages, the cart and
+# checkout of the visitor's own session, pages opened by a secret in the URL (an order's or a
+# ticket's reference and token, a reset link), and machine endpoints with their own check (the
+# webhook's signature). A route of the URL map that is in neither list fails the test below, so
+# a new route cannot escape the matrix.
+OPEN_ENDPOINTS = {
+    # public pages and files
+    "catalog.home", "catalog.product_list", "catalog.product_detail", "catalog.producer_list",
+    "catalog.producer_detail", "catalog.sitemap", "bundles.bundle_list", "bundles.bundle_detail",
+    "bundles.gift_sets", "bundles.gift_set_builder", "tourism.experience_list",
+    "tourism.experience_detail", "programme.page", "programme.open_data", "verify.form",
+    "verify.certificate", "lots.trace", "site.delivery_policy", "site.returns_policy",
+    "site.healthz", "site.robots", "static", "media.file", "addresses.communes",
+    "batches.template_csv", "batches.template_xlsx",
+    # signing in and out, registering, resetting a password (by its signed link)
+    "accounts.login", "accounts.logout", "accounts.register", "accounts.reset_request",
+    "accounts.reset_sent", "accounts.reset_password",
+    # the visitor's own cart and checkout (the session's cart)
+    "cart.show", "cart.add", "cart.add_bundle_to_cart", "cart.add_seats_to_cart",
+    "cart.prices_seen", "cart.update", "cart.remove", "cart.remove_seats", "checkout.start",
+    "checkout.find_commune",
+    # an order's pages: its buyer, or anyone holding its reference and the order's token
+    "checkout.order_detail", "checkout.pay_again", "checkout.restore_cart",
+    "checkout.cancel_booking_by_tourist", "checkout.move_booking_by_tourist",
+    "invoicing.invoice_data", "invoicing.proforma", "invoicing.buyer_invoice_xml",
+    "payments.demo_payment", "tickets.ticket", "tickets.ticket_pdf",
+    # the payment provider's webhook (its signature is checked, tests/payments)
+    "payments.stripe_webhook",
+}  # fmt: skip
+
+
+def test_every_route_of_the_app_is_in_the_matrix_or_said_open(app):
+    """A new route fails here until it has its rows in the matrix or is said open above."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    matrix = {route.endpoint for route in ROUTES}
+    assert endpoints - matrix - OPEN_ENDPOINTS == set()
+    assert OPEN_ENDPOINTS - endpoints == set()  # no stale name
+    assert OPEN_ENDPOINTS & {route.endpoint for route in ROUTES if not route.public} == set()
 
 
 # Back-office pages of other blueprints tested in their own area (tests/payouts/test_routes.py).

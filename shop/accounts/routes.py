@@ -41,6 +41,7 @@ ROLE_LABELS = {
     Role.PRODUCER_STAFF: _l("Producer staff"),
     Role.AGENCY: _l("Agency"),
     Role.ADMIN: _l("OCOP office (administrator)"),
+    Role.OCOP_OFFICE: _l("OCOP office of a province"),
 }
 
 

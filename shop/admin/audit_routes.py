@@ -13,9 +13,9 @@ from sqlalchemy import func, or_, select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from shop.accounts.decorators import role_required
-from shop.accounts.models import Role, User
+from shop.accounts.models import User
 from shop.admin import bp
+from shop.admin.scope import office_required, producer_ids_in_scope
 from shop.audit.models import AuditLog
 from shop.extensions import db
 from shop.http import paginate
@@ -68,15 +68,18 @@ def _conditions(form: AuditFilterForm) -> list:
 
 
 @bp.get("/audit")
-@role_required(Role.ADMIN)
+@office_required
 def audit():
     form = AuditFilterForm(request.args)
-    kinds = db.session.scalars(
+    kinds = db.session.scalars(  # the kinds of record anywhere: a label list, no data
         select(AuditLog.target_type).distinct().order_by(AuditLog.target_type)
     ).all()
     form.target.choices = [("", _l("Any"))] + [(kind, kind) for kind in kinds]
     valid = form.validate() if request.args else True
     conditions = _conditions(form)
+    ids = producer_ids_in_scope()
+    if ids is not None:  # an OCOP office account: what concerns its province's producers
+        conditions.append(AuditLog.producer_id.in_(ids))
     listing = paginate(
         select(AuditLog)
         .where(*conditions)

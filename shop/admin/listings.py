@@ -22,9 +22,10 @@ from shop.templating import localized_in
 from shop.urls import absolute_url
 
 
-def listings_to_review():
-    """The pending queue the office sees: its list and the to-do count read this query."""
-    return moderation.review_queue(RevisionStatus.PENDING, producer_ids_in_scope())
+def listings_to_review(province: int | None = ...):
+    """The pending queue of ``province`` (by default the signed-in office's; None for every
+    province): the office's list and its to-do count read this query."""
+    return moderation.review_queue(RevisionStatus.PENDING, producer_ids_in_scope(province))
 
 
 def approve(revision: ListingRevision, reviewer_id: int, *, now: datetime | None = None) -> None:

@@ -3,22 +3,32 @@ and suspend (``shop.admin.producers``)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from shop.accounts.decorators import role_required
 from shop.accounts.forms import EmptyForm
-from shop.accounts.models import Role
 from shop.admin import bp
 from shop.admin import producers as office
 from shop.admin.forms import ModerationForm, SuspendProducerForm
-from shop.catalog.models import Producer, ProducerStatus
+from shop.admin.scope import (
+    office_province,
+    office_required,
+    producer_or_404,
+    province_name,
+    scoped_certificates,
+)
+from shop.catalog.models import OcopCertificate, Producer, ProducerStatus, Product
 from shop.db import begin_write_transaction
 from shop.errors import InvalidTransition
 from shop.extensions import db
+from shop.http import paginate
 from shop.templating import local_today
+
+PER_PAGE = 50
 
 STATUSES = {
     ProducerStatus.PENDING: _l("Waiting for approval"),
@@ -28,20 +38,18 @@ STATUSES = {
 
 
 def _producer(producer_id: int) -> Producer:
-    producer = db.session.get(Producer, producer_id)
-    if producer is None:
-        abort(404)
-    return producer
+    """The producer, if the signed-in office account's province holds it; else 404."""
+    return producer_or_404(db.session.get(Producer, producer_id))
 
 
 @bp.get("/producers")
-@role_required(Role.ADMIN)
+@office_required
 def producers():
     status = request.args.get("status", "")
     status = status if status in STATUSES else ""
     return render_template(
         "admin/producers.html",
-        producers=office.producers_for_office(status or None),
+        producers=office.producers_for_office(status or None, office_province()),
         status=status,
         statuses=STATUSES,
     )
@@ -62,13 +70,13 @@ def _detail(producer: Producer, *, form: SuspendProducerForm | None = None, code
 
 
 @bp.get("/producers/<int:producer_id>")
-@role_required(Role.ADMIN)
+@office_required
 def producer_detail(producer_id: int):
     return _detail(_producer(producer_id))
 
 
 @bp.post("/producers/<int:producer_id>/approve")
-@role_required(Role.ADMIN)
+@office_required
 def producer_approve(producer_id: int):
     _producer(producer_id)
     if not EmptyForm().validate_on_submit():
@@ -93,7 +101,7 @@ def producer_approve(producer_id: int):
 
 
 @bp.post("/producers/<int:producer_id>/suspend")
-@role_required(Role.ADMIN)
+@office_required
 def producer_suspend(producer_id: int):
     producer = _producer(producer_id)
     form = SuspendProducerForm()
@@ -121,27 +129,34 @@ def producer_suspend(producer_id: int):
 
 
 @bp.get("/")
-@role_required(Role.ADMIN)
+@office_required
 def home():
     from shop.admin.todo import todo_list
 
-    return render_template("admin/home.html", todos=todo_list(local_today()))
+    province = office_province()
+    return render_template(
+        "admin/home.html",
+        todos=todo_list(local_today(), province),
+        province=province_name(province),
+    )
 
 
 @bp.get("/certificates")
-@role_required(Role.ADMIN)
+@office_required
 def certificates():
     """Certificates in force expiring within 30, 60 or 90 days (``?within=``), soonest first."""
     from shop.admin.todo import EXPIRY_WINDOWS, expiring_certificates
+    from shop.tourism.models import Experience
 
     within = request.args.get("within", "90")
     days = int(within) if within in {str(n) for n in EXPIRY_WINDOWS} else 90
-    from sqlalchemy import select
-
-    from shop.tourism.models import Experience
-
-    rows = db.session.scalars(expiring_certificates(local_today(), days).limit(500)).all()
-    wanted = {cert.experience_id for cert in rows if cert.experience_id}
+    query = scoped_certificates(expiring_certificates(local_today(), days))
+    listing = paginate(
+        query.options(selectinload(OcopCertificate.product).joinedload(Product.producer)),
+        select(func.count()).select_from(query.order_by(None).subquery()),
+        PER_PAGE,
+    )
+    wanted = {cert.experience_id for cert in listing.items if cert.experience_id}
     experiences = (
         {e.id: e for e in db.session.scalars(select(Experience).where(Experience.id.in_(wanted)))}
         if wanted
@@ -149,7 +164,7 @@ def certificates():
     )
     return render_template(
         "admin/certificates.html",
-        certificates=rows,
+        listing=listing,
         experiences=experiences,
         within=days,
         windows=EXPIRY_WINDOWS,

@@ -147,8 +147,12 @@ def _tell(producer: Producer, *, approved: bool) -> None:
         send_email(", ".join(addresses), subject, body, key=key)
 
 
-def producers_for_office(status: str | None) -> list[Producer]:
+def producers_for_office(status: str | None, province: int | None = None) -> list[Producer]:
+    """Producers by name, of one status if given, of one province if given (an office
+    account's)."""
     query = select(Producer).order_by(Producer.name)
+    if province is not None:
+        query = query.where(Producer.province_code == province)
     if status in {s.value for s in ProducerStatus}:
         query = query.where(Producer.status == status)
     return list(db.session.scalars(query))

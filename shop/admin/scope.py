@@ -27,6 +27,16 @@ def office_province() -> int | None:
     return None
 
 
+def province_name(code: int | None) -> str | None:
+    """The province's name for a heading (None for None)."""
+    if code is None:
+        return None
+    from shop.addresses.services import find_province
+
+    found = find_province(code)
+    return found.name if found else str(code)
+
+
 def producer_in_scope(producer: Producer | None) -> bool:
     if producer is None:
         return False
@@ -40,30 +50,33 @@ def producer_or_404(producer: Producer | None) -> Producer:
     return producer  # type: ignore[return-value]
 
 
-def scoped_producers(query):
-    """``query`` (over ``Producer``) limited to the office's province."""
-    province = office_province()
+def scoped_producers(query, province: int | None = ...):
+    """``query`` (over ``Producer``) limited to ``province`` (by default the office's)."""
+    if province is ...:
+        province = office_province()
     return query if province is None else query.where(Producer.province_code == province)
 
 
-def producer_ids_in_scope():
-    """A subquery of the producer ids the office sees, or None for every producer."""
-    province = office_province()
+def producer_ids_in_scope(province: int | None = ...):
+    """A subquery of the ids of the producers of ``province`` (by default the office's), or
+    None for every producer."""
+    if province is ...:
+        province = office_province()
     if province is None:
         return None
     return select(Producer.id).where(Producer.province_code == province).scalar_subquery()
 
 
-def scoped_by_producer(query, producer_id_column):
+def scoped_by_producer(query, producer_id_column, province: int | None = ...):
     """``query`` limited to rows whose ``producer_id_column`` is a producer in scope."""
-    ids = producer_ids_in_scope()
+    ids = producer_ids_in_scope(province)
     return query if ids is None else query.where(producer_id_column.in_(ids))
 
 
-def scoped_certificates(query):
+def scoped_certificates(query, province: int | None = ...):
     """``query`` (over ``OcopCertificate``) limited to certificates of products and experiences
-    of producers in the office's province."""
-    ids = producer_ids_in_scope()
+    of producers in ``province`` (by default the office's)."""
+    ids = producer_ids_in_scope(province)
     if ids is None:
         return query
     from shop.tourism.models import Experience

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from shop.admin.listings import listings_to_review
+from shop.admin.scope import scoped_certificates, scoped_producers
 from shop.catalog.models import CertificateStatus, OcopCertificate, Producer, ProducerStatus
 from shop.extensions import db
 from shop.moderation.models import RevisionStatus
@@ -47,21 +48,36 @@ def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def todo_list(today: date) -> list[Todo]:
+def todo_list(today: date, province: int | None = None) -> list[Todo]:
+    """The to-do list of an admin (``province`` None: every province, and the shop's money and
+    orders) or of an OCOP office account (its province's certificates, producers and
+    listings only)."""
     items = [
         Todo(
             _l("Certificates expiring within %(n)d days", n=days),
-            _count(expiring_certificates(today, days)),
+            _count(scoped_certificates(expiring_certificates(today, days), province)),
             url_for("admin.certificates", within=days),
         )
         for days in EXPIRY_WINDOWS
     ]
-    items += [
+    pending = select(Producer.id).where(Producer.status == ProducerStatus.PENDING)
+    items.append(
         Todo(
             _l("Producers waiting for approval"),
-            _count(select(Producer.id).where(Producer.status == ProducerStatus.PENDING)),
+            _count(scoped_producers(pending, province)),
             url_for("admin.producers", status=ProducerStatus.PENDING.value),
-        ),
+        )
+    )
+    items.append(
+        Todo(
+            _l("Listings to review"),
+            _count(listings_to_review(province)),
+            url_for("admin.listings", state=RevisionStatus.PENDING.value),
+        )
+    )
+    if province is not None:
+        return items
+    items += [
         Todo(
             _l("Payouts to approve"),
             _count(select(Payout.id).where(Payout.status == PayoutStatus.DRAFT)),
@@ -71,11 +87,6 @@ def todo_list(today: date) -> list[Todo]:
             _l("Orders flagged for review"),
             _count(select(Order.id).where(Order.needs_review.is_(True))),
             url_for("admin.review_list"),
-        ),
-        Todo(
-            _l("Listings to review"),
-            _count(listings_to_review()),
-            url_for("admin.listings", state=RevisionStatus.PENDING.value),
         ),
         Todo(
             _l("Quotes to price"),

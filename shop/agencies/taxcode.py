@@ -4,11 +4,14 @@ for a branch (``0101234567-001``). Only the format is checked, not the check dig
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _DIGITS = "('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 _SHAPE = re.compile(r"[0-9]{10}(-[0-9]{3})?")
 _SEPARATORS = re.compile(r"[\s\u00a0]+")
+# Full-width digits and hyphen-minus (typed on some keyboards), and the other hyphens and dashes.
+_FULL_WIDTH = {0xFF10 + i: str(i) for i in range(10)} | {
+    0xFF0D: "-", 0x2010: "-", 0x2011: "-", 0x2013: "-", 0x3000: " "
+}  # fmt: skip
 
 
 def normalize_tax_code(value: str | None) -> str | None:
@@ -17,8 +20,8 @@ def normalize_tax_code(value: str | None) -> str | None:
     may be written with spaces around its hyphen. Other Unicode digits are refused."""
     if not isinstance(value, str):
         return None
-    text = unicodedata.normalize("NFKC", value).strip()
-    text = text.replace("\u2010", "-").replace("\u2011", "-").replace("\u2013", "-")
+    # Not NFKC: it would also turn superscripts and other look-alikes ("⁶⁰") into digits.
+    text = value.translate(_FULL_WIDTH).strip()
     text = _SEPARATORS.sub("", text)
     return text if _SHAPE.fullmatch(text) else None
 

@@ -163,6 +163,7 @@ def seed_users(producers: dict[str, Producer]) -> None:
             locale=data["locale"] or "vi",
             producer_id=producers[data["producer"]].id if data["producer"] else None,
             producer_admin=first_staff,
+            province_code=data["province_code"],
         )
         if not user.password_hash:
             user.password_hash = _demo_password_hash(data["password"])

@@ -151,6 +151,7 @@ USER_FIELDS = {
     "password": True,
     "locale": False,
     "producer": False,
+    "province_code": False,  # the province an OCOP office account works for
 }
 
 

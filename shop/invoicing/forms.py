@@ -3,7 +3,6 @@ page. Checked only when the box is ticked; what was typed is kept when the form 
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
@@ -11,17 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import Email, ValidationError
 
+from shop.agencies.taxcode import normalize_tax_code
 from shop.fields import email_field, text_field
 from shop.invoicing.models import ADDRESS_MAX, BUYER_NAME_MAX, LEGAL_NAME_MAX
 from shop.invoicing.services import InvoiceDataInput
 from shop.text import strip
-
-# Mã số thuế: 10 digits, or 10 digits, "-" and a 3-digit branch suffix (ASCII digits only).
-TAX_CODE_RE = re.compile(r"[0-9]{10}(-[0-9]{3})?")
-
-
-def is_tax_code(value: str | None) -> bool:
-    return isinstance(value, str) and TAX_CODE_RE.fullmatch(value) is not None
 
 
 def _required_when_asked(message):
@@ -95,10 +88,15 @@ class InvoiceFields:
     invoice_buyer_name = text_field(_l("Buyer's name or department (optional)"), BUYER_NAME_MAX)
 
     def validate_invoice_tax_code(self, field) -> None:
-        if self.typed_invoice and field.data and not is_tax_code(field.data):
+        if not (self.typed_invoice and field.data):
+            return
+        # The shop's one MST rule (shop.agencies.taxcode), stored in its normal form.
+        normal = normalize_tax_code(field.data)
+        if normal is None:
             raise ValidationError(
                 _l("A tax code is 10 digits, or 10 digits, a hyphen and 3 digits (0101234567-001).")
             )
+        field.data = normal
 
     def validate_invoice_email(self, field) -> None:
         # Only checked when an invoice is asked for: a stray entry must not block the checkout.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from shop.cache import catalogue_cache
 from shop.programme import bp
 from shop.programme.queries import (
     EXPIRING_MONTHS,
@@ -23,9 +24,19 @@ CSV_HEADER = [
 ]  # fmt: skip
 
 
+# The page lists the soonest; the open data holds every rated item with its last valid day.
+EXPIRING_SHOWN = 20
+
+
+def _programme(today):
+    """The figures, read once per day and catalogue version (any change to a certificate,
+    product, experience, producer or category starts afresh: ``shop.cache``)."""
+    return catalogue_cache().get_or_set(("programme", today), lambda: programme(today))
+
+
 @bp.get("/ocop")
 def page():
-    view = programme(local_today())
+    view = _programme(local_today())
     return render_template(
         "programme/ocop.html",
         view=view,
@@ -35,6 +46,7 @@ def page():
         new_per_year=NEW_PER_YEAR,
         five_stars=FIVE_STARS,
         expiring_months=EXPIRING_MONTHS,
+        expiring_shown=EXPIRING_SHOWN,
     )
 
 
@@ -59,7 +71,7 @@ def open_data():
             item.decision_date.isoformat(),
             item.valid_until.isoformat(),
         ]  # fmt: skip
-        for item in programme(today).rated
+        for item in _programme(today).rated
     ]
     response = csv_response([CSV_HEADER, *rows], f"ocop-rated-{today.isoformat()}.csv")
     response.cache_control.public = True

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from shop.catalog.models import OcopCertificate
 from shop.extensions import db
 from shop.templating import local_today
+from tests.conftest import count_queries
 from tests.factories import gen_certificate, gen_order, gen_producer, gen_product
 
 
@@ -71,3 +72,26 @@ def test_the_header_leads_admins_home(client, login_as):
     login_as("admin")
     assert 'href="/admin/"' in html(client.get("/?lang=en"))
     assert client.get("/admin/certificates?within=abc").status_code == 200  # 90 days then
+
+
+def test_the_certificate_list_pages_in_a_constant_number_of_queries(client, login_as):
+    today = local_today()
+    login_as("admin")
+    for n in range(60):
+        gen_certificate(
+            gen_product(producer=gen_producer()), score=80,
+            decision_date=today - timedelta(days=3 * 365) + timedelta(days=10 + n % 15),
+        )  # fmt: skip
+    db.session.commit()
+    first = html(client.get("/admin/certificates?within=30&lang=en"))
+    assert first.count('href="/verify/') == 50
+    assert "60 certificates" in first
+    assert "Page 1 of 2" in first
+    second = html(client.get("/admin/certificates?within=30&page=2&lang=en"))
+    assert second.count('href="/verify/') == 10
+    with count_queries(db.engine) as few:
+        client.get("/admin/certificates?within=30&page=2")
+    with count_queries(db.engine) as many:
+        client.get("/admin/certificates?within=30")
+    assert len(many) == len(few)  # the products and producers in one query each, not per row
+    assert client.get("/admin/certificates?within=30&page=²").status_code == 200

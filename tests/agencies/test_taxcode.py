@@ -28,6 +28,9 @@ from tests.factories import gen_user
         ("0101234567001", None),  # 13 digits without the hyphen
         ("01012A4567", None),  # letters
         ("٠١٠١٢٣٤٥٦٧", None),  # Arabic-Indic digits are not a Vietnamese MST
+        ("01012345⁶⁷", None),  # nor superscripts (NFKC would make them digits)
+        ("0101234567-⁰⁰¹", None),
+        ("0101234567\u200b", None),  # a zero-width space is not a separator
         ("", None),
         (None, None),
     ],

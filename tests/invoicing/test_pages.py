@@ -127,6 +127,19 @@ def test_the_buyer_adds_then_cannot_change_after_shipping(client, app):
     assert bad.status_code == 400
     assert 'value="123"' in html(bad)
 
+    superscript = client.post(
+        path, data={"csrf_token": token, **INVOICE, "invoice_tax_code": "55001540⁶⁰"}
+    )
+    assert superscript.status_code == 400  # other Unicode digits are not an MST
+    # Full-width digits and spaces round the branch hyphen, as some keyboards type them: the
+    # shop's one MST rule stores the normal form.
+    branch = client.post(
+        path,
+        data={"csrf_token": token, **INVOICE, "invoice_tax_code": " ５５００１５４０６０ - 001 "},
+    )
+    assert branch.status_code == 302
+    assert invoice_data_of(order.id).tax_code == "5500154060-001"
+
     saved = client.post(path, data={"csrf_token": token, **INVOICE})
     assert saved.status_code == 302
     assert invoice_data_of(order.id).tax_code == "5500154060"

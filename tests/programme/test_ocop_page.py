@@ -121,3 +121,20 @@ def test_the_page_reads_the_same_statements_whatever_the_catalogue(app, client, 
     with count_queries(db.engine) as statements:
         assert client.get("/ocop").status_code == 200
     assert len(statements) == 3, statements  # products, experiences, years
+
+
+def test_the_page_lists_the_soonest_expiring_and_follows_a_change_at_once(client, app):
+    from tests.test_cache import enable_cache
+
+    enable_cache(app)
+    soon = _certify(24, score=80, days_ago=3 * 365 - 20)
+    db.session.commit()
+    page = html(client.get("/ocop?lang=en"))
+    section = page[page.index('id="expiring-h"') :]
+    assert section.count('href="/verify/') == 20  # the page stays small; the CSV has them all
+    assert "The 20 soonest of 24." in section
+    assert html(client.get("/ocop/open-data.csv")).count("\n") == 25  # header and 24 rows
+    # The figures are cached per catalogue version: revoking a certificate shows at once.
+    soon[0].certificates[0].status = CertificateStatus.REVOKED
+    db.session.commit()
+    assert "The 20 soonest of 23." in html(client.get("/ocop?lang=en"))
