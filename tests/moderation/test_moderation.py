@@ -462,8 +462,13 @@ def test_the_to_do_count_equals_the_queue(client, portal, office, app):
     assert href == "/admin/listings?state=pending"
     assert count == 3
     assert html(admin_client.get(href)).count('href="/admin/listings/') == count
-    # The office of Bắc Ninh: its own province's two.
+    # The office of Bắc Ninh: its own province's two, on its home and in its list.
     office_client, _officer = office
+    mine = re.search(
+        r'<span class="todo-count">(\d+)</span> <span class="todo-label">Listings to review',
+        html(office_client.get("/admin/?lang=en")),
+    )
+    assert int(mine.group(1)) == 2
     assert html(office_client.get(href)).count('href="/admin/listings/') == 2
 
 
