@@ -39,6 +39,8 @@ from shop.extensions import db
 from shop.invoicing.models import InvoiceRequest, IssuedInvoice
 from shop.invoicing.services import InvoiceDataInput, request_invoice, save_invoice_data
 from shop.lots.models import Lot
+from shop.moderation.models import ListingRevision
+from shop.moderation.services import submit_change
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
 from shop.partners.bookings import HoldRequest, hold
@@ -778,6 +780,48 @@ ROUTES = [
         data=(("reason", "hồ sơ hết hạn"),),
     ),
     Route(
+        "office turns listing moderation on",
+        "admin.producer_moderation",
+        "POST",
+        "/admin/producers/{producer}/moderation",
+        PROVINCE_OFFICE,
+        302,
+        data=(("moderated", "on"),),
+    ),
+    Route(
+        "office listings to review",
+        "admin.listings",
+        "GET",
+        "/admin/listings?state=pending",
+        OFFICE,
+        200,
+    ),
+    Route(
+        "office reviews a listing",
+        "admin.listing_review",
+        "GET",
+        "/admin/listings/{revision}",
+        PROVINCE_OFFICE,
+        200,
+    ),
+    Route(
+        "office approves a listing",
+        "admin.listing_approve",
+        "POST",
+        "/admin/listings/{revision}/approve",
+        PROVINCE_OFFICE,
+        302,
+    ),
+    Route(
+        "office rejects a listing",
+        "admin.listing_reject",
+        "POST",
+        "/admin/listings/{revision}/reject",
+        PROVINCE_OFFICE,
+        302,
+        data=(("reason", "ảnh không đúng sản phẩm"),),
+    ),
+    Route(
         "producer bank account",
         "payouts.verify_producer_bank_account",
         "GET",
@@ -1459,6 +1503,10 @@ def build_world(visitor: str) -> dict:
     cancelled.status, cancelled.cancel_reason = "cancelled", "storm"
     lot = gen_lot(product)
     paused = gen_product(producer=producer, active=False)
+    # A change to another of its products waiting for the office's review.
+    revision = submit_change(
+        gen_product(producer=producer), {"name_vi": "Tên chờ duyệt"}, actor_id=None
+    )
     # Payouts: a draft, an approved and a sent one; the producer's bank details, entered by
     # its staff and not yet verified.
     draft_payout, approved_payout, sent_payout = _payouts(producer.id)
@@ -1560,6 +1608,7 @@ def build_world(visitor: str) -> dict:
         "product": product.id,
         "product_image": product.images[0].id,
         "paused_product": paused.id,
+        "revision": revision.id,
         "category": product.category_id,
         "remittance": remittance.id,
         "api_key": api_key.id,
@@ -1754,6 +1803,9 @@ def snapshot() -> tuple:
         rows(GiftBatchRecipient.id, GiftBatchRecipient.status),
         rows(Quote.id, Quote.status),
         rows(ApiKey.id, ApiKey.revoked_at),
+        rows(ListingRevision.id, ListingRevision.status),
+        rows(Producer.id, Producer.moderated),
+        rows(Product.id, Product.review_status),
     )
 
 
@@ -1803,6 +1855,9 @@ def test_authorization_matrix(client, route: Route, visitor: str):
             shown = f'/admin/producers/{world["producer"]}"' in response.get_data(as_text=True)
             if route.endpoint == "admin.producers":
                 assert shown is (visitor in PROVINCE_OFFICE)  # an office sees its province only
+        if route.endpoint == "admin.listings":
+            shown = f'/admin/listings/{world["revision"]}"' in response.get_data(as_text=True)
+            assert shown is (visitor in PROVINCE_OFFICE)  # an office reviews its province only
         if route.endpoint == "producer.products":
             shown = f'/producer/products/{world["product"]}"' in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own products

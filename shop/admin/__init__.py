@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from shop.admin import audit_routes, producer_routes, report_routes, routes  # noqa: E402, F401
+from shop.admin import (  # noqa: E402, F401
+    audit_routes,
+    listing_routes,
+    producer_routes,
+    report_routes,
+    routes,
+)
