@@ -170,6 +170,26 @@ class Config:
     )
     # Rate limits (sign-in, password reset): memory:// counts per worker, fine for one
     # development server; production defaults to Redis (REDIS_URL), shared by every worker.
+    # The JSON API's OpenAPI document (APIFlask): 3.1, a query that does not validate is a 400
+    # problem, operation ids and error responses written out by the code (shop/api).
+    OPENAPI_VERSION = "3.1.0"
+    VALIDATION_ERROR_STATUS_CODE = 400
+    AUTO_OPERATION_ID = False
+    AUTO_SERVERS = False
+    INFO = {  # noqa: RUF012
+        "description": "The public read API of OCOP Market: products, producers, experiences "
+        "with OCTO availability, certificate verification and order status. Money is integer "
+        "đồng with its currency; instants are ISO 8601 with offsets; lists are cursor pages; "
+        "errors are application/problem+json with a stable code.",
+    }
+    # Partners authenticate their write operations with an API key (shop/api/partner.py).
+    SECURITY_SCHEMES = {  # noqa: RUF012
+        "PartnerKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A partner's API key, issued by the OCOP office (/admin/api-keys)",
+        }
+    }
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "ocop")

@@ -92,6 +92,7 @@ PAGES = {
     "experiences": "/experiences",
     "calendar": "/experiences/ban-ven-cao-lan-eco-village-day",
     "programme": "/ocop",
+    "api products": "/api/v1/products",
 }
 # (label, server, path, page whose SQL is counted): every figure is compared with the bare
 # Flask app; "shop hello" is the same one-line route inside the shop, so the gap between the two
@@ -105,6 +106,7 @@ RUNS = [
     ("experiences", "shop", PAGES["experiences"], "experiences"),
     ("experience calendar", "shop", PAGES["calendar"], "calendar"),
     ("OCOP programme", "shop", PAGES["programme"], "programme"),
+    ("API products", "shop", PAGES["api products"], "api products"),
 ]
 SERVERS = {
     # name: (gunicorn app, rendered-body cache on?, URL that answers once the server is up)

@@ -16,7 +16,8 @@ from shop.extensions import db
 # --- the pages checked: one URL a line ------------------------------------------------------
 CONSTANT_SQL_URLS: list[str] = [
     "/ocop",  # the programme page (shop/programme/)
-    # "/api/v1/products",  # the JSON API's product list, once it is merged
+    "/api/v1/products",  # the JSON API's product list (shop/api/)
+    "/api/v1/products?limit=100",  # its largest page
 ]
 # ----------------------------------------------------------------------------------------------
 

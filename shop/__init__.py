@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from apiflask import APIFlask
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
@@ -28,10 +29,19 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
             kept = self._kept = (keys, super().get_signing_serializer(app))
         return kept[1]
 
+    def save_session(self, app: Flask, session, response) -> None:
+        # The JSON API is stateless: its answers never set, refresh or clear a cookie.
+        if request.path.startswith("/api/"):
+            return
+        super().save_session(app, session, response)
 
-class Shop(Flask):
-    """The shop's Flask app: Flask's own, with the per-request costs of two of its
-    conveniences paid once."""
+
+class Shop(APIFlask):
+    """The shop's Flask app: APIFlask's (Flask with the JSON API's OpenAPI document), with the
+    per-request costs of two of Flask's conveniences paid once.
+
+    Created with ``json_errors=False``: the HTML site keeps its HTML error pages, and the
+    shop's own handlers answer problem+json under ``/api/`` only (``shop.errors``)."""
 
     session_interface = KeptSerializerSessionInterface()
 
@@ -54,6 +64,11 @@ class Shop(Flask):
 def create_app(config: type[Config] | Config | None = None) -> Flask:
     app = Shop(
         __name__,
+        title="OCOP Market API",
+        version="1.0.0",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the shop serves its own docs page (no CDN assets): /api/v1/docs
+        json_errors=False,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
@@ -70,6 +85,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     configure_edge(app)
     configure_jobs(app)
     register_blueprints(app)
+    configure_api(app)
     trim_rate_limit_hooks(app)
     register_template_helpers(app)
     register_error_handlers(app)
@@ -224,6 +240,8 @@ def register_blueprints(app: Flask) -> None:
     from shop.addresses import bp as addresses_bp
     from shop.admin import bp as admin_bp
     from shop.agencies import bp as agencies_bp
+    from shop.api import bp as api_bp
+    from shop.api import docs_bp as api_docs_bp
     from shop.batches import bp as batches_bp
     from shop.batches import pages_bp as gift_batches_bp
     from shop.bundles import bp as bundles_bp
@@ -233,6 +251,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.invoicing import bp as invoicing_bp
     from shop.lots import bp as lots_bp
     from shop.media import bp as media_bp
+    from shop.partners import bp as partners_bp
     from shop.payments import bp as payments_bp
     from shop.payouts import bp as payouts_bp
     from shop.producer import bp as producer_bp
@@ -265,6 +284,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(programme_bp)
+    app.register_blueprint(partners_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
+
+
+def configure_api(app: Flask) -> None:
+    from shop.api.problems import init_api
+
+    init_api(app)
 
 
 def trim_rate_limit_hooks(app: Flask) -> None:

@@ -175,6 +175,22 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(tourism)
 
+    partners = click.Group("partners", help="Partner API jobs.")
+
+    @partners.command("purge-idempotency")
+    def purge_idempotency_command() -> None:
+        """Delete the partners' idempotency records older than 24 hours (idempotent, for
+        cron)."""
+        from shop.db import begin_write_transaction, utcnow
+        from shop.partners.idempotency import purge_idempotency_records
+
+        begin_write_transaction(db.session)
+        purged = purge_idempotency_records(utcnow())
+        db.session.commit()
+        click.echo(f"{purged} idempotency record(s) deleted.")
+
+    app.cli.add_command(partners)
+
     payouts = click.Group("payouts", help="Producer payouts.")
 
     @payouts.command("run")

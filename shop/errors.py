@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, json, jsonify, render_template, request
+from flask.wrappers import Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -67,6 +68,10 @@ def unavailable_response():
     from shop.templating import current_lang
 
     headers = {"Retry-After": RETRY_AFTER_SECONDS, "Cache-Control": "no-store"}
+    if wants_problem():
+        response = problem(503, "unavailable", "The database is unavailable, retry later.")
+        response.headers.update(headers)
+        return response
     if wants_json():
         body = {"code": "unavailable", "message": "the database is unavailable, retry later"}
         return jsonify(error=body), 503, headers
@@ -83,6 +88,45 @@ ERROR_CODES = {
     429: "rate_limited",
     500: "server_error",
 }
+
+
+# The JSON API: its errors are RFC 9457 problem details (``application/problem+json``).
+API_PATH_PREFIX = "/api/"
+PROBLEM_MIMETYPE = "application/problem+json"
+PROBLEM_TITLES = {
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def wants_problem() -> bool:
+    return request.path.startswith(API_PATH_PREFIX)
+
+
+def problem(status: int, code: str, detail: str = "", **extra: object) -> Response:
+    """An API error: ``{"type", "title", "status", "code", "detail"}`` and any ``extra``
+    members (``errors`` for a validation failure), as ``application/problem+json``. ``code`` is
+    stable (clients branch on it); ``title`` and ``detail`` are for people."""
+    body = {
+        "type": f"https://ocop.example/problems/{code.replace('_', '-')}",
+        "title": PROBLEM_TITLES.get(status, "Error"),
+        "status": status,
+        "code": code,
+        "detail": detail or PROBLEM_TITLES.get(status, "Error"),
+        **extra,
+    }
+    return Response(
+        json.dumps(body),
+        status=status,
+        mimetype=PROBLEM_MIMETYPE,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def wants_json() -> bool:
@@ -103,6 +147,8 @@ def _error_page(template: str, status: int, **context):
 
 
 def _render(status: int, message: str | None = None):
+    if wants_problem():
+        return problem(status, ERROR_CODES.get(status, f"http_{status}"), message or "")
     if wants_json():
         code = ERROR_CODES.get(status, str(status))
         return jsonify(error={"code": code, "message": message or ""}), status
@@ -112,6 +158,8 @@ def _render(status: int, message: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ShopError)
     def handle_shop_error(error: ShopError):
+        if wants_problem():
+            return problem(error.status, error.code, error.message)
         if wants_json():
             return jsonify(error={"code": error.code, "message": error.message}), error.status
         if error.status == 404:
@@ -127,13 +175,29 @@ def register_error_handlers(app: Flask) -> None:
         return _render(404)
 
     @app.errorhandler(405)
-    def method_not_allowed(_error: HTTPException):
-        return _render(405)
+    def method_not_allowed(error: HTTPException):
+        response = _render(405)
+        if wants_problem():  # the API says which methods the resource takes
+            for name, value in error.get_headers():
+                if name.lower() == "allow":
+                    response.headers["Allow"] = value
+        return response
 
     @app.errorhandler(429)
     def too_many_requests(_error: HTTPException):
         # Flask-Limiter adds Retry-After; the limit's wording stays out of the page.
         return _render(429)
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error: HTTPException):
+        # The codes without a page of their own: a problem under /api/, Werkzeug's page elsewhere.
+        if wants_problem() and error.code is not None:
+            response = problem(error.code, ERROR_CODES.get(error.code, f"http_{error.code}"))
+            for name, value in error.get_headers():
+                if name.lower() not in ("content-type", "content-length"):
+                    response.headers[name] = value
+            return response
+        return error
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

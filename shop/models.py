@@ -28,8 +28,10 @@ from shop.invoicing.models import (  # noqa: F401, E402
 )
 from shop.jobs.models import JobRun  # noqa: F401, E402
 from shop.lots.models import Lot  # noqa: F401, E402
+from shop.moderation.models import ListingRevision  # noqa: F401, E402
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder  # noqa: F401, E402
 from shop.outbox.models import OutboxMessage  # noqa: F401, E402
+from shop.partners.models import ApiKey, IdempotencyRecord, PartnerBooking  # noqa: F401, E402
 from shop.payments.models import Payment, Refund, WebhookEvent  # noqa: F401, E402
 from shop.payouts.bank_accounts import ProducerBankAccount  # noqa: F401, E402
 from shop.payouts.models import (  # noqa: F401, E402

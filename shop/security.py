@@ -22,7 +22,7 @@ from flask import Flask, Request, current_app, g, jsonify, render_template, requ
 from flask.wrappers import Response
 from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
 
-from shop.errors import wants_json
+from shop.errors import problem, wants_json, wants_problem
 
 PRIVATE_BLUEPRINTS = frozenset({"accounts", "cart", "checkout", "payments", "producer", "admin"})
 
@@ -142,6 +142,10 @@ def configure_security(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge):
         limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
+        if wants_problem():
+            return problem(
+                413, "payload_too_large", "The request body is too large.", max_bytes=limit
+            )
         if wants_json():
             body = {"code": "payload_too_large", "message": "request body too large"}
             return jsonify(error=body, max_bytes=limit), 413

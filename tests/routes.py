@@ -50,6 +50,7 @@ class World:
     lot_code: str
     certificate_number: str
     image_id: int
+    revision_id: int
 
 
 def make_world(producer=None) -> World:
@@ -58,6 +59,7 @@ def make_world(producer=None) -> World:
     from datetime import timedelta
 
     from shop.db import utcnow
+    from shop.moderation.services import submit_change
     from shop.tourism.models import Booking
 
     product = gen_product(stock=20, **({"producer": producer} if producer else {}))
@@ -73,6 +75,8 @@ def make_world(producer=None) -> World:
     ticket_code = booking.ticket.code
     lot = gen_lot(product)
     certificate = gen_certificate(product, decision_date=utcnow().date() - timedelta(days=200))
+    # A change of the product's name waiting for the office's review.
+    revision = submit_change(product, {"name_vi": f"{product.name_vi} mới"}, actor_id=None)
     db.session.commit()
     db.session.refresh(order)
     return World(
@@ -93,6 +97,7 @@ def make_world(producer=None) -> World:
         lot_code=lot.code,
         certificate_number=certificate.certificate_number,
         image_id=product.images[0].id,
+        revision_id=revision.id,
     )
 
 
@@ -128,6 +133,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.producer_id
         elif name == "payout_id":
             values[name] = 1  # the sample world has no payout: the page says there is none
+        elif name == "key_id":
+            values[name] = 1  # the sample world has no partner API key: a 404 for everyone
         elif name in {"user_id", "invitation_id"}:
             values[name] = 1  # a staff member or invitation id (another producer's: a 404)
         elif name == "code":
@@ -140,6 +147,8 @@ def sample_values(rule: Rule, world: World) -> dict[str, object]:
             values[name] = world.producer_id
         elif name == "image_id":
             values[name] = world.image_id
+        elif name == "revision_id":
+            values[name] = world.revision_id
         elif name == "lot_id":
             values[name] = world.lot_id
         elif name == "producer_id":

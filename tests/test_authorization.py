@@ -43,8 +43,13 @@ from shop.extensions import db
 from shop.invoicing.models import InvoiceRequest, IssuedInvoice
 from shop.invoicing.services import InvoiceDataInput, request_invoice, save_invoice_data
 from shop.lots.models import Lot
+from shop.moderation.models import ListingRevision
+from shop.moderation.services import submit_change
 from shop.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from shop.orders.services import confirm_producer_order, flag_for_review, ship_producer_order
+from shop.partners.bookings import HoldRequest, hold
+from shop.partners.keys import create_key
+from shop.partners.models import ApiKey
 from shop.payments.bank_statement import record_transfer
 from shop.payments.models import Payment, Refund
 from shop.payments.services import Payee, payment_succeeded, record_refund
@@ -70,6 +75,7 @@ from tests.factories import (
     gen_product,
     gen_session,
     gen_user,
+    order_rules,
     unit,
 )
 from tests.lots.factories import gen_lot
@@ -141,6 +147,39 @@ ORG_FORM = (
 )
 
 ROUTES = [
+    # Partners' API keys (``shop.partners``): the admins only.
+    Route("api keys", "partners.keys", "GET", "/admin/api-keys/", frozenset({ADMIN}), 200),
+    Route("new api key", "partners.new_key", "GET", "/admin/api-keys/new", frozenset({ADMIN}), 200),
+    Route(
+        "create api key",
+        "partners.new_key",
+        "POST",
+        "/admin/api-keys/new",
+        frozenset({ADMIN}),
+        200,
+        (
+            ("name", "Website"),
+            ("partner_name", "Du lịch Xanh"),
+            ("contact_email", "api@dulichxanh.example"),
+            ("rate_limit_per_minute", "60"),
+        ),
+    ),
+    Route(
+        "revoke api key (confirm)",
+        "partners.revoke",
+        "GET",
+        "/admin/api-keys/{api_key}/revoke",
+        frozenset({ADMIN}),
+        200,
+    ),
+    Route(
+        "revoke api key",
+        "partners.revoke",
+        "POST",
+        "/admin/api-keys/{api_key}/revoke",
+        frozenset({ADMIN}),
+        302,
+    ),
     Route("producer list", "producer.orders", "GET", "/producer/orders", ANY_STAFF, 200),
     Route(
         "producer detail",
@@ -745,6 +784,48 @@ ROUTES = [
         data=(("reason", "hồ sơ hết hạn"),),
     ),
     Route(
+        "office turns listing moderation on",
+        "admin.producer_moderation",
+        "POST",
+        "/admin/producers/{producer}/moderation",
+        PROVINCE_OFFICE,
+        302,
+        data=(("moderated", "on"),),
+    ),
+    Route(
+        "office listings to review",
+        "admin.listings",
+        "GET",
+        "/admin/listings?state=pending",
+        OFFICE,
+        200,
+    ),
+    Route(
+        "office reviews a listing",
+        "admin.listing_review",
+        "GET",
+        "/admin/listings/{revision}",
+        PROVINCE_OFFICE,
+        200,
+    ),
+    Route(
+        "office approves a listing",
+        "admin.listing_approve",
+        "POST",
+        "/admin/listings/{revision}/approve",
+        PROVINCE_OFFICE,
+        302,
+    ),
+    Route(
+        "office rejects a listing",
+        "admin.listing_reject",
+        "POST",
+        "/admin/listings/{revision}/reject",
+        PROVINCE_OFFICE,
+        302,
+        data=(("reason", "ảnh không đúng sản phẩm"),),
+    ),
+    Route(
         "producer bank account",
         "payouts.verify_producer_bank_account",
         "GET",
@@ -1343,6 +1424,49 @@ ROUTES = [
     ),
 ]
 
+# The public JSON API (/api/v1) and its document: no sign-in, the same answer for every visitor;
+# the order status needs the order's token, as its page does (a wrong one is a 404, see
+# tests/api/test_api.py).
+API_ROUTES = [
+    Route(name, endpoint, "GET", path, frozenset(VISITORS), 200, public=True)
+    for name, endpoint, path in (
+        ("api document", "openapi.spec", "/api/v1/openapi.json"),
+        ("api docs page", "api_docs.docs", "/api/v1/docs"),
+        ("api products", "api.products", "/api/v1/products"),
+        ("api product", "api.product", "/api/v1/products/{product_slug}"),
+        ("api producers", "api.producers", "/api/v1/producers"),
+        ("api producer", "api.producer", "/api/v1/producers/{producer_slug}"),
+        ("api experiences", "api.experiences", "/api/v1/experiences"),
+        ("api experience", "api.experience", "/api/v1/experiences/{experience_slug}"),
+        (
+            "api availability",
+            "api.availability",
+            "/api/v1/experiences/{experience_slug}/availability"
+            "?localDateStart=2026-12-01&localDateEnd=2026-12-31",
+        ),
+        ("api certificate", "api.certificate", "/api/v1/certificates/{certificate_number}"),
+        ("api order status", "api.order_status", "/api/v1/orders/{new_order}?token={new_token}"),
+    )
+]
+# The partners' operations: a partner's API key opens them, never a signed-in session, so every
+# visitor (an admin included) gets 401 invalid_api_key, even for a real booking (the world's),
+# and nothing changes.
+API_ROUTES += [
+    Route(name, endpoint, method, path, frozenset(VISITORS), 401, changes=False, public=True)
+    for name, endpoint, method, path in (
+        ("api hold", "api.create_booking", "POST", "/api/v1/bookings"),
+        ("api booking", "api.get_booking", "GET", "/api/v1/bookings/{partner_booking}"),
+        (
+            "api confirm",
+            "api.confirm_booking",
+            "POST",
+            "/api/v1/bookings/{partner_booking}/confirm",
+        ),
+        ("api release", "api.release_booking", "POST", "/api/v1/bookings/{partner_booking}/cancel"),
+    )
+]
+ROUTES += API_ROUTES
+
 
 def _png() -> bytes:
     from PIL import Image
@@ -1423,6 +1547,28 @@ def build_world(visitor: str) -> dict:
         admin_id=None,
         payee=Payee(bank_bin="970416", account="0123456789", holder="NGUYEN VAN AN"),
     )
+    api_key = create_key(
+        name="Website",
+        partner_name="Du lịch Xanh",
+        contact_email="api@dulichxanh.example",
+        rate_limit_per_minute=60,
+        created_by_id=None,
+        now=now,
+    ).api_key
+    # A partner's hold, on an experience of its own.
+    partner_experience = gen_experience()
+    partner_booking = hold(
+        api_key,
+        HoldRequest(
+            session_id=gen_session(partner_experience, starts_at=now + timedelta(days=20)).id,
+            units={unit(partner_experience, "adult").id: 1},
+            lead_name="Jane Doe",
+            email="jane@example.com",
+            phone="+33612345678",
+        ),
+        rules=order_rules(),
+        now=now,
+    )
     unissued = _paid(gen_order([(product, 1)]))
     save_invoice_data(unissued, INVOICE_DATA)
     confirm_producer_order(unissued.producer_orders[0], user_id=None)
@@ -1459,6 +1605,10 @@ def build_world(visitor: str) -> dict:
     scanned_product = gen_product(producer=producer)
     scanned = gen_certificate(
         scanned_product, decision_date=date(2025, 1, 10), scan_file=scan_name.name
+    )
+    # A change to another of its products waiting for the office's review.
+    revision = submit_change(
+        gen_product(producer=producer), {"name_vi": "Tên chờ duyệt"}, actor_id=None
     )
     # Payouts: a draft, an approved and a sent one; the producer's bank details, entered by
     # its staff and not yet verified.
@@ -1529,9 +1679,16 @@ def build_world(visitor: str) -> dict:
         user = gen_user("customer")
         gen_organisation(user)
     db.session.commit()
+    certificate = gen_certificate(product, decision_date=local_today() - timedelta(days=30))
+    db.session.commit()
     return {
         "user": user,
         "new_order": new.reference,
+        "new_token": new.access_token,
+        "product_slug": product.slug,
+        "producer_slug": producer.slug,
+        "experience_slug": experience.slug,
+        "certificate_number": certificate.certificate_number,
         "new_parcel": new.producer_orders[0].id,
         "confirmed_parcel": confirmed.producer_orders[0].id,
         "shipped_parcel": shipped.producer_orders[0].id,
@@ -1558,8 +1715,11 @@ def build_world(visitor: str) -> dict:
         ),
         "product_image": product.images[0].id,
         "paused_product": paused.id,
+        "revision": revision.id,
         "category": product.category_id,
         "remittance": remittance.id,
+        "api_key": api_key.id,
+        "partner_booking": partner_booking.public_id,
         "producer": producer.id,
         "draft_payout": draft_payout,
         "approved_payout": approved_payout,
@@ -1752,6 +1912,10 @@ def snapshot() -> tuple:
         rows(Evaluation.id),
         rows(OcopCertificate.id, OcopCertificate.status),
         rows(IssuingAuthority.id, IssuingAuthority.valid_to, IssuingAuthority.name_en),
+        rows(ApiKey.id, ApiKey.revoked_at),
+        rows(ListingRevision.id, ListingRevision.status),
+        rows(Producer.id, Producer.moderated),
+        rows(Product.id, Product.review_status),
     )
 
 
@@ -1801,6 +1965,9 @@ def test_authorization_matrix(client, route: Route, visitor: str):
             shown = f'/admin/producers/{world["producer"]}"' in response.get_data(as_text=True)
             if route.endpoint == "admin.producers":
                 assert shown is (visitor in PROVINCE_OFFICE)  # an office sees its province only
+        if route.endpoint == "admin.listings":
+            shown = f'/admin/listings/{world["revision"]}"' in response.get_data(as_text=True)
+            assert shown is (visitor in PROVINCE_OFFICE)  # an office reviews its province only
         if route.endpoint == "producer.products":
             shown = f'/producer/products/{world["product"]}"' in response.get_data(as_text=True)
             assert shown is (visitor == OWN_STAFF)  # each producer sees only its own products
@@ -1881,3 +2048,9 @@ def test_the_matrix_covers_every_back_office_route(app):
     for route in ROUTES:
         methods = next(r.methods for r in app.url_map.iter_rules() if r.endpoint == route.endpoint)
         assert route.method in methods
+
+
+def test_the_matrix_covers_every_api_route(app):
+    """A new operation of the JSON API (or a page under /api/) must be added to API_ROUTES."""
+    api = {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
+    assert api == {route.endpoint for route in API_ROUTES}

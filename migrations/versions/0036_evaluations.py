@@ -6,7 +6,7 @@ authority row that signed it and the status ``superseded``. Existing certificate
 authority row by the name printed on them.
 
 Revision ID: 0036_evaluations
-Revises: 0033_office
+Revises: 0035_moderation
 Create Date: 2026-12-05 01:00:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0036_evaluations"
-down_revision = "0033_office"
+down_revision = "0035_moderation"
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from shop.admin import (  # noqa: E402, F401
     audit_routes,
     evaluation_routes,
+    listing_routes,
     producer_routes,
     report_routes,
     routes,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from shop.http import parse_int
 from shop.orders.models import Order
@@ -185,4 +186,20 @@ class ReviewForm(FlaskForm):
         _l("What you checked (optional)"),
         filters=[strip],
         validators=[Length(max=REASON_MAX, message=_l("At most %(max)d characters."))],
+    )
+
+
+class RejectListingForm(FlaskForm):
+    reason = _reason_field(
+        _l("Reason (e-mailed to the producer)"), _l("Say why these changes are refused.")
+    )
+
+
+class ModerationForm(FlaskForm):
+    """Turn moderation of a producer's listings on (``on``) or off (``off``)."""
+
+    moderated = RadioField(
+        _l("Listing moderation"),
+        choices=[SelectChoice("on", _l("On")), SelectChoice("off", _l("Off"))],
+        validators=[InputRequired(_l("Choose on or off."))],
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from shop.accounts.forms import EmptyForm
 from shop.admin import bp
 from shop.admin import producers as office
-from shop.admin.forms import SuspendProducerForm
+from shop.admin.forms import ModerationForm, SuspendProducerForm
 from shop.admin.scope import (
     office_province,
     office_required,
@@ -66,6 +66,7 @@ def _detail(producer: Producer, *, form: SuspendProducerForm | None = None, code
         statuses=STATUSES,
         action_form=EmptyForm(),
         suspend_form=form or SuspendProducerForm(formdata=None),
+        moderation_form=ModerationForm(formdata=None),
     ), code
 
 

@@ -12,6 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from shop.admin.listings import listings_to_review
 from shop.admin.scope import scoped_certificates, scoped_producers
 from shop.catalog.models import (
     NOT_IN_FORCE,
@@ -20,6 +21,7 @@ from shop.catalog.models import (
     ProducerStatus,
 )
 from shop.extensions import db
+from shop.moderation.models import RevisionStatus
 from shop.orders.models import Order
 from shop.payouts.models import Payout, PayoutStatus
 from shop.quotes.models import Quote, QuoteStatus
@@ -69,6 +71,13 @@ def todo_list(today: date, province: int | None = None) -> list[Todo]:
             _l("Producers waiting for approval"),
             _count(scoped_producers(pending, province)),
             url_for("admin.producers", status=ProducerStatus.PENDING.value),
+        )
+    )
+    items.append(
+        Todo(
+            _l("Listings to review"),
+            _count(listings_to_review(province)),
+            url_for("admin.listings", state=RevisionStatus.PENDING.value),
         )
     )
     if province is not None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from shop.audit.services import changed_values, record
-from shop.catalog.models import Category, Producer, Product, lot_always_required
+from shop.catalog.models import Category, Producer, Product, ReviewStatus, lot_always_required
+from shop.errors import ShopError
 from shop.extensions import db
 from shop.text import slugify
 
@@ -36,6 +37,13 @@ EDITABLE = (
     "adult_only",
     "lot_required",
 )
+
+
+class NotReviewed(ShopError):
+    """The listing waits for (or failed) the office's review: only approval puts it on sale."""
+
+    code = "not_reviewed"
+    status = 409
 
 
 def product_values(product: Product) -> dict:
@@ -70,9 +78,17 @@ def _apply(product: Product, values: dict) -> None:
     product.refresh_search_text()
 
 
-def create_product(producer_id: int, values: dict, *, stock: int, actor_id: int | None) -> Product:
-    """A new product of ``producer_id`` (on sale at once), with its opening stock."""
-    product = Product(producer_id=producer_id, stock=stock, active=True)
+def create_product(
+    producer_id: int, values: dict, *, stock: int, actor_id: int | None, review: bool = False
+) -> Product:
+    """A new product of ``producer_id`` with its opening stock: on sale at once, or off sale
+    waiting for the office's review (``review``; see ``shop.moderation``)."""
+    product = Product(
+        producer_id=producer_id,
+        stock=stock,
+        active=not review,
+        review_status=ReviewStatus.PENDING if review else ReviewStatus.APPROVED,
+    )
     _apply(product, values)
     product.slug = unique_slug(product.name_vi)
     product.producer = db.session.get(Producer, producer_id)
@@ -107,7 +123,10 @@ def update_product(product: Product, values: dict, *, actor_id: int | None) -> b
 
 
 def set_product_active(product: Product, active: bool, *, actor_id: int | None) -> bool:
-    """Pause (``False``) or resume (``True``) sale; returns whether it changed."""
+    """Pause (``False``) or resume (``True``) sale; returns whether it changed. A listing the
+    office has not approved is off sale until it does (``NotReviewed``)."""
+    if product.review_status != ReviewStatus.APPROVED:
+        raise NotReviewed(f"product {product.id} is {product.review_status}")
     if product.active == active:
         return False
     product.active = active

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -88,6 +89,20 @@ PRODUCER_TRANSITIONS: dict[str, frozenset[str]] = {
     ProducerStatus.APPROVED: frozenset({ProducerStatus.SUSPENDED}),
     ProducerStatus.SUSPENDED: frozenset({ProducerStatus.APPROVED}),
 }
+
+
+class ReviewStatus(StrEnum):
+    """A listing's review by the OCOP office (``shop.moderation``): a new listing of a moderated
+    producer waits (``pending``) and is off sale until approved; a rejected one stays off."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
+# Only an approved listing may be on sale: every shop read tests ``active``, so a listing
+# waiting for review (or rejected) is off every public page, cache, search and cart at once.
+REVIEWED_WHEN_ACTIVE = "review_status = 'approved' OR NOT active"
 
 
 class CertificateStatus(StrEnum):
@@ -193,6 +208,8 @@ class Producer(TimestampMixin, db.Model):
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The producer's Stripe Connect account (``acct_…``): payouts go there by Stripe transfer.
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
+    # Set by the office: new listings and changes to their public content wait for its review.
+    moderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     products: Mapped[list[Product]] = relationship(back_populates="producer")
 
@@ -256,6 +273,8 @@ class Product(TimestampMixin, db.Model):
             name="preorder_has_date_and_cap",
         ),
         CheckConstraint("preorder_cap IS NULL OR preorder_cap >= 0", name="preorder_cap_valid"),
+        CheckConstraint(one_of("review_status", ReviewStatus), name="review_status_known"),
+        CheckConstraint(REVIEWED_WHEN_ACTIVE, name="on_sale_when_reviewed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,6 +303,9 @@ class Product(TimestampMixin, db.Model):
     # Whether each parcel line must name the harvest lot it was shipped from (fresh fruit).
     lot_required: Mapped[bool] = mapped_column(Boolean, default=_lot_required_by_default)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    review_status: Mapped[str] = mapped_column(
+        String(10), default=ReviewStatus.APPROVED, server_default=ReviewStatus.APPROVED.value
+    )
     # Folded words (see shop.text.fold) for accent-insensitive search: names only, and everything.
     search_name: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -14,7 +14,7 @@ as running it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select
@@ -139,6 +139,7 @@ class ProductView(CardProduct):
     shipping_class: str
     category: CategoryView
     certificates: tuple[CertificateView, ...] = ()
+    updated_at: datetime | None = None
 
     def valid_certificate(self, today: date) -> CertificateView | None:
         return best_certificate(self.certificates, today)
@@ -169,6 +170,7 @@ _PRODUCT_PAGE_FIELDS = (
     "vat_rate",
     "shipping_class",
     "category_id",
+    "updated_at",
 )
 _CARD_PRODUCER_FIELDS = ("id", "slug", "name", "commune")
 _PAGE_PRODUCER_FIELDS = ("legal_type", "tax_code", "province", "street", "legacy_address")

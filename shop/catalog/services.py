@@ -6,16 +6,29 @@ Every function runs a fixed number of SQL queries whatever the catalogue size.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql import Subquery
 
 from shop.catalog import reads
 from shop.catalog.availability import Availability, AvailabilityKind, availability
 from shop.catalog.models import NOT_IN_FORCE, CertificateStatus, OcopCertificate, Producer, Product
 from shop.catalog.signals import lapsed_stock
-from shop.errors import NotFound, ProductUnavailable
+from shop.errors import InvalidQuery, NotFound, ProductUnavailable
 from shop.extensions import db
 from shop.text import search_terms
 
@@ -143,15 +156,60 @@ class _SearchShape:
         )
 
 
-@lru_cache(maxsize=256)
-def _search_statements(shape: _SearchShape) -> tuple[Select, Select]:
-    """The count and the page of cards for listings of ``shape`` (parameters: ``today``, ``t0``…
-    (``% word%`` patterns), ``group``, ``stars``, ``commune``, ``min_price``, ``max_price``,
-    ``md``, ``limit``, ``offset``)."""
+@dataclass(frozen=True)
+class _OrderKey:
+    """One term of a listing's order: the expression ORDER BY sorts on, the same value free of
+    NULL for comparing with a cursor, and the direction."""
+
+    order: ColumnElement
+    value: ColumnElement
+    descending: bool = False
+
+
+def _order_keys(shape: _SearchShape, stars: ColumnElement, patterns: list) -> list[_OrderKey]:
+    """The listing's order for ``shape`` (``stars``: the best-stars subquery's column), the
+    product id last (so it is total)."""
+    product = reads.product_t.c
+    product_id = _OrderKey(product.id, product.id)
+    # Certified first, most stars first (no stars: after every rating).
+    stars_desc = [
+        _OrderKey(stars.is_(None), case((stars.is_(None), 1), else_=0)),
+        _OrderKey(stars, func.coalesce(stars, 0), descending=True),
+    ]
+    if shape.sort == "price_asc":
+        return [_OrderKey(product.price_vnd, product.price_vnd), product_id]
+    if shape.sort == "price_desc":
+        return [_OrderKey(product.price_vnd, product.price_vnd, descending=True), product_id]
+    if shape.sort == "stars":
+        return [*stars_desc, _OrderKey(product.price_vnd, product.price_vnd), product_id]
+    if shape.sort == "newest":
+        return [
+            _OrderKey(product.created_at, product.created_at, descending=True),
+            _OrderKey(product.id, product.id, descending=True),
+        ]
+    if patterns:
+        # Words found in the product's own name count more than words found elsewhere.
+        relevance = sum(
+            (case((product.search_name.like(p), 1), else_=0) for p in patterns[1:]),
+            case((product.search_name.like(patterns[0]), 1), else_=0),
+        )
+        return [
+            _OrderKey(relevance, relevance, descending=True),
+            *stars_desc,
+            _OrderKey(product.name_vi, product.name_vi),
+            product_id,
+        ]
+    return [
+        *stars_desc,
+        _OrderKey(product.created_at, product.created_at, descending=True),
+        product_id,
+    ]
+
+
+def _conditions(shape: _SearchShape, best: Subquery, patterns: list) -> list:
+    """The WHERE conditions of a listing of ``shape`` (see ``_search_statements``)."""
     product, producer = reads.product_t.c, reads.producer_t.c
-    best = reads.best_stars(bindparam("today"))
     stars = best.c.stars
-    patterns = [bindparam(f"t{i}") for i in range(shape.terms)]
     conditions = [product.search_text.like(pattern) for pattern in patterns]
     if shape.group:
         conditions.append(product.category_id.in_(_group_ids(bindparam("group"))))
@@ -170,38 +228,147 @@ def _search_statements(shape: _SearchShape) -> tuple[Select, Select]:
         conditions.append(season_overlaps(md, md))
     if shape.exclude_adult:
         conditions.append(product.adult_only.is_(False))
+    return conditions
+
+
+@lru_cache(maxsize=256)
+def _search_statements(shape: _SearchShape) -> tuple[Select, Select]:
+    """The count and the page of cards for listings of ``shape`` (parameters: ``today``, ``t0``…
+    (``% word%`` patterns), ``group``, ``stars``, ``commune``, ``min_price``, ``max_price``,
+    ``md``, ``limit``, ``offset``)."""
+    product, producer = reads.product_t.c, reads.producer_t.c
+    best = reads.best_stars(bindparam("today"))
+    patterns = [bindparam(f"t{i}") for i in range(shape.terms)]
+    conditions = _conditions(shape, best, patterns)
 
     joined = reads.product_t.join(reads.producer_t, producer.id == product.producer_id)
     if shape.stars or shape.certified:  # the ratings only matter to the count then
         joined = joined.outerjoin(best, best.c.product_id == product.id)
     count = select(func.count(product.id)).select_from(joined).where(*reads.visible(), *conditions)
 
-    stars_desc = (stars.is_(None), stars.desc())
-    if shape.sort == "price_asc":
-        order = (product.price_vnd.asc(), product.id)
-    elif shape.sort == "price_desc":
-        order = (product.price_vnd.desc(), product.id)
-    elif shape.sort == "stars":
-        order = (*stars_desc, product.price_vnd.asc(), product.id)
-    elif shape.sort == "newest":
-        order = (product.created_at.desc(), product.id.desc())
-    elif patterns:
-        # Words found in the product's own name count more than words found elsewhere.
-        relevance = sum(
-            (case((product.search_name.like(p), 1), else_=0) for p in patterns[1:]),
-            case((product.search_name.like(patterns[0]), 1), else_=0),
-        )
-        order = (relevance.desc(), *stars_desc, product.name_vi, product.id)
-    else:
-        order = (*stars_desc, product.created_at.desc(), product.id)
+    keys = _order_keys(shape, best.c.stars, patterns)
     page = (
         reads.card_select(best)
         .where(*conditions)
-        .order_by(*order)
+        .order_by(*(key.order.desc() if key.descending else key.order for key in keys))
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
     return count, page
+
+
+@lru_cache(maxsize=256)
+def _keyset_statement(shape: _SearchShape, after: bool) -> tuple[Select, list[_OrderKey]]:
+    """The API's page of a listing of ``shape``: the same filters and order, the rows after
+    the cursor's key (parameters ``k0``… with ``after``) instead of an offset, each row with
+    its key values (``key0``…), ``updated_at`` and the producer's province."""
+    product, producer = reads.product_t.c, reads.producer_t.c
+    best = reads.best_stars(bindparam("today"))
+    patterns = [bindparam(f"t{i}") for i in range(shape.terms)]
+    conditions = _conditions(shape, best, patterns)
+    keys = _order_keys(shape, best.c.stars, patterns)
+    if after:
+        beyond = None
+        for i, key in reversed(list(enumerate(keys))):
+            value = bindparam(f"k{i}", type_=key.value.type)
+            step = key.value < value if key.descending else key.value > value
+            beyond = step if beyond is None else or_(step, and_(key.value == value, beyond))
+        conditions.append(beyond)
+    statement = (
+        reads.card_select(best)
+        .add_columns(
+            product.updated_at,
+            producer.province.label("producer_province"),
+            *(key.value.label(f"key{i}") for i, key in enumerate(keys)),
+        )
+        .where(*conditions)
+        .order_by(*(key.order.desc() if key.descending else key.order for key in keys))
+        .limit(bindparam("limit"))
+    )
+    return statement, keys
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """A page of the API's product listing: ``(CardProduct, stars, updated_at, province)``
+    rows, and the sort key of the last one when more follow."""
+
+    rows: list[tuple]
+    next_key: list | None
+    listing: str  # names the listing and order a key belongs to
+
+
+def listing_name(filters: ListingFilters) -> str:
+    return f"products:{filters.sort}:{len(search_terms(filters.q))}"
+
+
+def listing_key_length(filters: ListingFilters) -> int:
+    """How many values the sort key of a listing with ``filters`` holds (a cursor's length)."""
+    shape = _SearchShape.of(filters, search_terms(filters.q))
+    return len(_keyset_statement(shape, False)[1])
+
+
+def _key_value(key: _OrderKey, raw: object) -> object:
+    """A cursor's JSON value as the key's SQL type wants it."""
+    if isinstance(key.value.type, DateTime):
+        if not isinstance(raw, str):
+            raise InvalidQuery("bad cursor")
+        moment = datetime.fromisoformat(raw)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if isinstance(key.value.type, Boolean):
+        return bool(raw)
+    return raw
+
+
+def _key_json(value: object) -> object:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def search_products_after(
+    filters: ListingFilters, *, today: date, limit: int, after: list | None
+) -> KeysetPage:
+    """The listing's products for the API, ``limit`` at a time after the key ``after`` (a
+    cursor's), with the same filters and order as ``search_products``."""
+    terms = search_terms(filters.q)
+    shape = _SearchShape.of(filters, terms)
+    statement, keys = _keyset_statement(shape, after is not None)
+    values: dict[str, object] = {f"t{i}": f"% {term}%" for i, term in enumerate(terms)}
+    values.update(
+        today=today,
+        group=filters.group,
+        stars=list(filters.stars),
+        commune=filters.commune,
+        min_price=filters.min_price,
+        max_price=filters.max_price,
+        md=month_day(today),
+        limit=limit + 1,
+    )
+    if after is not None:
+        if len(after) != len(keys):
+            raise InvalidQuery("bad cursor")
+        values.update(
+            {
+                f"k{i}": _key_value(key, raw)
+                for i, (key, raw) in enumerate(zip(keys, after, strict=True))
+            }
+        )
+    rows = reads.run(statement, values).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cards = reads.card_products(rows)
+    found = [
+        (product, stars, row.updated_at, row.producer_province)
+        for (product, stars), row in zip(cards, rows, strict=True)
+    ]
+    next_key = None
+    if more and rows:
+        last = rows[-1]._mapping
+        next_key = [_key_json(last[f"key{i}"]) for i in range(len(keys))]
+    return KeysetPage(found, next_key, listing_name(filters))
 
 
 def search_products(
@@ -377,3 +544,32 @@ def expire_certificates(today: date) -> int:
         .values(status=CertificateStatus.EXPIRED)
     )
     return result.rowcount or 0
+
+
+def visible_producers_after(after: list | None, limit: int) -> tuple[list[Producer], list | None]:
+    """Active producers in the producer list's order (name, then id) after the key ``after``
+    (a cursor's ``[name, id]``), ``limit`` of them, and the key of the last one when more
+    follow (one query)."""
+    statement = (
+        select(Producer)
+        .where(Producer.active.is_(True))
+        .order_by(Producer.name, Producer.id)
+        .limit(limit + 1)
+    )
+    if after is not None:
+        name, producer_id = after
+        if not isinstance(name, str) or not isinstance(producer_id, int):
+            raise InvalidQuery("bad cursor")
+        statement = statement.where(
+            or_(Producer.name > name, and_(Producer.name == name, Producer.id > producer_id))
+        )
+    found = list(db.session.scalars(statement))
+    more = len(found) > limit
+    found = found[:limit]
+    return found, ([found[-1].name, found[-1].id] if more and found else None)
+
+
+def visible_producer(slug: str) -> Producer | None:
+    return db.session.scalar(
+        select(Producer).where(Producer.slug == slug, Producer.active.is_(True))
+    )

@@ -177,6 +177,20 @@ def purge_guest_data() -> int | None:
         return run_once_per_tick("purge-guest-data", day_tick(now), lambda: purge(now))
 
 
+# 20:25 UTC is 03:25 in Vietnam: a quiet hour.
+@huey.periodic_task(crontab(minute="25", hour="20"))
+def purge_idempotency_records() -> int | None:
+    """Daily: the partners' idempotency records older than 24 hours deleted
+    (`flask partners purge-idempotency`)."""
+    from shop.db import utcnow
+    from shop.jobs.runs import day_tick, run_once_per_tick
+    from shop.partners.idempotency import purge_idempotency_records as purge
+
+    with job_context():
+        now = utcnow()
+        return run_once_per_tick("purge-idempotency", day_tick(now), lambda: purge(now))
+
+
 # Mondays 01:30 UTC is 08:30 in Vietnam, when the office can approve the drafts.
 @huey.periodic_task(crontab(minute="30", hour="1", day_of_week="1"))
 def run_payouts() -> int:

@@ -29,6 +29,7 @@ PAYMENT_METHOD = {
     "demo": _l("Demo payment"),
     "cod": _l("Cash on delivery"),
     "bank_transfer": _l("Bank transfer (VietQR)"),
+    "partner_account": _l("Partner account (invoiced to the partner)"),
 }
 
 

@@ -50,6 +50,8 @@ class PaymentMethod(StrEnum):
     COD = "cod"
     DEMO = "demo"
     BANK_TRANSFER = "bank_transfer"  # the buyer transfers the total with the order's reference
+    # A partner's booking through the API: the partner answers for the money (invoiced to it).
+    PARTNER_ACCOUNT = "partner_account"
 
 
 class EventKind(StrEnum):

@@ -663,6 +663,7 @@ def place_order(
     user_id: int | None = None,
     checkout_token: str | None = None,
     batch_id: int | None = None,
+    notify: bool = True,
 ) -> Order:
     """Write a plan: release lapsed holds on its products and reserve its stock (one pass in
     product-id order), then create the order with its producer orders, lines and first event.
@@ -670,7 +671,8 @@ def place_order(
     ``checkout_token`` is unique among orders: a second order with the same token fails with an
     ``IntegrityError`` (the caller then finds the first one with ``find_order_by_checkout_token``).
     ``batch_id``: a child order of a gift batch; its buyer follows the batch's page, so no
-    e-mail goes out per child order.
+    e-mail goes out per child order. ``notify=False``: no "order received" e-mail either (a
+    partner's hold through the API: its guest hears from the shop once the partner confirms).
     """
     wanted, seats = plan.stock_wanted, plan.seats_wanted
     released, seats_back = _expire_lapsed_holds(list(wanted), now, session_ids=list(seats))
@@ -740,7 +742,7 @@ def place_order(
         OrderEvent(actor="customer", actor_id=user_id, from_status=None, to_status=order.status)
     )
     db.session.flush()
-    if batch_id is None:
+    if batch_id is None and notify:
         queue_order_email(order, "placed")
     log.info("order %s placed: %d đồng by %s", order.reference, plan.total_vnd, plan.payment_method)
     return order

@@ -333,9 +333,32 @@ class BankTransferProvider(PaymentProvider):
         )
 
 
+class PartnerAccountProvider(PaymentProvider):
+    """A partner's booking through the API (``shop.partners``): the partner sold the seats and
+    answers for their price, invoiced to its account. Its confirmation is the payment
+    (``shop.partners.bookings.confirm_hold``); never offered at checkout. A refund lowers what
+    the partner owes: a credit on its account, with nothing to send."""
+
+    id = "partner_account"
+    label = _l("Partner account (invoiced to the partner)")
+    starts_attempts = False
+
+    def is_available(self) -> bool:
+        return False
+
+    def refund(self, request: RefundRequest) -> str:
+        return f"partner_credit_{request.refund_id}"
+
+
 PROVIDERS: dict[str, PaymentProvider] = {
     provider.id: provider
-    for provider in (StripeProvider(), DemoProvider(), BankTransferProvider(), CashOnDelivery())
+    for provider in (
+        StripeProvider(),
+        DemoProvider(),
+        BankTransferProvider(),
+        CashOnDelivery(),
+        PartnerAccountProvider(),
+    )
 }
 
 

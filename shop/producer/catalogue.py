@@ -23,7 +23,7 @@ from shop.accounts.forms import EmptyForm
 from shop.accounts.models import Role, User
 from shop.audit.models import AuditLog
 from shop.audit.services import record
-from shop.catalog.editing import create_product, set_product_active, update_product
+from shop.catalog.editing import NotReviewed, set_product_active
 from shop.catalog.models import (
     Category,
     OcopCertificate,
@@ -39,6 +39,9 @@ from shop.evaluations.scans import scan_response
 from shop.extensions import db
 from shop.http import paginate
 from shop.media import MEDIA_PREFIX
+from shop.moderation import services as moderation
+from shop.moderation.labels import FIELD_LABELS
+from shop.moderation.services import Saved
 from shop.producer import bp
 from shop.producer.catalogue_forms import NewProductForm, PictureForm, ProductForm, StockForm
 from shop.security import max_body
@@ -113,6 +116,19 @@ def products():
 
 # --- create and edit --------------------------------------------------------------------------
 
+SAVED_MESSAGES = {
+    Saved.UNCHANGED: _l("Nothing was changed."),
+    Saved.SAVED: _l("Changes saved."),
+    Saved.ON_SALE: _l("Changes saved: the product is on sale."),
+    Saved.SUBMITTED: _l(
+        "Saved. The changes to names, descriptions, unit and price wait for the OCOP office's "
+        "review: the shop shows the approved version until then."
+    ),
+    Saved.SUBMITTED_NEW: _l(
+        "Saved. This product waits for the OCOP office's review: it goes on sale once approved."
+    ),
+}
+
 
 @bp.route("/products/new", methods=["GET", "POST"])
 @role_required(Role.PRODUCER_STAFF)
@@ -125,9 +141,12 @@ def new_product():
         values, stock = form.values(), form.stock.data or 0
         user_id, producer_id = current_user.id, _producer_id()
         begin_write_transaction(db.session)
-        product = create_product(producer_id, values, stock=stock, actor_id=user_id)
+        product, saved = moderation.create_product_listing(
+            db.session.get(Producer, producer_id), values, stock=stock, actor_id=user_id
+        )
         db.session.commit()
-        flash(_("Product added and on sale."), "success")
+        flash(SAVED_MESSAGES[saved] if saved != Saved.SAVED else _("Product added and on sale."),
+              "success")  # fmt: skip
         return redirect(url_for("producer.product_detail", product_id=product.id))
     return render_template(
         "producer/product_form.html", form=form, product=None
@@ -140,20 +159,24 @@ def edit_product(product_id: int):
     product = _own_product(product_id)
     form = ProductForm(obj=None if request.method == "POST" else product)
     form.category_id.choices = _category_choices()
+    pending = moderation.pending_revision(product)
     if request.method == "GET":
         form.vat_rate.data = str(product.vat_rate)
+        for name, value in (pending.proposed if pending is not None else {}).items():
+            getattr(form, name).data = value  # the producer goes on from what waits for review
     if form.validate_on_submit():
         values, user_id = form.values(), current_user.id
         begin_write_transaction(db.session)
         product = _own_product(product_id)
-        changed = update_product(product, values, actor_id=user_id)
+        saved = moderation.save_product_changes(product, values, actor_id=user_id)
         db.session.commit()
-        flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
+        flash(SAVED_MESSAGES[saved], "success")
         return redirect(url_for("producer.product_detail", product_id=product_id))
     return render_template(
         "producer/product_form.html",
         form=form,
         product=product,
+        pending=pending,
         lot_forced=lot_always_required(product.shipping_class),
     ), 400 if form.is_submitted() else 200
 
@@ -177,6 +200,9 @@ def _render_detail(
     return render_template(
         "producer/product_detail.html",
         product=product,
+        revision=moderation.last_revision(product),
+        field_labels=FIELD_LABELS,
+        category_names=moderation.category_names(),
         certificate=product.valid_certificate(local_today()),
         adjustments=stock_adjustments(product.id),
         history=history,
@@ -198,7 +224,13 @@ def _set_active(product_id: int, active: bool):
     user_id = current_user.id
     begin_write_transaction(db.session)
     product = _own_product(product_id)
-    changed = set_product_active(product, active, actor_id=user_id)
+    try:
+        changed = set_product_active(product, active, actor_id=user_id)
+    except NotReviewed:
+        db.session.rollback()
+        flash(_("This product waits for the OCOP office's review: it goes on sale once "
+                "approved."), "error")  # fmt: skip
+        return redirect(url_for("producer.product_detail", product_id=product_id))
     db.session.commit()
     if not changed:
         flash(_("Already on sale.") if active else _("Already paused."), "info")
@@ -368,6 +400,10 @@ ACTION_LABELS = {
     "product.stock": _l("Stock adjusted"),
     "product.picture_add": _l("Picture added"),
     "product.picture_remove": _l("Picture removed"),
+    "product.submit": _l("Sent for the OCOP office's review"),
+    "product.approve": _l("Approved by the OCOP office"),
+    "product.reject": _l("Refused by the OCOP office"),
+    "producer.moderation": _l("Listing moderation switched by the OCOP office"),
     "staff.invite": _l("Staff invited"),
     "staff.join": _l("Staff joined"),
     "staff.remove": _l("Staff removed"),

@@ -29,7 +29,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.catalog.models import Category, Producer, best_certificate, join_address, word_list
+from shop.catalog.models import (
+    REVIEWED_WHEN_ACTIVE,
+    Category,
+    Producer,
+    ReviewStatus,
+    best_certificate,
+    join_address,
+    word_list,
+)
 from shop.db import TimestampMixin, one_of, utcnow
 from shop.extensions import db
 
@@ -92,6 +100,8 @@ class Experience(TimestampMixin, db.Model):
         ),
         CheckConstraint("min_age IS NULL OR min_age BETWEEN 0 AND 99", name="min_age_range"),
         Index("ix_experience_shelf", "active", "producer_id"),
+        CheckConstraint(one_of("review_status", ReviewStatus), name="review_status_known"),
+        CheckConstraint(REVIEWED_WHEN_ACTIVE, name="on_sale_when_reviewed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +153,9 @@ class Experience(TimestampMixin, db.Model):
     province: Mapped[str] = mapped_column(String(80), default="")
     commune: Mapped[str] = mapped_column(String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    review_status: Mapped[str] = mapped_column(
+        String(10), default=ReviewStatus.APPROVED, server_default=ReviewStatus.APPROVED.value
+    )
     search_name: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
 

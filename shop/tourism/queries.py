@@ -1005,3 +1005,46 @@ def participant_list(session: ExperienceSession) -> ParticipantList:
         participants=participants,
         held_seats=int(held or 0),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The JSON API's reads
+
+
+def visible_experiences_after(after_id: int | None, limit: int) -> tuple[list[Experience], bool]:
+    """Experiences on show (active, by an active producer) in id order after ``after_id``,
+    ``limit`` of them with their producer, unit types and certificates, and whether more
+    follow (four queries)."""
+    statement = (
+        select(Experience)
+        .join(Experience.producer)
+        .where(Experience.active.is_(True), Producer.active.is_(True))
+        .order_by(Experience.id)
+        .limit(limit + 1)
+        .options(
+            joinedload(Experience.producer),
+            selectinload(Experience.unit_types),
+            selectinload(Experience.certificates),
+        )
+    )
+    if after_id is not None:
+        statement = statement.where(Experience.id > after_id)
+    found = list(db.session.scalars(statement))
+    return found[:limit], len(found) > limit
+
+
+def visible_experience(slug: str) -> Experience | None:
+    """An experience on show, with its producer, unit types and certificates."""
+    return _load_experience(slug)
+
+
+def sessions_between(
+    experience: Experience, start: datetime, end: datetime, *, now: datetime
+) -> list[SessionView]:
+    """The sessions of ``experience`` starting from ``start`` (included) to ``end`` (excluded),
+    with their availability status at ``now`` (the experience page's calendar rules)."""
+    rows = reads.run(
+        _month_sessions_statement(),
+        {"experience_id": experience.id, "start": start, "end": end},
+    )
+    return [_session_view(row, experience, now) for row in rows]

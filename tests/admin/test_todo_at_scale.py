@@ -32,6 +32,7 @@ LABELS = {
     "pending": "Producers waiting for approval",
     "payouts": "Payouts to approve",
     "flagged": "Orders flagged for review",
+    "listings": "Listings to review",
     "quotes": "Quotes to price",
 }
 
@@ -57,7 +58,7 @@ def generate(products: int) -> dict[str, dict[str, int]]:
 
     rows: dict[str, list[dict]] = {name: [] for name in (
         "category", "producer", "product", "ocop_certificate", "payout_run", "payout",
-        "shop_order", "producer_order", "gift_batch", "quote",
+        "shop_order", "producer_order", "gift_batch", "quote", "listing_revision",
     )}  # fmt: skip
     base = 1000  # ids clear of the rows the factories wrote
     rows["category"] = [
@@ -113,6 +114,20 @@ def generate(products: int) -> dict[str, dict[str, int]]:
                 for days in WINDOWS:
                     if offset <= days:
                         count(f"within {days}", in_province)
+    # A revision of every 17th product: waiting, approved, rejected or replaced.
+    for n in range(0, products + products // 10, 17):
+        in_province = n < products
+        pool = in_province_producers if in_province else elsewhere_producers
+        status = ("pending", "approved", "rejected", "superseded")[(n // 17) % 4]
+        decided = status in ("approved", "rejected")
+        rows["listing_revision"].append(
+            {"id": base + n, "producer_id": pool[n % len(pool)][0], "product_id": base + n,
+             "kind": "change", "proposed": {"price_vnd": 40_000}, "status": status,
+             "submitted_at": TODAY, "reviewed_at": TODAY if decided else None,
+             "reason": "ảnh mờ" if status == "rejected" else None}
+        )  # fmt: skip
+        if status == "pending":
+            count("listings", in_province)
     rows["payout_run"] = [{"id": base, "key": "scale", "run_on": TODAY}]
     for n, (pid, in_province) in enumerate(producers):
         if n % 3 == 2:
@@ -204,6 +219,14 @@ def sql_counts(province: int | None) -> dict[str, int]:
         ),
         params,
     )
+    counts["listings"] = db.session.scalar(
+        text(
+            "SELECT count(*) FROM listing_revision r JOIN producer p ON p.id = r.producer_id"
+            " WHERE r.status = 'pending'"
+            " AND COALESCE(:province, p.province_code) = p.province_code"
+        ),
+        params,
+    )
     counts["quotes"] = db.session.scalar(
         text("SELECT count(*) FROM quote WHERE status = 'requested'")
     )
@@ -251,9 +274,9 @@ def test_every_number_equals_an_independent_count_for_the_province_office(
     assert all(expected[key] < everyone[key] for key in LABELS if key != "quotes")
     login_as("ocop_office", province_code=PROVINCE)
     numbers = shown(client)
-    # The office's list: its province's certificates and producers; payouts, orders and quotes
-    # stay with the admins.
-    assert set(numbers) == {"within 30", "within 60", "within 90", "pending"}
+    # The office's list: its province's certificates, producers and listings; payouts, orders
+    # and quotes stay with the admins.
+    assert set(numbers) == {"within 30", "within 60", "within 90", "pending", "listings"}
     assert numbers == {key: expected[key] for key in numbers}
     client.get("/account/logout")
     login_as("ocop_office", province_code=ELSEWHERE)

@@ -12,7 +12,7 @@ from shop.evaluations.authorities import SEED
 from shop.extensions import db
 from tests.conftest import make_config
 
-BEFORE, REVISION = "0033_office", "0036_evaluations"
+BEFORE, REVISION = "0035_moderation", "0036_evaluations"
 NOW = "2026-11-01 00:00:00+00"
 ROWS = [
     "INSERT INTO producer (id, slug, name, legal_type, tax_code, province, commune, story_vi,"

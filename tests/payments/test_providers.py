@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from shop.errors import PaymentNotAllowed
+from shop.orders.models import PaymentMethod
 from shop.payments.providers import PROVIDERS, Subject, checkout_providers, get_provider
 
 
 def test_every_payment_method_has_exactly_one_provider():
-    assert set(PROVIDERS) == {"stripe", "demo", "bank_transfer", "cod"}
+    assert set(PROVIDERS) == {"stripe", "demo", "bank_transfer", "cod", "partner_account"}
+    assert set(PROVIDERS) == {str(method) for method in PaymentMethod}
     assert all(provider.id == key for key, provider in PROVIDERS.items())
     with pytest.raises(PaymentNotAllowed):
         get_provider("bitcoin")
