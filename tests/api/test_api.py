@@ -3,6 +3,7 @@ hostile input. The demo catalogue (``demo`` fixture) gives them real data."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -353,6 +354,13 @@ def test_certificates_answer_as_verify_does(client, demo):
     assert body["expired_since"] == (expired.valid_until + timedelta(days=1)).isoformat()
     _problem(client.get("/api/v1/certificates/NO-SUCH-1"), 404, "certificate_unknown")
     _problem(client.get("/api/v1/certificates/A/B/C"), 404, "certificate_unknown")
+    # Replaced by a later evaluation's decision: a state of its own (and in the document's enum).
+    valid.status = "superseded"
+    db.session.commit()
+    body = client.get(f"/api/v1/certificates/{valid.certificate_number}").get_json()
+    assert body["state"] == "superseded"
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "superseded" in json.dumps(document["components"]["schemas"])
 
 
 def test_certificates_are_rate_limited_with_a_problem(client, demo):
