@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 TRANSLATIONS := shop/translations
 MO_FILES := $(TRANSLATIONS)/vi/LC_MESSAGES/messages.mo $(TRANSLATIONS)/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test lint format bench bench-quick seed translations extract-messages clean
+.PHONY: run test lint format bench bench-quick seed translations extract-messages audit clean
 
 $(VENV)/.runtime: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ bench: $(VENV)/.dev translations
 # The page figures only: no checkout race, no scale-out check.
 bench-quick: $(VENV)/.dev translations
 	$(BIN)/python -m bench --skip-race --skip-scale-out $(BENCH_ARGS)
+
+# Known vulnerabilities in the locked dependencies (constraints.txt), from PyPI's advisory data.
+# Needs pypi.org's JSON API; --strict fails when a package could not be checked, so an offline
+# run fails instead of passing unchecked.
+audit: $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet pip-audit==2.10.1
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --vulnerability-service pypi -r constraints.txt
 
 # Re-extract translatable strings and merge them into both catalogues.
 extract-messages: $(VENV)/.dev
