@@ -29,6 +29,7 @@ from tests.factories import (
     gen_product,
     gen_user,
 )
+from tests.producer.test_catalogue import product_form as catalogue_form
 
 BAC_NINH, HA_NOI = 24, 1
 
@@ -48,27 +49,8 @@ def fresh(model, id_):
 
 
 def product_form(category, **overrides) -> dict:
-    values = {
-        "name_vi": "Mật ong hoa vải",
-        "name_en": "Lychee flower honey",
-        "description_vi": "Mật ong nguyên chất.",
-        "description_en": "",
-        "unit_vi": "chai 500 ml",
-        "unit_en": "",
-        "origin": "Lục Ngạn, Bắc Ninh",
-        "category_id": str(category.id),
-        "price_vnd": "185.000",
-        "vat_rate": "5",
-        "weight_g": "800",
-        "shipping_class": "ambient",
-        "season_start": "",
-        "season_end": "",
-        "preorder_ships_from": "",
-        "preorder_cap": "",
-        "stock": "12",
-    }
-    values.update(overrides)
-    return values
+    """The portal's new-product form (tests/producer), with an English name."""
+    return catalogue_form(category, **{"name_en": "Lychee flower honey", **overrides})
 
 
 def form_of(product: Product, **overrides) -> dict:
